@@ -1,0 +1,127 @@
+# acm.submariner: the two commands are `make demo` and `make test` (see README.md).
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell scripts/find-python.sh)
+VENV := $(CURDIR)/.venv
+SANITY_VENV := $(CURDIR)/.venv-sanity
+# ansible-test keeps its per-test venvs and caches under $$HOME: keep them in the checkout.
+SANITY_HOME := $(CURDIR)/.cache/sanity-home
+BIN := $(VENV)/bin
+# ansible-core version whose ansible-test runs the sanity tests; must match requirements-dev.txt.
+ANSIBLE_CORE_VERSION = $(shell $(BIN)/python -c 'import ansible.release as r; print(r.__version__)')
+
+# The checkout is found as acm.submariner through build/ansible_collections/acm/submariner -> repo.
+COLLECTIONS_DIR := $(CURDIR)/build
+COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/acm/submariner
+# ansible-test wants a real tree (it resolves symlinks) with the dependencies beside ours.
+TEST_TREE ?= $(CURDIR)/build/test/ansible_collections
+TEST_COLLECTION := $(TEST_TREE)/acm/submariner
+
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
+export ANSIBLE_COLLECTIONS_SCAN_SYS_PATH := true
+export ANSIBLE_LOCAL_TEMP := $(CURDIR)/.cache/ansible-local
+export ANSIBLE_REMOTE_TEMP := $(CURDIR)/.cache/ansible-remote
+export ANSIBLE_HOME := $(CURDIR)/.cache/ansible-home
+export PATH := $(BIN):$(PATH)
+
+LAB_PROFILE ?= acm-2.12
+LAB_CLUSTERS ?= 2
+LAB := $(BIN)/python -m tests.lab
+
+.PHONY: help
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+# ---------------------------------------------------------------- set-up
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	@echo "== creating $(VENV) with $(PYTHON)"
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	$(BIN)/python scripts/check-venv.py
+	touch $@
+
+$(SANITY_VENV)/.stamp: $(VENV)/.stamp
+	@echo "== creating $(SANITY_VENV) for ansible-test sanity (ansible-core $(ANSIBLE_CORE_VERSION))"
+	test -x $(SANITY_VENV)/bin/python || $(PYTHON) -m venv $(SANITY_VENV)
+	$(SANITY_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SANITY_VENV)/bin/python -m pip install --quiet "ansible-core==$(ANSIBLE_CORE_VERSION)"
+	cat $(SANITY_VENV)/lib/python3*/site-packages/ansible_test/_data/requirements/sanity.*.txt \
+	  | grep -v '^#' | sort -u > $(SANITY_VENV)/requirements.txt
+	$(SANITY_VENV)/bin/python -m pip install --quiet -r $(SANITY_VENV)/requirements.txt
+	pip_version=$$(grep -ohP "^\s+pip='\K[0-9.]+" $(SANITY_VENV)/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | tr . _); \
+	  mkdir -p $(SANITY_HOME)/.ansible/test/cache; \
+	  cp scripts/get-pip-standin.py $(SANITY_HOME)/.ansible/test/cache/get_pip_$$pip_version.py
+	touch $@
+
+$(COLLECTION_LINK):
+	mkdir -p $(dir $@)
+	ln -sfn $(CURDIR) $@
+
+.PHONY: venv
+venv: $(VENV)/.stamp $(COLLECTION_LINK)  ## Create .venv (idempotent) and make the checkout visible as acm.submariner
+
+.PHONY: test-tree
+test-tree: venv
+	mkdir -p $(TEST_COLLECTION) $(TEST_TREE)/kubernetes $(TEST_TREE)/amazon
+	$(BIN)/python scripts/sync-tree.py . $(TEST_COLLECTION)
+	site=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	  ln -sfn $$site/ansible_collections/kubernetes/core $(TEST_TREE)/kubernetes/core; \
+	  ln -sfn $$site/ansible_collections/amazon/aws $(TEST_TREE)/amazon/aws
+
+# ---------------------------------------------------------------- tests
+.PHONY: sanity
+sanity: test-tree $(SANITY_VENV)/.stamp  ## ansible-test sanity, offline, in its own venv
+	cd $(TEST_COLLECTION) && HOME=$(SANITY_HOME) PATH=$(SANITY_VENV)/bin:/usr/bin:/bin \
+	  $(SANITY_VENV)/bin/ansible-test sanity --python $$($(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
+	  --skip-test pslint --color no
+
+.PHONY: lint
+lint: venv  ## ansible-lint, production profile
+	$(BIN)/ansible-lint --profile production
+
+.PHONY: units
+units: venv  ## Unit tests (pytest, no cluster)
+	$(BIN)/python -m pytest tests/unit
+
+.PHONY: lab-tests
+lab-tests: venv  ## The lab's own tests (they start and stop their own lab)
+	$(BIN)/python -m pytest tests/lab
+
+.PHONY: integration
+integration: venv  ## Integration tests against a lab they start themselves
+	$(BIN)/python -m pytest tests/integration
+
+.PHONY: test
+test: sanity lint units lab-tests integration  ## Everything CI runs
+	@echo "== make test: all suites passed"
+
+# ---------------------------------------------------------------- lab
+.PHONY: lab-up
+lab-up: venv  ## Start the local lab (LAB_PROFILE, LAB_CLUSTERS)
+	$(LAB) up --profile $(LAB_PROFILE) --clusters $(LAB_CLUSTERS)
+
+.PHONY: lab-down
+lab-down: venv  ## Stop the local lab and remove .lab/
+	$(LAB) down
+
+.PHONY: lab-status
+lab-status: venv
+	$(LAB) status
+
+# ---------------------------------------------------------------- packaging
+.PHONY: build
+build: venv  ## Build the collection tarball into build/dist
+	mkdir -p build/dist
+	$(BIN)/ansible-galaxy collection build --force --output-path build/dist .
+
+.PHONY: clean
+clean:  ## Remove build output and test results (keeps the venvs)
+	rm -rf build tests/output .cache reports .pytest_cache
+
+.PHONY: distclean
+distclean: clean
+	-$(LAB) down 2>/dev/null
+	rm -rf $(VENV) $(SANITY_VENV) .lab
