@@ -117,6 +117,12 @@ build: venv  ## Build the collection tarball into build/dist
 	mkdir -p build/dist
 	$(BIN)/ansible-galaxy collection build --force --output-path build/dist .
 
+.PHONY: ee-context
+ee-context: build  ## Execution-environment build context in build/ee (ansible-builder create, offline)
+	mkdir -p build/ee-collections
+	cp build/dist/acm-submariner-$$(awk '/^version:/ {print $$2}' galaxy.yml).tar.gz build/ee-collections/acm-submariner.tar.gz
+	$(BIN)/ansible-builder create -f execution-environment/execution-environment.yml -c build/ee --output-filename Containerfile
+
 .PHONY: clean
 clean:  ## Remove build output and test results (keeps the venvs)
 	rm -rf build tests/output .cache reports .pytest_cache
