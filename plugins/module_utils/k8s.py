@@ -1,0 +1,465 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Glue between acm.submariner modules and kubernetes.core.
+
+Everything that talks to an API server goes through here: the module class (auth options,
+client, check mode as server-side dry run), served-version discovery, read/create/patch/delete
+with a before/after diff, and error messages that name the cluster, the object and the fix.
+Client construction, kubeconfig loading, dry run and diffing come from kubernetes.core.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
+    AUTH_ARG_SPEC,
+    WAIT_ARG_SPEC,
+)
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.client import (
+    get_api_client,
+)
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.core import (
+    AnsibleK8SModule,
+)
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.exceptions import (
+    CoreException,
+)
+from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import (
+    diff_objects,
+    hide_fields,
+)
+
+try:
+    from kubernetes.dynamic.exceptions import (
+        ConflictError,
+        DynamicApiError,
+        NotFoundError,
+        ResourceNotFoundError,
+        ResourceNotUniqueError,
+    )
+except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
+    class DynamicApiError(Exception):  # type: ignore[no-redef]
+        status = None
+
+    ConflictError = NotFoundError = DynamicApiError  # type: ignore[misc]
+    ResourceNotFoundError = ResourceNotUniqueError = DynamicApiError  # type: ignore[misc]
+
+try:
+    from urllib3.exceptions import HTTPError as TransportError
+except ImportError:  # urllib3 comes with kubernetes
+    class TransportError(Exception):  # type: ignore[no-redef]
+        pass
+
+
+CONFLICT_RETRIES = 3
+
+# Fields that change on every write or are server bookkeeping: never part of a diff.
+NOISY_FIELDS = ["metadata.managedFields", "metadata.resourceVersion", "metadata.generation"]
+
+# What a missing API group means on an ACM hub, and what to do about it.
+MISSING_API_HINTS = {
+    "submarineraddon.open-cluster-management.io": (
+        "the submariner-addon is not installed on the hub. Enable the MultiClusterHub component"
+        " 'submariner-addon' (on by default) and wait for the addon to be ready"
+    ),
+    "submariner.io": (
+        "the Broker API (brokers.submariner.io) is not installed on the hub. The submariner-addon"
+        " installs it (ACM 2.5 and later); on older hubs no Broker object is needed"
+    ),
+    "addon.open-cluster-management.io": (
+        "the add-on framework is not installed: is this cluster an ACM / Open Cluster Management hub?"
+    ),
+    "cluster.open-cluster-management.io": (
+        "this cluster is not an ACM / Open Cluster Management hub (no cluster.open-cluster-management.io API)"
+    ),
+}
+
+
+class HubError(Exception):
+    """A failure explained for the user; ``details`` go into the module result."""
+
+    def __init__(self, message, **details):
+        super().__init__(message)
+        self.details = details
+
+
+def auth_argument_spec():
+    """kubernetes.core's auth options, deep-copied (AnsibleModule mutates specs)."""
+    return copy.deepcopy(AUTH_ARG_SPEC)
+
+
+def wait_argument_spec(timeout=300):
+    """``wait`` and ``wait_timeout`` as kubernetes.core defines them, with our default timeout."""
+    spec = {key: copy.deepcopy(WAIT_ARG_SPEC[key]) for key in ("wait", "wait_timeout")}
+    spec["wait_timeout"]["default"] = timeout
+    return spec
+
+
+def object_ref(kind, name, namespace=None):
+    """``Kind ns/name`` or ``Kind name``: how messages name an object."""
+    return "{0} {1}".format(kind, "{0}/{1}".format(namespace, name) if namespace else name)
+
+
+def api_status_message(exc):
+    """The ``message`` of the Status body the API server returned, else the HTTP reason."""
+    body = getattr(exc, "body", None)
+    if body:
+        try:
+            status = json.loads(to_text(body))
+            if isinstance(status, dict) and status.get("message"):
+                return status["message"]
+        except ValueError:
+            return to_text(body)
+    return to_text(getattr(exc, "reason", None) or exc)
+
+
+def missing_api_message(api_version, kind, target):
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    hint = MISSING_API_HINTS.get(group, "install the operator or CRD that provides it")
+    return "{0} does not serve {1} ({2}): {3}.".format(target, kind, api_version, hint)
+
+
+def api_error_message(exc, target, doing):
+    """Explain an API error: what was being done, where, and what to do next.
+
+    ``doing`` reads like ``creating SubmarinerConfig cluster1/submariner``.
+    """
+    status = getattr(exc, "status", None)
+    detail = api_status_message(exc)
+    if status == 401:
+        return (
+            "{0} rejected the credentials (401 Unauthorized) while {1}. The token or client"
+            " certificate is missing, expired or wrong: log in again (oc login) or fix api_key /"
+            " the kubeconfig user of this context.".format(target, doing)
+        )
+    if status == 403:
+        return (
+            "{0} refused {1} (403 Forbidden): {2}. Use a context whose user has the RBAC for it"
+            " (for example a hub cluster-admin).".format(target, doing, detail)
+        )
+    if status == 404:
+        return "{0}: not found while {1}: {2}.".format(target, doing, detail)
+    if status == 409:
+        return (
+            "{0}: conflict while {1}: {2}. Another client kept changing the object;"
+            " run again.".format(target, doing, detail)
+        )
+    if status == 422:
+        return "{0} rejected the object as invalid while {1}: {2}.".format(target, doing, detail)
+    return "{0} answered {1} while {2}: {3}.".format(target, status, doing, detail)
+
+
+def transport_error_message(exc, target, doing):
+    reason = to_text(getattr(exc, "reason", None) or exc)
+    if "CERTIFICATE_VERIFY_FAILED" in reason or "SSL" in type(exc).__name__:
+        return (
+            "cannot verify the TLS certificate of {0} while {1}: {2}. Pass ca_cert (or fix"
+            " certificate-authority in the kubeconfig); validate_certs=false only for throwaway"
+            " clusters.".format(target, doing, reason)
+        )
+    return (
+        "cannot reach the API server of {0} while {1}: {2}. Check the host, the network path"
+        " (VPN, proxy, firewall) and that the cluster is up.".format(target, doing, reason)
+    )
+
+
+def merge_patch(existing, desired):
+    """The JSON merge patch (RFC 7386) that makes ``existing`` carry ``desired``.
+
+    Only keys named in ``desired`` are touched; a ``None`` value asks for removal. Lists are
+    replaced whole, as merge patch does. Returns ``{}`` when nothing needs to change.
+    """
+    patch = {}
+    for key, want in desired.items():
+        have = existing.get(key) if isinstance(existing, dict) else None
+        if want is None:
+            if isinstance(existing, dict) and key in existing:
+                patch[key] = None
+        elif isinstance(want, dict) and isinstance(have, dict):
+            nested = merge_patch(have, want)
+            if nested:
+                patch[key] = nested
+        elif have != want:
+            patch[key] = _without_nulls(want)
+    return patch
+
+
+def _without_nulls(value):
+    if isinstance(value, dict):
+        return {key: _without_nulls(item) for key, item in value.items() if item is not None}
+    return value
+
+
+def make_diff(before, after, hidden_fields=None):
+    """kubernetes.core's diff (changed parts only), without bookkeeping or hidden fields."""
+    hidden = NOISY_FIELDS + list(hidden_fields or [])
+    match, diff = diff_objects(hide_fields(before or {}, hidden), hide_fields(after or {}, hidden))
+    if match:
+        return {"before": {}, "after": {}}
+    return diff
+
+
+class Outcome:
+    """What a write did (or would do in check mode)."""
+
+    def __init__(self, changed, before, after, hidden_fields=None):
+        self.changed = changed
+        self.before = before
+        self.after = after
+        self.hidden_fields = list(hidden_fields or [])
+
+    @property
+    def result(self):
+        return hide_fields(self.after or {}, NOISY_FIELDS[:1] + self.hidden_fields)
+
+    @property
+    def diff(self):
+        return make_diff(self.before, self.after, self.hidden_fields)
+
+
+class HubClient:
+    """The API calls our modules make, over kubernetes.core's pooled dynamic client.
+
+    In check mode kubernetes.core's client adds ``dryRun=All`` to every write, so the API server
+    validates the object and answers with what it would store, and nothing is stored.
+    """
+
+    def __init__(self, module):
+        self.module = module
+        self.target = describe_target(module.params)
+        self.client = self._connect(module)
+
+    def _connect(self, module):
+        try:
+            return get_api_client(module=module)
+        except CoreException as exc:
+            raise HubError("cannot build a client for {0}: {1}".format(self.target, exc)) from exc
+        except DynamicApiError as exc:
+            raise HubError(api_error_message(exc, self.target, "reading API discovery")) from exc
+        except TransportError as exc:
+            raise HubError(transport_error_message(exc, self.target, "reading API discovery")) from exc
+
+    # -- discovery -------------------------------------------------------------------------
+
+    def resource(self, api_version, kind):
+        """The dynamic-client resource for ``kind``; a missing CRD is explained, not raised raw."""
+        try:
+            return self.client.resource(kind, api_version)
+        except (ResourceNotFoundError, ResourceNotUniqueError) as exc:
+            raise HubError(missing_api_message(api_version, kind, self.target), missing_api=api_version) from exc
+        except DynamicApiError as exc:
+            raise HubError(api_error_message(exc, self.target, "discovering {0} {1}".format(api_version, kind))) from exc
+        except TransportError as exc:
+            raise HubError(transport_error_message(exc, self.target, "discovering {0}".format(api_version))) from exc
+
+    def served_versions(self, group, kind):
+        """Versions of ``group`` that serve ``kind``, as the API server lists them now.
+
+        Read fresh (two small GETs per version) rather than from the discovery cache, because
+        the answer decides which API version we write and hubs drop versions on upgrade.
+        """
+        group_doc = self._request_or_none("/apis/{0}".format(group), "discovering {0}".format(group))
+        if not group_doc:
+            return []
+        served = []
+        for entry in group_doc.get("versions") or []:
+            listing = self._request_or_none("/apis/{0}".format(entry["groupVersion"]), "discovering {0}".format(entry["groupVersion"]))
+            kinds = {item.get("kind") for item in (listing or {}).get("resources") or [] if "/" not in item.get("name", "")}
+            if kind in kinds:
+                served.append(entry["version"])
+        return served
+
+    def _request_or_none(self, path, doing):
+        try:
+            return self.client.client.request("get", path).to_dict()
+        except NotFoundError:
+            return None
+        except DynamicApiError as exc:
+            raise HubError(api_error_message(exc, self.target, doing)) from exc
+        except TransportError as exc:
+            raise HubError(transport_error_message(exc, self.target, doing)) from exc
+
+    # -- reads -----------------------------------------------------------------------------
+
+    def get(self, api_version, kind, name, namespace=None):
+        """The object as a dict, or ``None`` when it does not exist."""
+        resource = self.resource(api_version, kind)
+        doing = "reading {0}".format(object_ref(kind, name, namespace))
+        with self._explained(doing):
+            try:
+                return self.client.get(resource, name=name, namespace=namespace).to_dict()
+            except NotFoundError:
+                return None
+
+    def list(self, api_version, kind, namespace=None, label_selector=None):
+        resource = self.resource(api_version, kind)
+        where = " in namespace {0}".format(namespace) if namespace else ""
+        with self._explained("listing {0}{1}".format(kind, where)):
+            params = {"namespace": namespace}
+            if label_selector:
+                params["label_selector"] = label_selector
+            try:
+                return self.client.get(resource, **params).to_dict().get("items") or []
+            except NotFoundError:
+                return []
+
+    # -- writes ----------------------------------------------------------------------------
+
+    def ensure_present(self, desired, hidden_fields=None):
+        """Create ``desired`` or merge-patch the keys it names; no request when nothing differs.
+
+        The patch carries the resourceVersion it was computed from, so a concurrent change
+        answers 409 and we recompute from a fresh read instead of overwriting it.
+        """
+        api_version, kind = desired["apiVersion"], desired["kind"]
+        name, namespace = desired["metadata"]["name"], desired["metadata"].get("namespace")
+        ref = object_ref(kind, name, namespace)
+        resource = self.resource(api_version, kind)
+        for dummy in range(CONFLICT_RETRIES):
+            existing = self.get(api_version, kind, name, namespace)
+            try:
+                if existing is None:
+                    with self._explained("creating {0}".format(ref)):
+                        created = self.client.create(resource, _without_nulls(desired), namespace=namespace)
+                    return Outcome(True, {}, created.to_dict(), hidden_fields)
+                return self._patch_if_needed(resource, existing, desired, ref, hidden_fields)
+            except ConflictError:
+                continue
+        raise HubError("{0}: {1} kept changing under us ({2} conflicts in a row); run again.".format(self.target, ref, CONFLICT_RETRIES))
+
+    def _patch_if_needed(self, resource, existing, desired, ref, hidden_fields):
+        patch = merge_patch(existing, desired)
+        if not patch:
+            return Outcome(False, existing, existing, hidden_fields)
+        patch.setdefault("metadata", {})["resourceVersion"] = existing["metadata"]["resourceVersion"]
+        meta = existing["metadata"]
+        with self._explained("updating {0}".format(ref)):
+            patched = self.client.patch(
+                resource, patch, name=meta["name"], namespace=meta.get("namespace"),
+                content_type="application/merge-patch+json",
+            )
+        return Outcome(True, existing, patched.to_dict(), hidden_fields)
+
+    def ensure_absent(self, api_version, kind, name, namespace=None):
+        """Delete the object if it exists; ``after`` is what remains (finalizers) or ``{}``."""
+        existing = self.get(api_version, kind, name, namespace)
+        if existing is None:
+            return Outcome(False, {}, {})
+        resource = self.resource(api_version, kind)
+        with self._explained("deleting {0}".format(object_ref(kind, name, namespace))):
+            try:
+                self.client.delete(resource, name=name, namespace=namespace)
+            except NotFoundError:
+                return Outcome(False, {}, {})
+        return Outcome(True, existing, {})
+
+    # -- errors ----------------------------------------------------------------------------
+
+    def _explained(self, doing):
+        return _ExplainErrors(self.target, doing)
+
+
+class _ExplainErrors:
+    """Turns API and transport errors raised inside the block into a HubError.
+
+    A 409 passes through: the writer retries it from a fresh read.
+    """
+
+    def __init__(self, target, doing):
+        self.target = target
+        self.doing = doing
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, traceback):
+        if exc is None or isinstance(exc, ConflictError):
+            return False
+        if isinstance(exc, DynamicApiError):
+            raise HubError(api_error_message(exc, self.target, self.doing), status=exc.status) from exc
+        if isinstance(exc, TransportError):
+            raise HubError(transport_error_message(exc, self.target, self.doing)) from exc
+        return False
+
+
+def describe_target(params):
+    """``context "hub" (https://...)`` or the host: how messages name the cluster we talk to."""
+    context = params.get("context") or os.environ.get("K8S_AUTH_CONTEXT")
+    host = params.get("host") or os.environ.get("K8S_AUTH_HOST")
+    if not context and not host:
+        context = _current_context(params.get("kubeconfig") or os.environ.get("K8S_AUTH_KUBECONFIG"))
+    if context:
+        return 'context "{0}"'.format(context)
+    if host:
+        return "API server {0}".format(host)
+    return "the default Kubernetes context"
+
+
+def _current_context(kubeconfig):
+    """The kubeconfig's current-context, or ``None`` when it cannot be read."""
+    if isinstance(kubeconfig, dict):
+        return kubeconfig.get("current-context")
+    path = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
+    path = path.split(os.pathsep)[0]
+    try:
+        import yaml  # AnsibleK8SModule requires PyYAML before we get here
+
+        with open(path) as handle:
+            return (yaml.safe_load(handle) or {}).get("current-context")
+    except (OSError, ValueError, ImportError, AttributeError):
+        return None
+
+
+class HubModule(AnsibleK8SModule):
+    """An acm.submariner module: kubernetes.core's auth options, our client and error shaping.
+
+    ``run(action)`` calls ``action(module)`` and exits with the dict it returns; a HubError
+    becomes ``fail_json`` with its message and details.
+    """
+
+    def __init__(self, argument_spec, **kwargs):
+        spec = auth_argument_spec()
+        spec.update(argument_spec)
+        kwargs.setdefault("supports_check_mode", True)
+        super().__init__(module_class=AnsibleModule, argument_spec=spec, **kwargs)
+        self._hub = None
+
+    @property
+    def hub(self):
+        """The HubClient, built on first use (so argument errors fail before any connection)."""
+        if self._hub is None:
+            self._hub = HubClient(self)
+        return self._hub
+
+    @property
+    def diff_mode(self):
+        return self._diff
+
+    def run(self, action):
+        try:
+            result = action(self)
+        except HubError as exc:
+            self.fail_json(msg=to_text(exc), **exc.details)
+        except CoreException as exc:
+            self.fail_from_exception(exc)
+        self.exit_json(**result)
+
+    def with_diff(self, result, outcomes):
+        """Add ``diff`` (before/after of every outcome) to ``result`` when --diff is on."""
+        if self.diff_mode:
+            befores, afters = {}, {}
+            for label, outcome in outcomes.items():
+                diff = outcome.diff
+                if diff.get("before") or diff.get("after"):
+                    befores[label], afters[label] = diff.get("before", {}), diff.get("after", {})
+            if len(outcomes) == 1:
+                befores, afters = befores.get(next(iter(outcomes)), {}), afters.get(next(iter(outcomes)), {})
+            result["diff"] = {"before": befores, "after": afters}
+        return result

@@ -1,0 +1,149 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Wait until an object satisfies a check, reacting as soon as it changes.
+
+A wait lists the object (by name), then watches it from that resourceVersion with a short
+server-side timeout, re-evaluating on every event. If the server cannot watch, it polls with a
+short backoff instead. On timeout the error carries the last thing that blocked, not a bare
+"timed out".
+
+``blocker(obj)`` is the contract: it gets the object (``None`` when it does not exist) and returns
+``None`` when the wait is over, else a short sentence saying what is still missing.
+"""
+
+from __future__ import annotations
+
+import time
+
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
+    object_ref,
+)
+
+try:
+    from kubernetes import watch as kube_watch
+    from kubernetes.client.rest import ApiException
+    from kubernetes.dynamic.exceptions import DynamicApiError
+except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
+    kube_watch = None
+
+    class ApiException(Exception):  # type: ignore[no-redef]
+        status = None
+
+    DynamicApiError = ApiException  # type: ignore[misc]
+
+try:
+    from urllib3.exceptions import HTTPError as TransportError
+except ImportError:
+    class TransportError(Exception):  # type: ignore[no-redef]
+        pass
+
+
+# One watch request lasts at most this long; then we re-check the deadline and watch again.
+WATCH_ROUND_SECONDS = 10
+# Backoff when polling: starts short so a change is seen within a second.
+POLL_FIRST_DELAY = 0.2
+POLL_MAX_DELAY = 1.0
+HTTP_GONE = 410
+
+
+class WaitTimeout(HubError):
+    """The deadline passed; ``details`` hold ``waited`` and the last object seen."""
+
+
+class Target:
+    """The object a wait looks at."""
+
+    def __init__(self, api_version, kind, name, namespace=None):
+        self.api_version = api_version
+        self.kind = kind
+        self.name = name
+        self.namespace = namespace
+
+    def __str__(self):
+        return object_ref(self.kind, self.name, self.namespace)
+
+
+def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.sleep):
+    """Return the object once ``blocker(obj)`` is ``None``; raise WaitTimeout at the deadline.
+
+    ``hub`` is a k8s.HubClient. ``clock`` and ``sleep`` are injectable for tests.
+    """
+    deadline = clock() + timeout
+    watcher = _Watcher(hub, target)
+    obj, version = watcher.snapshot()
+    reason = blocker(obj)
+    while reason is not None:
+        remaining = deadline - clock()
+        if remaining <= 0:
+            raise WaitTimeout(
+                "{0}: {1} was not ready after {2}s: {3}".format(hub.target, target, timeout, reason),
+                waited=timeout, last_seen=obj,
+            )
+        obj, version = watcher.next_change(obj, version, remaining, clock, sleep)
+        reason = blocker(obj)
+    return obj
+
+
+class _Watcher:
+    """Delivers successive states of one object: by watch, else by short-backoff polling."""
+
+    def __init__(self, hub, target):
+        self.hub = hub
+        self.target = target
+        self.can_watch = kube_watch is not None
+        self.delay = POLL_FIRST_DELAY
+
+    def snapshot(self):
+        """The object (or ``None``) and the list resourceVersion to watch from."""
+        resource = self.hub.resource(self.target.api_version, self.target.kind)
+        listing = self._call(lambda: resource.get(
+            namespace=self.target.namespace,
+            field_selector="metadata.name={0}".format(self.target.name),
+        ).to_dict())
+        items = listing.get("items") or []
+        return (items[0] if items else None), (listing.get("metadata") or {}).get("resourceVersion")
+
+    def next_change(self, obj, version, remaining, clock, sleep):
+        """Block until the object changes or ``remaining`` seconds pass; return the new state."""
+        if self.can_watch and version:
+            try:
+                return self._watch_round(obj, version, remaining)
+            except (ApiException, DynamicApiError) as exc:
+                if getattr(exc, "status", None) != HTTP_GONE:
+                    self.can_watch = False
+                return self.snapshot()
+            except TransportError:
+                self.can_watch = False
+        pause = min(self.delay, max(remaining, 0))
+        sleep(pause)
+        self.delay = min(self.delay * 1.5, POLL_MAX_DELAY)
+        return self.snapshot()
+
+    def _watch_round(self, obj, version, remaining):
+        resource = self.hub.resource(self.target.api_version, self.target.kind)
+        seconds = max(1, min(int(remaining + 0.999), WATCH_ROUND_SECONDS))
+        stream = kube_watch.Watch().stream(
+            resource.get,
+            namespace=self.target.namespace,
+            field_selector="metadata.name={0}".format(self.target.name),
+            resource_version=version,
+            timeout_seconds=seconds,
+            _request_timeout=seconds + 5,
+            serialize=False,
+        )
+        try:
+            for event in stream:
+                raw = event.get("raw_object") or {}
+                version = (raw.get("metadata") or {}).get("resourceVersion", version)
+                if event.get("type") != "BOOKMARK":
+                    return (None if event.get("type") == "DELETED" else raw), version
+        finally:
+            stream.close()
+        return obj, version
+
+    def _call(self, func):
+        with self.hub._explained("waiting for {0}".format(self.target)):
+            return func()

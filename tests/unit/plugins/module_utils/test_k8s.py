@@ -1,0 +1,313 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from kubernetes.client.rest import ApiException
+from kubernetes.dynamic.exceptions import (
+    ConflictError,
+    ForbiddenError,
+    NotFoundError,
+    ResourceNotFoundError,
+    UnauthorizedError,
+    UnprocessibleEntityError,
+)
+from kubernetes.dynamic.resource import ResourceInstance
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+from ansible_collections.acm.submariner.plugins.module_utils import k8s
+
+
+def api_error(cls, status, message):
+    exc = ApiException(status=status, reason=cls.__name__)
+    exc.body = json.dumps({"kind": "Status", "code": status, "message": message})
+    return cls(exc)
+
+
+def instance(obj):
+    obj = copy.deepcopy(obj)
+    obj.setdefault("kind", "Status")
+    return ResourceInstance(None, obj)
+
+
+class FakeResource:
+    def __init__(self, api_version, kind):
+        self.api_version = api_version
+        self.kind = kind
+
+
+class FakeK8SClient:
+    """Stands in for kubernetes.core's K8SClient: a dict store plus a log of calls."""
+
+    def __init__(self, objects=(), served=None):
+        self.store = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): copy.deepcopy(o) for o in objects}
+        self.served = served or {}
+        self.calls = []
+        self.dry_run = False
+        self.fail_next = {}
+        self.client = self
+
+    def resource(self, kind, api_version):
+        if (api_version, kind) in self.served.get("missing", ()):
+            raise ResourceNotFoundError("no match")
+        return FakeResource(api_version, kind)
+
+    def _raise_if_asked(self, verb):
+        failures = self.fail_next.get(verb)
+        if failures:
+            raise failures.pop(0)
+
+    def get(self, resource, name=None, namespace=None, **params):
+        self.calls.append(("get", resource.kind, name))
+        self._raise_if_asked("get")
+        if name is None:
+            items = [o for (kind, ns, _), o in self.store.items() if kind == resource.kind and ns == namespace]
+            return instance({"items": items})
+        obj = self.store.get((resource.kind, namespace, name))
+        if obj is None:
+            raise api_error(NotFoundError, 404, "{0} not found".format(name))
+        return instance(obj)
+
+    def create(self, resource, definition, namespace=None):
+        self.calls.append(("create", resource.kind, definition["metadata"]["name"]))
+        self._raise_if_asked("create")
+        obj = copy.deepcopy(definition)
+        obj["metadata"]["resourceVersion"] = "1"
+        if not self.dry_run:
+            self.store[(resource.kind, namespace, obj["metadata"]["name"])] = obj
+        return instance(obj)
+
+    def patch(self, resource, patch, name=None, namespace=None, content_type=None):
+        self.calls.append(("patch", resource.kind, name, copy.deepcopy(patch), content_type))
+        self._raise_if_asked("patch")
+        obj = copy.deepcopy(self.store[(resource.kind, namespace, name)])
+        _apply_merge_patch(obj, {k: v for k, v in patch.items()})
+        obj["metadata"]["resourceVersion"] = str(int(obj["metadata"]["resourceVersion"]) + 1)
+        if not self.dry_run:
+            self.store[(resource.kind, namespace, name)] = obj
+        return instance(obj)
+
+    def delete(self, resource, name=None, namespace=None):
+        self.calls.append(("delete", resource.kind, name))
+        self._raise_if_asked("delete")
+        if not self.dry_run:
+            self.store.pop((resource.kind, namespace, name))
+        return instance({})
+
+    def request(self, method, path):
+        self.calls.append(("request", path))
+        doc = self.served.get(path)
+        if doc is None:
+            raise api_error(NotFoundError, 404, "the server could not find the requested resource")
+        return instance(doc)
+
+    def writes(self):
+        return [call for call in self.calls if call[0] in ("create", "patch", "delete")]
+
+
+def _apply_merge_patch(target, patch):
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _apply_merge_patch(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def make_hub(fake, target='context "hubcluster"'):
+    hub = k8s.HubClient.__new__(k8s.HubClient)
+    hub.module = None
+    hub.target = target
+    hub.client = fake
+    return hub
+
+
+CLUSTER = {
+    "apiVersion": "cluster.open-cluster-management.io/v1",
+    "kind": "ManagedCluster",
+    "metadata": {"name": "cluster1", "resourceVersion": "7", "labels": {"cluster.open-cluster-management.io/clusterset": "default", "cloud": "Amazon"}},
+    "spec": {"hubAcceptsClient": True},
+}
+
+
+class TestMergePatch:
+    def test_only_named_keys_that_differ(self):
+        existing = {"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"x": 1, "keep": True}}
+        desired = {"metadata": {"labels": {"a": "1", "c": "3"}}, "spec": {"x": 2}}
+        assert k8s.merge_patch(existing, desired) == {"metadata": {"labels": {"c": "3"}}, "spec": {"x": 2}}
+
+    def test_none_removes_only_present_keys(self):
+        existing = {"metadata": {"labels": {"a": "1"}}}
+        assert k8s.merge_patch(existing, {"metadata": {"labels": {"a": None, "zz": None}}}) == {"metadata": {"labels": {"a": None}}}
+
+    def test_equal_gives_empty_patch(self):
+        assert k8s.merge_patch(CLUSTER, {"spec": {"hubAcceptsClient": True}}) == {}
+
+    def test_lists_are_replaced_whole(self):
+        assert k8s.merge_patch({"spec": {"l": [1, 2]}}, {"spec": {"l": [1]}}) == {"spec": {"l": [1]}}
+
+    def test_new_subtree_drops_nulls(self):
+        assert k8s.merge_patch({}, {"spec": {"a": 1, "b": None}}) == {"spec": {"a": 1}}
+
+
+class TestEnsurePresent:
+    def test_creates_missing_object(self):
+        fake = FakeK8SClient()
+        outcome = make_hub(fake).ensure_present({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "v"}})
+        assert outcome.changed
+        assert [c[0] for c in fake.writes()] == ["create"]
+        assert outcome.diff["after"]["data"] == {"k": "v"}
+
+    def test_no_write_when_nothing_differs(self):
+        fake = FakeK8SClient([CLUSTER])
+        outcome = make_hub(fake).ensure_present({"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"cloud": "Amazon"}}})
+        assert not outcome.changed
+        assert fake.writes() == []
+        assert outcome.diff == {"before": {}, "after": {}}
+
+    def test_patch_is_merge_patch_with_resource_version(self):
+        fake = FakeK8SClient([CLUSTER])
+        desired = {"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster",
+                   "metadata": {"name": "cluster1", "labels": {"cluster.open-cluster-management.io/clusterset": "submariner"}}}
+        outcome = make_hub(fake).ensure_present(desired)
+        (verb, kind, name, patch, content_type), = fake.writes()
+        assert (verb, content_type) == ("patch", "application/merge-patch+json")
+        assert patch == {"metadata": {"labels": {"cluster.open-cluster-management.io/clusterset": "submariner"}, "resourceVersion": "7"}}
+        assert outcome.diff["before"]["metadata"]["labels"] == {"cluster.open-cluster-management.io/clusterset": "default"}
+        assert outcome.diff["after"]["metadata"]["labels"] == {"cluster.open-cluster-management.io/clusterset": "submariner"}
+        assert "resourceVersion" not in outcome.diff["after"]["metadata"]
+
+    def test_conflict_is_retried_from_a_fresh_read(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["patch"] = [api_error(ConflictError, 409, "the object has been modified")]
+        desired = {"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}}
+        outcome = make_hub(fake).ensure_present(desired)
+        assert outcome.changed
+        assert [c[0] for c in fake.calls] == ["get", "patch", "get", "patch"]
+
+    def test_create_conflict_turns_into_update(self):
+        fake = FakeK8SClient()
+        desired = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "v"}}
+
+        def appear_then_conflict(*args, **kwargs):
+            fake.store[("ConfigMap", "ns", "c")] = dict(desired, metadata=dict(desired["metadata"], resourceVersion="3"), data={"k": "old"})
+            raise api_error(ConflictError, 409, "already exists")
+
+        fake.create = appear_then_conflict
+        outcome = make_hub(fake).ensure_present(desired)
+        assert outcome.changed and outcome.after["data"] == {"k": "v"}
+
+    def test_endless_conflicts_fail_clearly(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["patch"] = [api_error(ConflictError, 409, "modified") for dummy in range(3)]
+        with pytest.raises(k8s.HubError, match="kept changing"):
+            make_hub(fake).ensure_present({"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}})
+
+    def test_check_mode_dry_run_stores_nothing(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.dry_run = True
+        outcome = make_hub(fake).ensure_present({"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}})
+        assert outcome.changed
+        assert "x" not in fake.store[("ManagedCluster", None, "cluster1")]["metadata"]["labels"]
+
+
+class TestErrors:
+    def test_missing_crd_names_the_addon(self):
+        fake = FakeK8SClient(served={"missing": [("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig")]})
+        with pytest.raises(k8s.HubError) as info:
+            make_hub(fake).get("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1")
+        assert "submariner-addon is not installed on the hub" in str(info.value)
+        assert 'context "hubcluster"' in str(info.value)
+
+    def test_unauthorized_names_context_and_fix(self):
+        fake = FakeK8SClient()
+        fake.fail_next["get"] = [api_error(UnauthorizedError, 401, "Unauthorized")]
+        with pytest.raises(k8s.HubError) as info:
+            make_hub(fake).get("v1", "Namespace", "x")
+        message = str(info.value)
+        assert 'context "hubcluster"' in message and "401" in message and "oc login" in message
+        assert info.value.details["status"] == 401
+
+    def test_forbidden_carries_server_message(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["patch"] = [api_error(ForbiddenError, 403, 'managedclusters "cluster1" is forbidden: user "ro" cannot patch')]
+        with pytest.raises(k8s.HubError) as info:
+            make_hub(fake, 'context "hubcluster-readonly"').ensure_present(
+                {"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}})
+        message = str(info.value)
+        assert "hubcluster-readonly" in message and "403" in message and "cannot patch" in message
+        assert "updating ManagedCluster cluster1" in message
+
+    def test_invalid_object(self):
+        fake = FakeK8SClient()
+        fake.fail_next["create"] = [api_error(UnprocessibleEntityError, 422, "spec.gatewayConfig.gateways: Invalid value")]
+        with pytest.raises(k8s.HubError, match="invalid while creating ConfigMap ns/c: spec.gatewayConfig"):
+            make_hub(fake).ensure_present({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}})
+
+    def test_unreachable(self):
+        fake = FakeK8SClient()
+        fake.fail_next["get"] = [MaxRetryError(None, "/api", NewConnectionError(None, "Connection refused"))]
+        with pytest.raises(k8s.HubError, match="cannot reach the API server of context \"hubcluster\""):
+            make_hub(fake).get("v1", "Namespace", "x")
+
+
+class TestReads:
+    def test_get_missing_is_none(self):
+        assert make_hub(FakeK8SClient()).get("v1", "Namespace", "nope") is None
+
+    def test_served_versions_per_kind(self):
+        served = {
+            "/apis/cluster.open-cluster-management.io": {"versions": [
+                {"groupVersion": "cluster.open-cluster-management.io/v1beta2", "version": "v1beta2"},
+                {"groupVersion": "cluster.open-cluster-management.io/v1beta1", "version": "v1beta1"},
+            ]},
+            "/apis/cluster.open-cluster-management.io/v1beta2": {"resources": [
+                {"name": "managedclustersets", "kind": "ManagedClusterSet"},
+                {"name": "managedclustersets/status", "kind": "ManagedClusterSet"},
+            ]},
+            "/apis/cluster.open-cluster-management.io/v1beta1": {"resources": [{"name": "placements", "kind": "Placement"}]},
+        }
+        hub = make_hub(FakeK8SClient(served=served))
+        assert hub.served_versions("cluster.open-cluster-management.io", "ManagedClusterSet") == ["v1beta2"]
+        assert hub.served_versions("submariner.io", "Broker") == []
+
+    def test_ensure_absent(self):
+        fake = FakeK8SClient([CLUSTER])
+        hub = make_hub(fake)
+        assert hub.ensure_absent("v1", "ConfigMap", "nope", "ns").changed is False
+        outcome = hub.ensure_absent(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        assert outcome.changed and outcome.diff["before"]["metadata"]["name"] == "cluster1"
+        assert [c[0] for c in fake.writes()] == ["delete"]
+
+
+class TestDescribeTarget:
+    def test_context_param_wins(self, monkeypatch):
+        monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+        assert k8s.describe_target({"context": "hub"}) == 'context "hub"'
+
+    def test_env_context(self, monkeypatch):
+        monkeypatch.setenv("K8S_AUTH_CONTEXT", "envhub")
+        assert k8s.describe_target({}) == 'context "envhub"'
+
+    def test_current_context_from_file(self, monkeypatch, tmp_path):
+        monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+        monkeypatch.delenv("K8S_AUTH_HOST", raising=False)
+        path = tmp_path / "kubeconfig"
+        path.write_text("current-context: cluster9\ncontexts: []\n")
+        assert k8s.describe_target({"kubeconfig": str(path)}) == 'context "cluster9"'
+
+    def test_host(self, monkeypatch):
+        monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+        assert k8s.describe_target({"host": "https://h:6443"}) == "API server https://h:6443"
+
+
+def test_wait_spec_keeps_kubernetes_core_shape():
+    spec = k8s.wait_argument_spec(timeout=42)
+    assert spec == {"wait": {"type": "bool", "default": False}, "wait_timeout": {"type": "int", "default": 42}}
+    assert "validate_certs" in k8s.auth_argument_spec()

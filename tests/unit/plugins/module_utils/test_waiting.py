@@ -1,0 +1,176 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from kubernetes.client.rest import ApiException
+
+from ansible_collections.acm.submariner.plugins.module_utils import k8s, waiting
+
+TARGET = waiting.Target("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1")
+
+
+def addon(status, rv):
+    return {"kind": "ManagedClusterAddOn", "metadata": {"name": "submariner", "namespace": "cluster1", "resourceVersion": rv},
+            "status": {"conditions": [{"type": "Available", "status": status, "reason": "R" + status, "message": "m"}]}}
+
+
+def blocker(obj):
+    if obj is None:
+        return "it does not exist"
+    condition = obj["status"]["conditions"][0]
+    return None if condition["status"] == "True" else "Available is {0} ({1})".format(condition["status"], condition["reason"])
+
+
+class Listing:
+    def __init__(self, doc):
+        self.doc = doc
+
+    def to_dict(self):
+        return copy.deepcopy(self.doc)
+
+
+class FakeResource:
+    """resource.get(field_selector=...) answers the lists it was given, one per call."""
+
+    def __init__(self, states):
+        self.states = list(states)
+        self.list_calls = []
+
+    def get(self, **params):
+        self.list_calls.append(params)
+        obj, rv = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return Listing({"kind": "List", "metadata": {"resourceVersion": rv}, "items": [obj] if obj else []})
+
+
+class FakeHub:
+    target = 'context "hubcluster"'
+
+    def __init__(self, resource):
+        self._resource = resource
+
+    def resource(self, api_version, kind):
+        return self._resource
+
+    def _explained(self, doing):
+        return k8s.HubClient._explained(self, doing)
+
+
+class FakeWatch:
+    """Replaces kubernetes.watch: each stream() call plays the next scripted round."""
+
+    def __init__(self, rounds):
+        self.rounds = list(rounds)
+        self.stream_calls = []
+
+    def Watch(self):
+        return self
+
+    def stream(self, func, **kwargs):
+        self.stream_calls.append(kwargs)
+        return self._play(self.rounds.pop(0))
+
+    @staticmethod
+    def _play(round_):
+        # Like kubernetes.watch.Watch.stream: a generator that fails when iterated.
+        if isinstance(round_, Exception):
+            raise round_
+        yield from round_
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+        self.sleeps = []
+
+    def __call__(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def run(resource, watch, monkeypatch, timeout=30, clock=None):
+    monkeypatch.setattr(waiting, "kube_watch", watch)
+    clock = clock or Clock()
+    return waiting.wait_until(FakeHub(resource), TARGET, blocker, timeout, clock=clock, sleep=clock.sleep), clock
+
+
+def test_already_ready_needs_no_watch(monkeypatch):
+    watch = FakeWatch([])
+    obj, clock = run(FakeResource([(addon("True", "5"), "5")]), watch, monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "5"
+    assert watch.stream_calls == [] and clock.sleeps == []
+
+
+def test_watch_event_ends_the_wait_without_sleeping(monkeypatch):
+    resource = FakeResource([(addon("False", "5"), "5")])
+    watch = FakeWatch([[{"type": "MODIFIED", "raw_object": addon("True", "6")}]])
+    obj, clock = run(resource, watch, monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "6"
+    assert clock.sleeps == []
+    call = watch.stream_calls[0]
+    assert call["resource_version"] == "5"
+    assert call["field_selector"] == "metadata.name=submariner"
+    assert call["namespace"] == "cluster1"
+    assert 1 <= call["timeout_seconds"] <= waiting.WATCH_ROUND_SECONDS
+
+
+def test_bookmark_is_skipped_and_deleted_means_gone(monkeypatch):
+    resource = FakeResource([(addon("True", "5"), "5")])
+    watch = FakeWatch([[{"type": "BOOKMARK", "raw_object": {"metadata": {"resourceVersion": "8"}}},
+                        {"type": "DELETED", "raw_object": addon("True", "9")}]])
+    monkeypatch.setattr(waiting, "kube_watch", watch)
+    clock = Clock()
+    obj = waiting.wait_until(FakeHub(resource), TARGET, lambda o: None if o is None else "still there", 30, clock=clock, sleep=clock.sleep)
+    assert obj is None
+
+
+def test_gone_relists_and_keeps_watching(monkeypatch):
+    resource = FakeResource([(addon("False", "5"), "5"), (addon("False", "20"), "20")])
+    gone = ApiException(status=410, reason="Expired")
+    watch = FakeWatch([gone, [{"type": "MODIFIED", "raw_object": addon("True", "21")}]])
+    obj, clock = run(resource, watch, monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "21"
+    assert watch.stream_calls[1]["resource_version"] == "20"
+
+
+def test_without_watch_polls_with_short_backoff(monkeypatch):
+    not_allowed = ApiException(status=405, reason="MethodNotAllowed")
+    states = [(addon("False", str(n)), str(n)) for n in range(1, 6)] + [(addon("True", "9"), "9")]
+    resource = FakeResource(states)
+    obj, clock = run(resource, FakeWatch([not_allowed]), monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "9"
+    assert clock.sleeps and max(clock.sleeps) <= waiting.POLL_MAX_DELAY
+    assert clock.sleeps[0] == waiting.POLL_FIRST_DELAY
+    assert clock.sleeps == sorted(clock.sleeps)
+
+
+def test_timeout_reports_the_last_blocker(monkeypatch):
+    resource = FakeResource([(addon("False", "5"), "5")])
+    clock = Clock()
+
+    class SlowWatch(FakeWatch):
+        def stream(self, func, **kwargs):
+            clock.now += kwargs["timeout_seconds"]
+            return self._play([])
+
+    with pytest.raises(waiting.WaitTimeout) as info:
+        run(resource, SlowWatch([]), monkeypatch, timeout=25, clock=clock)
+    message = str(info.value)
+    assert "ManagedClusterAddOn cluster1/submariner was not ready after 25s" in message
+    assert "Available is False (RFalse)" in message
+    assert 'context "hubcluster"' in message
+    assert info.value.details["last_seen"]["metadata"]["resourceVersion"] == "5"
+
+
+def test_missing_object_can_be_waited_for(monkeypatch):
+    resource = FakeResource([(None, "3")])
+    watch = FakeWatch([[{"type": "ADDED", "raw_object": addon("True", "4")}]])
+    obj, clock = run(resource, watch, monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "4"
