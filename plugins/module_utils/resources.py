@@ -1,0 +1,332 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Pure builders of every object the collection writes, with the exact JSON names of the CRDs.
+
+Builders take snake_case module options and return plain dicts ready for the API. Unset
+options (None) are left out, so the server's defaults apply and a later run compares equal.
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+
+# SubmarinerConfig spec: module option -> JSON path in spec. Casing follows the CRD exactly
+# (several fields start with capitals). gatewayConfig.aws.instanceType is the real path;
+# upstream's docs show gatewayConfig.instanceType, which the CRD does not have.
+SUBMARINER_CONFIG_FIELDS: dict[str, tuple[str, ...]] = {
+    "cable_driver": ("cableDriver",),
+    "global_cidr": ("globalCIDR",),
+    "ipsec_ike_port": ("IPSecIKEPort",),
+    "ipsec_natt_port": ("IPSecNATTPort",),
+    "natt_discovery_port": ("NATTDiscoveryPort",),
+    "natt_enable": ("NATTEnable",),
+    "air_gapped_deployment": ("airGappedDeployment",),
+    "load_balancer_enable": ("loadBalancerEnable",),
+    "insecure_broker_connection": ("insecureBrokerConnection",),
+    "halt_on_certificate_error": ("haltOnCertificateError",),
+    "hosted_cluster": ("hostedCluster",),
+    "ipsec_debug": ("IPSecDebug",),
+    "force_udp_encaps": ("forceUDPEncaps",),
+    "ipsec_cert_auth_mode": ("IPSecCertAuthMode",),
+    "debug": ("Debug",),
+    "credentials_secret": ("credentialsSecret", "name"),
+    "gateways": ("gatewayConfig", "gateways"),
+    "aws_instance_type": ("gatewayConfig", "aws", "instanceType"),
+    "gcp_instance_type": ("gatewayConfig", "gcp", "instanceType"),
+    "azure_instance_type": ("gatewayConfig", "azure", "instanceType"),
+    "rhos_instance_type": ("gatewayConfig", "rhos", "instanceType"),
+}
+
+# Sub-options of the dict options subscription_config and image_pull_specs.
+SUBSCRIPTION_CONFIG_FIELDS: dict[str, str] = {
+    "source": "source",
+    "source_namespace": "sourceNamespace",
+    "channel": "channel",
+    "starting_csv": "startingCSV",
+    "install_plan_approval": "installPlanApproval",
+}
+IMAGE_PULL_SPEC_FIELDS: dict[str, str] = {
+    "submariner": "submarinerImagePullSpec",
+    "route_agent": "submarinerRouteAgentImagePullSpec",
+    "lighthouse_agent": "lighthouseAgentImagePullSpec",
+    "lighthouse_coredns": "lighthouseCoreDNSImagePullSpec",
+    "globalnet": "submarinerGlobalnetImagePullSpec",
+    "metrics_proxy": "metricsProxyImagePullSpec",
+    "nettest": "nettestImagePullSpec",
+    "network_plugin_syncer": "submarinerNetworkPluginSyncerImagePullSpec",
+}
+NESTED_SUBMARINER_CONFIG_FIELDS: dict[str, tuple[str, dict[str, str]]] = {
+    "subscription_config": ("subscriptionConfig", SUBSCRIPTION_CONFIG_FIELDS),
+    "image_pull_specs": ("imagePullSpecs", IMAGE_PULL_SPEC_FIELDS),
+}
+
+# Annotations the module manages on a SubmarinerConfig: option -> annotation key.
+SUBMARINER_CONFIG_ANNOTATIONS: dict[str, str] = {
+    "skip_cloud_prepare": C.SKIP_CLOUD_PREPARE_ANNOTATION,
+    "vpc_id": C.VPC_ID_ANNOTATION,
+    "subnet_ids": C.SUBNET_ID_LIST_ANNOTATION,
+    "control_plane_sg_id": C.CONTROL_PLANE_SG_ID_ANNOTATION,
+    "worker_sg_id": C.WORKER_SG_ID_ANNOTATION,
+}
+
+CABLE_DRIVERS = ("libreswan", "wireguard", "vxlan")
+INSTALL_PLAN_APPROVALS = ("Automatic", "Manual")
+
+
+def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
+    for key in path[:-1]:
+        target = target.setdefault(key, {})
+    target[path[-1]] = value
+
+
+def _metadata(name: str, namespace: str | None = None, labels: Mapping[str, str] | None = None,
+              annotations: Mapping[str, str] | None = None) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": name}
+    if namespace is not None:
+        metadata["namespace"] = namespace
+    if labels:
+        metadata["labels"] = dict(labels)
+    if annotations:
+        metadata["annotations"] = dict(annotations)
+    return metadata
+
+
+def submariner_config_spec(options: Mapping[str, Any]) -> dict[str, Any]:
+    """The SubmarinerConfig ``spec`` for the given snake_case options; None values are left out.
+
+    Keys of ``options`` that are not spec options (annotations, name, auth...) are ignored, so
+    a module may pass its whole ``params``.
+    """
+    spec: dict[str, Any] = {}
+    for option, path in SUBMARINER_CONFIG_FIELDS.items():
+        value = options.get(option)
+        if value is not None:
+            _set_path(spec, path, value)
+    for option, (json_name, fields) in NESTED_SUBMARINER_CONFIG_FIELDS.items():
+        nested = {fields[key]: value for key, value in (options.get(option) or {}).items() if value is not None and key in fields}
+        if nested:
+            spec[json_name] = nested
+    return spec
+
+
+def submariner_config_annotations(options: Mapping[str, Any]) -> dict[str, str | None]:
+    """Annotations for the behaviour options, as a merge-patch fragment.
+
+    A set option gives its string value; ``skip_cloud_prepare=False`` and an empty
+    ``subnet_ids`` list give None (remove the annotation); unset options are left out.
+    """
+    annotations: dict[str, str | None] = {}
+    for option, key in SUBMARINER_CONFIG_ANNOTATIONS.items():
+        value = options.get(option)
+        if value is None:
+            continue
+        if option == "skip_cloud_prepare":
+            annotations[key] = "true" if value else None
+        elif option == "subnet_ids":
+            annotations[key] = ",".join(_as_list(value)) or None
+        else:
+            annotations[key] = str(value) or None
+    return annotations
+
+
+def _as_list(value: str | Iterable[str]) -> list[str]:
+    if isinstance(value, str):
+        value = value.split(",")
+    return [item.strip() for item in value if item and item.strip()]
+
+
+def build_submariner_config(namespace: str, options: Mapping[str, Any], name: str = C.SUBMARINER_CONFIG_NAME) -> dict[str, Any]:
+    """A complete SubmarinerConfig in the managed cluster's namespace on the hub.
+
+    Annotations that ``options`` asks to remove are not in the object; use
+    :func:`submariner_config_annotations` to build the patch that removes them.
+    """
+    annotations = {key: value for key, value in submariner_config_annotations(options).items() if value is not None}
+    return {
+        "apiVersion": C.SUBMARINER_CONFIG_API_VERSION,
+        "kind": C.SUBMARINER_CONFIG_KIND,
+        "metadata": _metadata(name, namespace, annotations=annotations),
+        "spec": submariner_config_spec(options),
+    }
+
+
+def build_managed_cluster_set(name: str, version: str, labels: Mapping[str, str] | None = None) -> dict[str, Any]:
+    """A ManagedClusterSet for the served API ``version`` whose members are chosen by the
+    exclusive ``cluster.open-cluster-management.io/clusterset`` label.
+
+    v1beta2 calls that selector ``ExclusiveClusterSetLabel``; v1beta1 calls the same selector
+    ``LegacyClusterSetLabel`` (its enum rejects the v1beta2 name); v1alpha1 has no selector.
+    """
+    spec: dict[str, Any]
+    if version == "v1beta2":
+        spec = {"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}}
+    elif version == "v1beta1":
+        spec = {"clusterSelector": {"selectorType": "LegacyClusterSetLabel"}}
+    elif version == "v1alpha1":
+        spec = {}
+    else:
+        raise ValueError("unsupported ManagedClusterSet version %r, expected one of %s" % (version, ", ".join(C.MANAGED_CLUSTER_SET_VERSIONS)))
+    return {
+        "apiVersion": "%s/%s" % (C.CLUSTER_GROUP, version),
+        "kind": C.MANAGED_CLUSTER_SET_KIND,
+        "metadata": _metadata(name, labels=labels),
+        "spec": spec,
+    }
+
+
+def build_managed_cluster_set_binding(set_name: str, namespace: str, version: str) -> dict[str, Any]:
+    """A ManagedClusterSetBinding of ``set_name`` into ``namespace`` (name must equal the set)."""
+    if version not in C.MANAGED_CLUSTER_SET_VERSIONS:
+        raise ValueError("unsupported ManagedClusterSetBinding version %r" % (version,))
+    return {
+        "apiVersion": "%s/%s" % (C.CLUSTER_GROUP, version),
+        "kind": C.MANAGED_CLUSTER_SET_BINDING_KIND,
+        "metadata": _metadata(set_name, namespace),
+        "spec": {"clusterSet": set_name},
+    }
+
+
+def build_managed_cluster_addon(cluster: str, version: str = "v1alpha1", install_namespace: str = C.INSTALL_NAMESPACE) -> dict[str, Any]:
+    """The ManagedClusterAddOn ``submariner`` in the cluster's namespace.
+
+    v1alpha1 carries ``spec.installNamespace``; v1beta1 dropped the field, and the conversion
+    keeps it in the ``addon.open-cluster-management.io/v1alpha1-install-namespace`` annotation.
+    """
+    if version == "v1alpha1":
+        return {
+            "apiVersion": "%s/%s" % (C.ADDON_GROUP, version),
+            "kind": C.MANAGED_CLUSTER_ADDON_KIND,
+            "metadata": _metadata(C.ADDON_NAME, cluster),
+            "spec": {"installNamespace": install_namespace},
+        }
+    if version == "v1beta1":
+        return {
+            "apiVersion": "%s/%s" % (C.ADDON_GROUP, version),
+            "kind": C.MANAGED_CLUSTER_ADDON_KIND,
+            "metadata": _metadata(C.ADDON_NAME, cluster, annotations={C.ADDON_INSTALL_NAMESPACE_ANNOTATION: install_namespace}),
+            "spec": {},
+        }
+    raise ValueError("unsupported ManagedClusterAddOn version %r, expected one of %s" % (version, ", ".join(C.MANAGED_CLUSTER_ADDON_VERSIONS)))
+
+
+def build_broker(
+    namespace: str,
+    globalnet_enabled: bool | None = None,
+    globalnet_cidr_range: str | None = None,
+    default_globalnet_cluster_size: int | None = None,
+) -> dict[str, Any]:
+    """The Broker ``submariner-broker`` (ACM >= 2.5) with the ACM backup label.
+
+    Unset Globalnet options are left out: the addon then uses ``242.0.0.0/8`` and 65536.
+    """
+    spec: dict[str, Any] = {}
+    if globalnet_enabled is not None:
+        spec["globalnetEnabled"] = bool(globalnet_enabled)
+    if globalnet_cidr_range is not None:
+        spec["globalnetCIDRRange"] = globalnet_cidr_range
+    if default_globalnet_cluster_size is not None:
+        spec["defaultGlobalnetClusterSize"] = int(default_globalnet_cluster_size)
+    return {
+        "apiVersion": C.BROKER_API_VERSION,
+        "kind": C.BROKER_KIND,
+        "metadata": _metadata(C.BROKER_NAME, namespace, labels={C.BACKUP_LABEL: C.BACKUP_LABEL_VALUE}),
+        "spec": spec,
+    }
+
+
+def _b64(text: str) -> str:
+    return base64.b64encode(text.encode("utf-8")).decode("ascii")
+
+
+def build_aws_credentials_secret(name: str, namespace: str, access_key_id: str, secret_access_key: str) -> dict[str, Any]:
+    """The AWS credentials Secret the addon reads (keys ``aws_access_key_id`` and
+    ``aws_secret_access_key``), with ``data`` base64-encoded as the API returns it."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "type": "Opaque",
+        "metadata": _metadata(name, namespace),
+        "data": {
+            C.AWS_ACCESS_KEY_ID_KEY: _b64(access_key_id),
+            C.AWS_SECRET_ACCESS_KEY_KEY: _b64(secret_access_key),
+        },
+    }
+
+
+def aws_credentials_problems(secret: Mapping[str, Any] | None) -> list[str]:
+    """What is wrong with an AWS credentials Secret read from the API (empty when usable)."""
+    if not secret:
+        return ["the secret does not exist"]
+    data = secret.get("data") or {}
+    string_data = secret.get("stringData") or {}
+    problems = []
+    for key in C.AWS_CREDENTIALS_KEYS:
+        if not data.get(key) and not string_data.get(key):
+            problems.append("the secret has no (or an empty) key %r" % key)
+    return problems
+
+
+def membership_label_patch(
+    current_labels: Mapping[str, str] | None,
+    set_name: str | None,
+    flow: str,
+    extra_labels: Mapping[str, str | None] | None = None,
+    remove_labels: Iterable[str] | None = None,
+    state: str = "present",
+) -> dict[str, Any]:
+    """The minimal JSON merge patch for a ManagedCluster's labels; ``{}`` when nothing changes.
+
+    ``present``: sets the clusterset label to ``set_name`` (overwriting ``default`` or another
+    set), adds ``submariner-agent=true`` on the ``labels`` flow (ACM 2.2), applies
+    ``extra_labels`` (a None value deletes that label) and deletes ``remove_labels``.
+
+    ``absent``: deletes the clusterset label when it points to ``set_name`` (or whatever it
+    points to when ``set_name`` is None), the agent label on the ``labels`` flow, the
+    ``extra_labels`` keys and ``remove_labels``.
+
+    Only keys whose value really changes are in the patch, so it touches nothing else.
+    """
+    if flow not in C.JOIN_FLOWS:
+        raise ValueError("unknown join flow %r, expected one of %s" % (flow, ", ".join(C.JOIN_FLOWS)))
+    if state not in ("present", "absent"):
+        raise ValueError("state must be present or absent, not %r" % (state,))
+    current = dict(current_labels or {})
+    desired: dict[str, str | None] = {}
+    if state == "present":
+        if set_name:
+            desired[C.CLUSTERSET_LABEL] = set_name
+        if flow == C.JOIN_FLOW_LABELS:
+            desired[C.SUBMARINER_AGENT_LABEL] = C.SUBMARINER_AGENT_LABEL_VALUE
+        desired.update(extra_labels or {})
+    else:
+        if set_name is None or current.get(C.CLUSTERSET_LABEL) == set_name:
+            desired[C.CLUSTERSET_LABEL] = None
+        if flow == C.JOIN_FLOW_LABELS:
+            desired[C.SUBMARINER_AGENT_LABEL] = None
+        desired.update(dict.fromkeys(extra_labels or {}))
+    desired.update(dict.fromkeys(remove_labels or ()))
+    changes = {key: value for key, value in desired.items() if _label_differs(current, key, value)}
+    return {"metadata": {"labels": changes}} if changes else {}
+
+
+def _label_differs(current: Mapping[str, str], key: str, value: str | None) -> bool:
+    if value is None:
+        return key in current
+    return current.get(key) != value
+
+
+def apply_label_patch(current_labels: Mapping[str, str] | None, patch: Mapping[str, Any]) -> dict[str, str]:
+    """The labels after applying a patch from :func:`membership_label_patch` (for diff/check mode)."""
+    labels = dict(current_labels or {})
+    for key, value in ((patch.get("metadata") or {}).get("labels") or {}).items():
+        if value is None:
+            labels.pop(key, None)
+        else:
+            labels[key] = value
+    return labels
