@@ -1,0 +1,113 @@
+"""Custom resource validation the way kube-apiserver does it: prune unknown fields, apply defaults, check the schema."""
+
+import copy
+import json
+
+import jsonschema
+
+_COMPOSITIONS = ("allOf", "anyOf", "oneOf")
+_ROOT_FIELDS = frozenset({"apiVersion", "kind", "metadata"})
+_JSON_TYPES = {dict: "object", list: "array", str: "string", bool: "boolean", int: "integer", float: "number", type(None): "null"}
+
+
+def _to_draft7(node):
+    """Translate an OpenAPI v3 structural schema into JSON Schema Draft 7."""
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        if key in ("properties", "patternProperties", "definitions"):
+            out[key] = {name: _to_draft7(sub) for name, sub in value.items()}
+        elif key in ("items", "additionalProperties", "not"):
+            out[key] = _to_draft7(value) if isinstance(value, dict) else value
+        elif key in _COMPOSITIONS:
+            out[key] = [_to_draft7(sub) for sub in value]
+        elif key.startswith("x-kubernetes-") or key in ("nullable", "format", "example", "externalDocs"):
+            continue
+        else:
+            out[key] = copy.deepcopy(value)
+    if node.get("x-kubernetes-int-or-string"):
+        out.pop("type", None)
+        if "anyOf" not in out:
+            out["anyOf"] = [{"type": "integer"}, {"type": "string"}]
+    if node.get("nullable"):
+        if "type" in out:
+            out["type"] = [out["type"], "null"] if isinstance(out["type"], str) else list(out["type"]) + ["null"]
+        if "enum" in out:
+            out["enum"] = list(out["enum"]) + [None]
+        out = {"anyOf": [{"type": "null"}, out]} if "anyOf" in out or "oneOf" in out else out
+    return out
+
+
+class CompiledSchema:
+    """A CRD version's ``openAPIV3Schema``, ready to prune, default and validate objects."""
+
+    def __init__(self, openapi_schema):
+        self.openapi = openapi_schema
+        self.validator = jsonschema.Draft7Validator(_to_draft7(openapi_schema))
+
+    def prune_and_default(self, obj):
+        """Drop fields the schema does not know and fill in defaults, in place."""
+        _walk(obj, self.openapi, root=True)
+
+    def errors(self, obj):
+        """``(reason, field, message)`` for every schema violation, as kube-apiserver words them."""
+        causes = [_cause(error) for error in self.validator.iter_errors(obj)]
+        return sorted(set(causes), key=lambda cause: cause[1])
+
+
+def _walk(value, schema, root=False):
+    if not isinstance(schema, dict):
+        return
+    if isinstance(value, dict):
+        _walk_object(value, schema, root)
+    elif isinstance(value, list) and isinstance(schema.get("items"), dict):
+        for item in value:
+            _walk(item, schema["items"])
+
+
+def _walk_object(value, schema, root):
+    properties = schema.get("properties")
+    additional = schema.get("additionalProperties")
+    preserve = schema.get("x-kubernetes-preserve-unknown-fields", False)
+    if properties is None and additional is None:
+        return
+    for key in list(value):
+        if root and key in _ROOT_FIELDS:
+            continue
+        if properties and key in properties:
+            _walk(value[key], properties[key])
+        elif isinstance(additional, dict):
+            _walk(value[key], additional)
+        elif not preserve and additional is not True:
+            del value[key]
+    for key, sub in (properties or {}).items():
+        if key not in value and isinstance(sub, dict) and "default" in sub:
+            value[key] = copy.deepcopy(sub["default"])
+            _walk(value[key], sub)
+
+
+def _field_path(error):
+    path = ""
+    for part in error.absolute_path:
+        path += "[%d]" % part if isinstance(part, int) else ("." + part if path else part)
+    return path
+
+
+def _type_name(instance):
+    return _JSON_TYPES.get(type(instance), "object")
+
+
+def _cause(error):
+    field = _field_path(error)
+    if error.validator == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else error.message
+        return ("FieldValueRequired", "%s.%s" % (field, missing) if field else missing, "Required value")
+    if error.validator == "type":
+        expected = error.validator_value if isinstance(error.validator_value, str) else error.validator_value[0]
+        actual = _type_name(error.instance)
+        return ("FieldValueInvalid", field, 'Invalid value: "%s": %s in body must be of type %s: "%s"' % (actual, field or "body", expected, actual))
+    if error.validator == "enum":
+        supported = ", ".join(json.dumps(value) for value in error.validator_value)
+        return ("FieldValueNotSupported", field, "Unsupported value: %s: supported values: %s" % (json.dumps(error.instance), supported))
+    return ("FieldValueInvalid", field, "Invalid value: %s: %s" % (json.dumps(error.instance, sort_keys=True)[:200], error.message))

@@ -1,0 +1,764 @@
+"""One cluster's objects: kube-apiserver's storage semantics, in memory.
+
+Every write, whether it arrives over HTTP or from an in-process controller, goes through the same
+path: admission, validation (CRD schemas), resourceVersion / generation bookkeeping, finalizers,
+managed fields, then watch events delivered to subscribers after the commit.
+"""
+
+import base64
+import collections
+import copy
+import random
+import re
+import threading
+import uuid
+
+from . import managed
+from .clock import now
+from .errors import ApiError, already_exists, bad_request, conflict, forbidden, invalid, not_found, unsupported_media_type
+from .patch import json_patch, merge_patch, strategic_merge_patch
+from .resources import Registry, types_from_crd
+from .schema import CompiledSchema
+from .selectors import parse_field_selector, parse_label_selector
+
+INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
+CRD_GROUP_KIND = ("apiextensions.k8s.io", "CustomResourceDefinition")
+NAMESPACE_GROUP_KIND = ("", "Namespace")
+CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
+WATCH_HISTORY = 20000
+# Keys of metadata the server owns: clients cannot set or change them.
+SERVER_METADATA = ("uid", "creationTimestamp", "resourceVersion", "generation", "deletionTimestamp",
+                   "deletionGracePeriodSeconds", "managedFields", "selfLink")
+# Kinds whose status a create request cannot set (their controllers own it).
+STATUS_RESET_ON_CREATE = frozenset({("apps", "Deployment"), ("apps", "DaemonSet"), ("", "Pod")})
+_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+_GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+_LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$")
+_LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
+
+
+class Watcher:
+    """A stream of watch events for one resource, filled by the store after each commit."""
+
+    def __init__(self, store, group, kind, namespace):
+        self.store = store
+        self.group = group
+        self.kind = kind
+        self.namespace = namespace
+        self.events = collections.deque()
+        self._ready = threading.Condition()
+
+    def matches(self, group, kind, obj):
+        return (group, kind) == (self.group, self.kind) and (self.namespace is None or obj["metadata"].get("namespace") == self.namespace)
+
+    def push(self, event_type, obj):
+        with self._ready:
+            self.events.append((event_type, obj))
+            self._ready.notify()
+
+    def next(self, timeout):
+        """The next ``(type, object)``, or None when ``timeout`` seconds pass without one."""
+        with self._ready:
+            if not self.events:
+                self._ready.wait(timeout)
+            return self.events.popleft() if self.events else None
+
+    def close(self):
+        self.store.stop_watch(self)
+
+
+class Store:
+    """The objects of one cluster, addressed by apiVersion/kind/namespace/name."""
+
+    def __init__(self, name):
+        self.name = name
+        self.registry = Registry()
+        self._objects = collections.defaultdict(dict)  # (group, kind) -> {(namespace, name): object}
+        self._schemas = {}  # (group, version, kind) -> CompiledSchema
+        self._revision = 0
+        self._lock = threading.RLock()
+        self._local = threading.local()
+        self._pending = collections.deque()
+        self._dispatch_lock = threading.RLock()
+        self._subscribers = []
+        self._watchers = []
+        self._admission = []
+        self._history = collections.deque(maxlen=WATCH_HISTORY)
+        self._terminating = set()  # (group, kind, name) of namespaces and CRDs waiting for their content to go
+        for namespace in INITIAL_NAMESPACES:
+            self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+
+    # ------------------------------------------------------------------ hooks
+    def subscribe(self, callback):
+        """Call ``callback(event_type, obj)`` after every committed change, in commit order.
+
+        Callbacks run in the writer's thread once the store lock is released; they may read and write
+        the store but must not block.
+        """
+        with self._lock:
+            self._subscribers.append(callback)
+
+    def unsubscribe(self, callback):
+        with self._lock:
+            if callback in self._subscribers:
+                self._subscribers.remove(callback)
+
+    def add_admission(self, callback):
+        """Register ``callback(operation, obj, old) -> obj`` run before every write (HTTP or in-process).
+
+        ``operation`` is "CREATE", "UPDATE" or "DELETE"; ``obj`` is the object about to be stored (for
+        DELETE, the object being deleted) and ``old`` the stored one (None on CREATE). Return the object,
+        mutated or not, or raise ApiError to reject the request. Status subresource writes skip admission.
+        """
+        with self._lock:
+            self._admission.append(callback)
+
+    # ------------------------------------------------------------------ reads
+    @property
+    def resource_version(self):
+        return str(self._revision)
+
+    def resource_type(self, api_version, kind):
+        """The ResourceType serving ``api_version``/``kind``, or 404 like the real server."""
+        rtype = self.registry.by_kind(api_version, kind)
+        if rtype is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource (%s %s)" % (api_version, kind))
+        return rtype
+
+    def get(self, api_version, kind, name, namespace=None):
+        with self._lock:
+            rtype = self.resource_type(api_version, kind)
+            stored = self._bucket(rtype).get((self._scope_namespace(rtype, namespace), name))
+            return self._present(stored, rtype) if stored else None
+
+    def list(self, api_version, kind, namespace=None, label_selector=None, field_selector=None):
+        return self.list_with_version(api_version, kind, namespace, label_selector, field_selector)[0]
+
+    def list_with_version(self, api_version, kind, namespace=None, label_selector=None, field_selector=None):
+        """``(items, resourceVersion)``: the matching objects sorted by namespace/name, and the list's revision."""
+        labels_match = parse_label_selector(label_selector)
+        with self._lock:
+            rtype = self.resource_type(api_version, kind)
+            fields_match = parse_field_selector(field_selector, rtype.group, rtype.kind)
+            namespace = namespace if rtype.namespaced else None
+            items = []
+            for (obj_namespace, _name), stored in sorted(self._bucket(rtype).items()):
+                if namespace is not None and obj_namespace != namespace:
+                    continue
+                if labels_match and not labels_match(stored["metadata"].get("labels") or {}):
+                    continue
+                if fields_match and not fields_match(stored):
+                    continue
+                items.append(self._present(stored, rtype))
+            return items, self.resource_version
+
+    def namespaces_with_content(self):
+        with self._lock:
+            return sorted({key[0] for bucket in self._objects.values() for key in bucket if key[0]})
+
+    def dump(self):
+        """Every object, grouped by ``apiVersion/kind``."""
+        with self._lock:
+            result = {}
+            for (group, kind), bucket in sorted(self._objects.items()):
+                for _key, stored in sorted(bucket.items()):
+                    result.setdefault("%s/%s" % (group, kind) if group else kind, []).append(copy.deepcopy(stored))
+            return result
+
+    # ------------------------------------------------------------------ writes
+    def create(self, obj, *, dry_run=False, field_manager=None):
+        with self._writing():
+            rtype = self._type_of(obj)
+            obj = copy.deepcopy(obj)
+            meta = obj.setdefault("metadata", {})
+            namespace = self._scope_namespace(rtype, meta.get("namespace"))
+            if rtype.namespaced:
+                meta["namespace"] = namespace
+                self._check_namespace_accepts(rtype, namespace, meta.get("name") or meta.get("generateName", ""))
+            else:
+                meta.pop("namespace", None)
+            if not meta.get("name") and meta.get("generateName"):
+                meta["name"] = self._generate_name(rtype, namespace, meta["generateName"])
+            for key in SERVER_METADATA:
+                meta.pop(key, None)
+            self._default_kind_fields(rtype, obj, None)
+            obj = self._admit("CREATE", obj, None)
+            self._validate(rtype, obj)
+            name = obj["metadata"]["name"]
+            if (namespace, name) in self._bucket(rtype):
+                raise already_exists(rtype.plural, rtype.group, name)
+            if rtype.custom or (rtype.group, rtype.kind) in STATUS_RESET_ON_CREATE:
+                obj.pop("status", None)
+            meta = obj["metadata"]
+            meta["uid"] = str(uuid.uuid4())
+            meta["creationTimestamp"] = now()
+            if rtype.has_generation:
+                meta["generation"] = 1
+            self._after_create_defaults(rtype, obj)
+            meta["managedFields"] = managed.record_update([], None, obj, field_manager, rtype, subresource=None)
+            if not meta["managedFields"]:
+                del meta["managedFields"]
+            if dry_run:
+                return self._present(obj, rtype)
+            self._commit("ADDED", rtype, obj)
+            return self._present(obj, rtype)
+
+    def update(self, obj, *, dry_run=False, field_manager=None):
+        """Replace an object's spec and metadata (status is kept when the kind has a status subresource)."""
+        with self._writing():
+            rtype = self._type_of(obj)
+            old = self._existing(rtype, obj)
+            new = self._prepare_update(rtype, old, obj, subresource=None)
+            new = self._admit("UPDATE", new, self._present(old, rtype))
+            return self._store_update(rtype, old, new, dry_run, field_manager, subresource=None)
+
+    def update_status(self, obj, *, dry_run=False, field_manager=None):
+        """Replace an object's status only (the status subresource)."""
+        with self._writing():
+            rtype = self._type_of(obj)
+            if not rtype.status_subresource:
+                raise not_found(rtype.plural + "/status", rtype.group, obj["metadata"].get("name"))
+            old = self._existing(rtype, obj)
+            new = self._prepare_update(rtype, old, obj, subresource="status")
+            return self._store_update(rtype, old, new, dry_run, field_manager, subresource="status")
+
+    def patch(self, api_version, kind, name, namespace, patch, patch_type="merge", *, dry_run=False,
+              subresource=None, field_manager=None, force=False):
+        """Patch an object: ``patch_type`` is "merge", "json", "strategic" or "apply" (server-side apply)."""
+        with self._writing():
+            rtype = self.resource_type(api_version, kind)
+            if patch_type == "strategic" and rtype.custom:
+                raise unsupported_media_type("application/strategic-merge-patch+json")
+            if subresource == "status" and not rtype.status_subresource:
+                raise not_found(rtype.plural + "/status", rtype.group, name)
+            stored = self._bucket(rtype).get((self._scope_namespace(rtype, namespace), name))
+            if patch_type == "apply":
+                return self._apply(rtype, stored, name, namespace, patch, dry_run, subresource, field_manager, force)
+            if stored is None:
+                raise not_found(rtype.plural, rtype.group, name)
+            current = self._present(stored, rtype)
+            patched = self._apply_patch(current, patch, patch_type)
+            if not isinstance(patched, dict):
+                raise bad_request("the patch must produce an object")
+            patched_rv = patched.get("metadata", {}).get("resourceVersion")
+            if patched_rv != current["metadata"]["resourceVersion"] and patched_rv is not None:
+                raise conflict(rtype.plural, rtype.group, name)
+            patched.setdefault("metadata", {})["resourceVersion"] = current["metadata"]["resourceVersion"]
+            if subresource == "status":
+                new = self._prepare_update(rtype, stored, patched, subresource="status")
+            else:
+                new = self._prepare_update(rtype, stored, patched, subresource=None)
+                new = self._admit("UPDATE", new, current)
+            return self._store_update(rtype, stored, new, dry_run, field_manager, subresource)
+
+    def delete(self, api_version, kind, name, namespace=None, *, dry_run=False, preconditions=None):
+        """Delete an object; return it while finalizers keep it (with deletionTimestamp), None once gone."""
+        obj, removed = self.delete_detailed(api_version, kind, name, namespace, dry_run=dry_run, preconditions=preconditions)
+        return None if removed else obj
+
+    def delete_detailed(self, api_version, kind, name, namespace=None, *, dry_run=False, preconditions=None):
+        """``(object, removed)``: the object as deleted or as left terminating, and whether it is gone."""
+        with self._writing():
+            rtype = self.resource_type(api_version, kind)
+            key = (self._scope_namespace(rtype, namespace), name)
+            stored = self._bucket(rtype).get(key)
+            if stored is None:
+                raise not_found(rtype.plural, rtype.group, name)
+            self._check_preconditions(rtype, stored, preconditions or {})
+            self._admit("DELETE", self._present(stored, rtype), self._present(stored, rtype))
+            if dry_run:
+                return self._present(stored, rtype), not self._keeps_object(rtype, stored)
+            return self._delete_stored(rtype, key, stored)
+
+    # ------------------------------------------------------------------ watch
+    def start_watch(self, api_version, kind, namespace=None, since=None):
+        """A Watcher for one resource; with ``since`` (a resourceVersion) it first replays later events."""
+        with self._lock:
+            rtype = self.resource_type(api_version, kind)
+            watcher = Watcher(self, rtype.group, rtype.kind, namespace if rtype.namespaced else None)
+            if since not in (None, "", "0"):
+                try:
+                    since_revision = int(since)
+                except ValueError as exc:
+                    raise bad_request('invalid resource version "%s"' % since) from exc
+                if self._history and since_revision < self._history[0][0] - 1 and since_revision < self._revision:
+                    raise ApiError(410, "Expired", "too old resource version: %s (%s)" % (since, self._history[0][0]))
+                for revision, event_type, group, event_kind, obj in self._history:
+                    if revision > since_revision and watcher.matches(group, event_kind, obj):
+                        watcher.push(event_type, obj)
+            self._watchers.append(watcher)
+            return watcher
+
+    def stop_watch(self, watcher):
+        with self._lock:
+            if watcher in self._watchers:
+                self._watchers.remove(watcher)
+
+    # ------------------------------------------------------------------ internals: lookup
+    def _bucket(self, rtype):
+        return self._objects[(rtype.group, rtype.kind)]
+
+    def _type_of(self, obj):
+        if not isinstance(obj, dict) or not obj.get("apiVersion") or not obj.get("kind"):
+            raise bad_request("Object 'Kind' is missing in the request body" if isinstance(obj, dict) else "the body must be an object")
+        return self.resource_type(obj["apiVersion"], obj["kind"])
+
+    @staticmethod
+    def _scope_namespace(rtype, namespace):
+        if not rtype.namespaced:
+            return ""
+        if not namespace:
+            raise bad_request("the namespace of the provided object does not match the namespace sent on the request"
+                              if namespace == "" else "an empty namespace may not be set during creation of %s" % rtype.kind)
+        return namespace
+
+    def _existing(self, rtype, obj):
+        meta = obj.get("metadata") or {}
+        key = (self._scope_namespace(rtype, meta.get("namespace")), meta.get("name"))
+        stored = self._bucket(rtype).get(key)
+        if stored is None:
+            raise not_found(rtype.plural, rtype.group, meta.get("name"))
+        return stored
+
+    def _present(self, stored, rtype):
+        """A copy of a stored object as clients of ``rtype``'s version see it."""
+        obj = copy.deepcopy(stored)
+        obj["apiVersion"] = rtype.api_version
+        return obj
+
+    # ------------------------------------------------------------------ internals: write path
+    def _writing(self):
+        store = self
+
+        class _Writing:
+            def __enter__(self):
+                store._lock.acquire()
+                store._local.depth = getattr(store._local, "depth", 0) + 1
+
+            def __exit__(self, *exc):
+                store._local.depth -= 1
+                outermost = store._local.depth == 0
+                store._lock.release()
+                if outermost:
+                    store._dispatch()
+                return False
+
+        return _Writing()
+
+    def _admit(self, operation, obj, old):
+        for callback in list(self._admission):
+            result = callback(operation, copy.deepcopy(obj), copy.deepcopy(old) if old else None)
+            if operation != "DELETE" and result is not None:
+                obj = result
+        return obj
+
+    def _check_namespace_accepts(self, rtype, namespace, name):
+        ns = self._objects[NAMESPACE_GROUP_KIND].get(("", namespace))
+        if ns is None:
+            raise not_found("namespaces", "", namespace)
+        if ns["metadata"].get("deletionTimestamp"):
+            raise forbidden('%s "%s" is forbidden: unable to create new content in namespace %s because it is being terminated'
+                            % (rtype.qualified_plural, name, namespace), name=name, group=rtype.group, plural=rtype.plural)
+
+    def _generate_name(self, rtype, namespace, prefix):
+        bucket = self._bucket(rtype)
+        for _attempt in range(10):
+            name = prefix[:58] + "".join(random.choice(_GENERATE_ALPHABET) for _i in range(5))
+            if (namespace, name) not in bucket:
+                return name
+        raise already_exists(rtype.plural, rtype.group, prefix)
+
+    def _prepare_update(self, rtype, stored, obj, subresource):
+        """The object an update would store: the client's fields plus the fields the server owns."""
+        obj = copy.deepcopy(obj)
+        meta = obj.setdefault("metadata", {})
+        old_meta = stored["metadata"]
+        self._check_update_target(rtype, stored, obj)
+        if subresource == "status":
+            new = copy.deepcopy(stored)
+            if "status" in obj:
+                new["status"] = obj["status"]
+            else:
+                new.pop("status", None)
+            new["metadata"]["resourceVersion"] = meta.get("resourceVersion")
+            return new
+        for key in SERVER_METADATA:
+            if key in old_meta and key != "resourceVersion":
+                meta[key] = copy.deepcopy(old_meta[key])
+            elif key != "resourceVersion":
+                meta.pop(key, None)
+        meta["name"], meta["namespace"] = old_meta["name"], old_meta.get("namespace")
+        if not rtype.namespaced:
+            meta.pop("namespace")
+        if rtype.status_subresource:
+            if "status" in stored:
+                obj["status"] = copy.deepcopy(stored["status"])
+            else:
+                obj.pop("status", None)
+        if old_meta.get("deletionTimestamp"):
+            added = set(meta.get("finalizers") or []) - set(old_meta.get("finalizers") or [])
+            if added:
+                raise invalid(rtype.kind, rtype.group, old_meta["name"], [(
+                    "FieldValueForbidden", "metadata.finalizers", "Forbidden: no new finalizers can be added if the object is being deleted, "
+                    "found new finalizers %s" % sorted(added))])
+        self._default_kind_fields(rtype, obj, stored)
+        return obj
+
+    @staticmethod
+    def _check_update_target(rtype, stored, obj):
+        meta = obj["metadata"]
+        name = stored["metadata"]["name"]
+        if meta.get("uid") and meta["uid"] != stored["metadata"]["uid"]:
+            raise conflict(rtype.plural, rtype.group, name, "Precondition failed: UID in precondition: %s, UID in object meta: %s"
+                           % (meta["uid"], stored["metadata"]["uid"]))
+        if not meta.get("resourceVersion"):
+            if rtype.custom:
+                raise invalid(rtype.kind, rtype.group, name, [
+                    ("FieldValueInvalid", "metadata.resourceVersion", "Invalid value: 0x0: must be specified for an update")])
+        elif meta["resourceVersion"] != stored["metadata"]["resourceVersion"]:
+            raise conflict(rtype.plural, rtype.group, name)
+
+    def _store_update(self, rtype, stored, new, dry_run, field_manager, subresource):
+        self._validate(rtype, new)
+        new["metadata"]["resourceVersion"] = stored["metadata"]["resourceVersion"]
+        if rtype.has_generation and self._spec_changed(rtype, stored, new):
+            new["metadata"]["generation"] = stored["metadata"].get("generation", 1) + 1
+        fields = managed.record_update(stored["metadata"].get("managedFields") or [], stored, new, field_manager, rtype, subresource)
+        if fields:
+            new["metadata"]["managedFields"] = fields
+        else:
+            new["metadata"].pop("managedFields", None)
+        if new == stored:
+            return self._present(stored, rtype)
+        if dry_run:
+            return self._present(new, rtype)
+        key = (new["metadata"].get("namespace") or "", new["metadata"]["name"])
+        if new["metadata"].get("deletionTimestamp") and not new["metadata"].get("finalizers") and not self._has_content(rtype, new):
+            removed, _gone = self._remove(rtype, key, new)
+            return removed
+        self._commit("MODIFIED", rtype, new)
+        return self._present(new, rtype)
+
+    @staticmethod
+    def _spec_changed(rtype, old, new):
+        ignored = ("metadata", "status") if rtype.status_subresource else ("metadata",)
+        return {k: v for k, v in old.items() if k not in ignored} != {k: v for k, v in new.items() if k not in ignored}
+
+    @staticmethod
+    def _apply_patch(current, patch, patch_type):
+        if patch_type == "merge":
+            if not isinstance(patch, dict):
+                raise bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
+            return merge_patch(current, patch)
+        if patch_type == "json":
+            return json_patch(current, patch)
+        if patch_type == "strategic":
+            if not isinstance(patch, dict):
+                raise bad_request("json: cannot unmarshal array into Go value of type map[string]interface {}")
+            return strategic_merge_patch(current, patch)
+        raise unsupported_media_type(patch_type)
+
+    def _apply(self, rtype, stored, name, namespace, config, dry_run, subresource, field_manager, force):
+        """Server-side apply: create the object or merge the manager's intent into it."""
+        if not isinstance(config, dict):
+            raise bad_request("the apply patch must be an object")
+        if not field_manager:
+            raise bad_request("PATCH, application/apply-patch+yaml requires fieldManager to be set")
+        config = copy.deepcopy(config)
+        meta = config.setdefault("metadata", {})
+        if meta.get("name") not in (None, name):
+            raise bad_request("the name of the object (%s) does not match the name on the URL (%s)" % (meta.get("name"), name))
+        meta["name"] = name
+        if rtype.namespaced:
+            meta["namespace"] = namespace
+        if stored is None:
+            if subresource:
+                raise not_found(rtype.plural, rtype.group, name)
+            base = {"apiVersion": rtype.api_version, "kind": rtype.kind, "metadata": {"name": name}}
+            if rtype.namespaced:
+                base["metadata"]["namespace"] = namespace
+            result, fields = managed.apply(base, [], config, field_manager, rtype, force, subresource)
+            result["metadata"]["managedFields"] = fields
+            created = self.create(result, dry_run=dry_run)
+            return self._with_managed_fields(rtype, created, fields, dry_run)
+        current = self._present(stored, rtype)
+        result, fields = managed.apply(current, stored["metadata"].get("managedFields") or [], config, field_manager, rtype,
+                                       force, subresource)
+        if subresource == "status":
+            new = self._prepare_update(rtype, stored, result, subresource="status")
+        else:
+            new = self._prepare_update(rtype, stored, result, subresource=None)
+            new = self._admit("UPDATE", new, current)
+        new["metadata"]["managedFields"] = fields
+        self._validate(rtype, new)
+        new["metadata"]["resourceVersion"] = stored["metadata"]["resourceVersion"]
+        if rtype.has_generation and self._spec_changed(rtype, stored, new):
+            new["metadata"]["generation"] = stored["metadata"].get("generation", 1) + 1
+        if new == stored or dry_run:
+            return self._present(new, rtype)
+        self._commit("MODIFIED", rtype, new)
+        return self._present(new, rtype)
+
+    def _with_managed_fields(self, rtype, created, fields, dry_run):
+        """Replace the Update entry ``create`` recorded with the applier's own Apply entry."""
+        created["metadata"]["managedFields"] = fields
+        if dry_run:
+            return created
+        key = (created["metadata"].get("namespace") or "", created["metadata"]["name"])
+        stored = self._bucket(rtype)[key]
+        stored["metadata"]["managedFields"] = copy.deepcopy(fields)
+        return self._present(stored, rtype)
+
+    @staticmethod
+    def _check_preconditions(rtype, stored, preconditions):
+        name = stored["metadata"]["name"]
+        if preconditions.get("uid") and preconditions["uid"] != stored["metadata"]["uid"]:
+            raise conflict(rtype.plural, rtype.group, name, "Precondition failed: UID in precondition: %s, UID in object meta: %s"
+                           % (preconditions["uid"], stored["metadata"]["uid"]))
+        if preconditions.get("resourceVersion") and preconditions["resourceVersion"] != stored["metadata"]["resourceVersion"]:
+            raise conflict(rtype.plural, rtype.group, name, "Precondition failed: ResourceVersion in precondition: %s, "
+                           "ResourceVersion in object meta: %s" % (preconditions["resourceVersion"], stored["metadata"]["resourceVersion"]))
+
+    def _keeps_object(self, rtype, stored):
+        return bool(stored["metadata"].get("finalizers")) or self._is_container(rtype)
+
+    @staticmethod
+    def _is_container(rtype):
+        return (rtype.group, rtype.kind) in (NAMESPACE_GROUP_KIND, CRD_GROUP_KIND)
+
+    def _delete_stored(self, rtype, key, stored):
+        if stored["metadata"].get("deletionTimestamp"):
+            return self._present(stored, rtype), False
+        if not self._keeps_object(rtype, stored):
+            return self._remove(rtype, key, stored)
+        terminating = copy.deepcopy(stored)
+        terminating["metadata"]["deletionTimestamp"] = now()
+        terminating["metadata"]["deletionGracePeriodSeconds"] = 0
+        if rtype.has_generation:
+            terminating["metadata"]["generation"] = stored["metadata"].get("generation", 1) + 1
+        if self._is_container(rtype):
+            self._mark_container_terminating(rtype, terminating)
+        self._commit("MODIFIED", rtype, terminating)
+        if self._is_container(rtype):
+            self._terminating.add((rtype.group, rtype.kind, terminating["metadata"]["name"]))
+            self._delete_content(rtype, terminating)
+            self._reap()
+            current = self._bucket(rtype).get(key)
+            if current is None:
+                return self._present(terminating, rtype), True
+            return self._present(current, rtype), False
+        return self._present(terminating, rtype), False
+
+    @staticmethod
+    def _mark_container_terminating(rtype, obj):
+        if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND:
+            obj.setdefault("status", {})["phase"] = "Terminating"
+        else:
+            conditions = obj.setdefault("status", {}).setdefault("conditions", [])
+            conditions[:] = [c for c in conditions if c.get("type") != "Terminating"]
+            conditions.append({"type": "Terminating", "status": "True", "reason": "InstanceDeletionInProgress",
+                               "message": "CustomResource deletion is in progress", "lastTransitionTime": now()})
+
+    def _content_keys(self, rtype, container):
+        """``[(rtype-like, key)]`` of the objects a namespace or CRD holds."""
+        name = container["metadata"]["name"]
+        found = []
+        if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND:
+            for (group, kind), bucket in self._objects.items():
+                found.extend(((group, kind), key) for key in bucket if key[0] == name)
+        else:
+            group_kind = (container["spec"]["group"], container["spec"]["names"]["kind"])
+            found.extend((group_kind, key) for key in self._objects.get(group_kind, {}))
+        return found
+
+    def _has_content(self, rtype, obj):
+        return self._is_container(rtype) and bool(self._content_keys(rtype, obj))
+
+    def _delete_content(self, rtype, container):
+        for group_kind, key in self._content_keys(rtype, container):
+            stored = self._objects[group_kind].get(key)
+            if stored is None:
+                continue
+            content_type = self._stored_type(group_kind, stored)
+            self._delete_stored(content_type, key, stored)
+
+    def _stored_type(self, group_kind, stored):
+        rtype = self.registry.by_kind(stored["apiVersion"], stored["kind"])
+        if rtype is None:
+            rtype = next(iter(self.registry.versions_of(*group_kind)), None)
+        return rtype
+
+    def _remove(self, rtype, key, stored):
+        gone = copy.deepcopy(stored)
+        del self._bucket(rtype)[key]
+        self._commit("DELETED", rtype, gone, store=False)
+        if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
+            self.registry.remove_crd(gone["metadata"]["name"])
+            for version in gone["spec"].get("versions") or []:
+                self._schemas.pop((gone["spec"]["group"], version["name"], gone["spec"]["names"]["kind"]), None)
+        self._reap()
+        return self._present(gone, rtype), True
+
+    def _reap(self):
+        """Remove terminating namespaces and CRDs whose content is gone (the namespace/CRD controllers' job)."""
+        for group, kind, name in sorted(self._terminating):
+            bucket = self._objects[(group, kind)]
+            container = bucket.get(("", name))
+            if container is None:
+                self._terminating.discard((group, kind, name))
+                continue
+            rtype = self._stored_type((group, kind), container)
+            if self._content_keys(rtype, container):
+                continue
+            finalizers = [f for f in container["metadata"].get("finalizers") or [] if f != CRD_CLEANUP_FINALIZER]
+            if finalizers:
+                continue
+            self._terminating.discard((group, kind, name))
+            self._remove(rtype, ("", name), container)
+
+    def _commit(self, event_type, rtype, obj, store=True):
+        self._revision += 1
+        obj["metadata"]["resourceVersion"] = str(self._revision)
+        if store:
+            self._bucket(rtype)[(obj["metadata"].get("namespace") or "", obj["metadata"]["name"])] = obj
+            if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
+                self._serve_crd(obj)
+        snapshot = copy.deepcopy(obj)
+        self._history.append((self._revision, event_type, rtype.group, rtype.kind, snapshot))
+        self._pending.append((event_type, rtype.group, rtype.kind, snapshot))
+
+    def _dispatch(self):
+        """Deliver committed events to watchers and subscribers, in commit order, outside the store lock."""
+        with self._dispatch_lock:
+            while self._pending:
+                try:
+                    event_type, group, kind, obj = self._pending.popleft()
+                except IndexError:
+                    return
+                for watcher in list(self._watchers):
+                    if watcher.matches(group, kind, obj):
+                        watcher.push(event_type, copy.deepcopy(obj))
+                for callback in list(self._subscribers):
+                    callback(event_type, copy.deepcopy(obj))
+
+    # ------------------------------------------------------------------ internals: kinds
+    def _default_kind_fields(self, rtype, obj, stored):
+        group_kind = (rtype.group, rtype.kind)
+        if group_kind == ("", "Secret"):
+            obj.setdefault("type", "Opaque")
+            string_data = obj.pop("stringData", None) or {}
+            if string_data:
+                data = obj.setdefault("data", {}) or {}
+                obj["data"] = data
+                for key, value in string_data.items():
+                    data[key] = base64.b64encode(str(value).encode()).decode()
+        elif group_kind == NAMESPACE_GROUP_KIND:
+            obj.setdefault("spec", {}).setdefault("finalizers", ["kubernetes"])
+            if stored is None:
+                obj["status"] = {"phase": "Active"}
+        elif group_kind == ("", "Service"):
+            spec = obj.setdefault("spec", {})
+            spec.setdefault("type", "ClusterIP")
+            spec.setdefault("sessionAffinity", "None")
+            if stored is not None and stored.get("spec", {}).get("clusterIP"):
+                spec["clusterIP"] = stored["spec"]["clusterIP"]
+        if obj.get("metadata", {}).get("labels") is None:
+            obj.get("metadata", {}).pop("labels", None)
+
+    def _after_create_defaults(self, rtype, obj):
+        if (rtype.group, rtype.kind) == ("", "Service") and obj["spec"]["type"] != "ExternalName" and "clusterIP" not in obj["spec"]:
+            count = len(self._bucket(rtype)) + 1
+            obj["spec"]["clusterIP"] = "172.30.%d.%d" % (count // 250, count % 250 + 1)
+            obj["spec"]["clusterIPs"] = [obj["spec"]["clusterIP"]]
+        if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
+            obj["metadata"].setdefault("finalizers", [])
+            if CRD_CLEANUP_FINALIZER not in obj["metadata"]["finalizers"]:
+                obj["metadata"]["finalizers"].append(CRD_CLEANUP_FINALIZER)
+            obj["status"] = self._crd_status(obj)
+
+    @staticmethod
+    def _crd_status(crd):
+        stamp = now()
+        storage = [v["name"] for v in crd["spec"].get("versions") or [] if v.get("storage")]
+        return {
+            "acceptedNames": copy.deepcopy(crd["spec"]["names"]),
+            "conditions": [
+                {"type": "NamesAccepted", "status": "True", "reason": "NoConflicts", "message": "no conflicts found", "lastTransitionTime": stamp},
+                {"type": "Established", "status": "True", "reason": "InitialNamesAccepted",
+                 "message": "the initial names have been accepted", "lastTransitionTime": stamp},
+            ],
+            "storedVersions": storage,
+        }
+
+    def _serve_crd(self, crd):
+        types = types_from_crd(crd)
+        for rtype in types:
+            if rtype.schema is not None:
+                self._schemas[(rtype.group, rtype.version, rtype.kind)] = CompiledSchema(rtype.schema)
+        self.registry.set_crd(crd["metadata"]["name"], types)
+
+    # ------------------------------------------------------------------ internals: validation
+    def _validate(self, rtype, obj):
+        meta = obj.get("metadata")
+        if not isinstance(meta, dict):
+            raise bad_request("metadata must be an object")
+        name = meta.get("name")
+        if not name:
+            raise invalid(rtype.kind, rtype.group, "", [("FieldValueRequired", "metadata.name", "Required value: name or generateName is required")])
+        causes = self._metadata_causes(rtype, meta)
+        if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
+            causes.extend(self._crd_causes(obj))
+        if rtype.custom:
+            obj["apiVersion"] = rtype.api_version
+            schema = self._schemas.get((rtype.group, rtype.version, rtype.kind))
+            if schema is not None:
+                schema.prune_and_default(obj)
+                causes.extend(schema.errors(obj))
+        if causes:
+            raise invalid(rtype.kind, rtype.group, name, causes)
+
+    @staticmethod
+    def _metadata_causes(rtype, meta):
+        causes = []
+        name = meta["name"]
+        pattern, limit = (_DNS_LABEL, 63) if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND else (_DNS_SUBDOMAIN, 253)
+        if not isinstance(name, str) or len(name) > limit or not pattern.match(name):
+            causes.append(("FieldValueInvalid", "metadata.name",
+                           "Invalid value: %r: a lowercase RFC 1123 %s must consist of lower case alphanumeric characters, '-' or '.', "
+                           "and must start and end with an alphanumeric character" % (name, "label" if limit == 63 else "subdomain")))
+        for key, value in (meta.get("labels") or {}).items():
+            if not _LABEL_KEY.match(key):
+                causes.append(("FieldValueInvalid", "metadata.labels", "Invalid value: %r: name part must consist of alphanumeric characters, "
+                               "'-', '_' or '.', and must start and end with an alphanumeric character" % key))
+            if not isinstance(value, str) or not _LABEL_VALUE.match(value):
+                causes.append(("FieldValueInvalid", "metadata.labels", "Invalid value: %r: a valid label must be an empty string or consist "
+                               "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character" % (value,)))
+        for key, value in (meta.get("annotations") or {}).items():
+            if not isinstance(value, str):
+                causes.append(("FieldValueInvalid", "metadata.annotations.%s" % key, "Invalid value: annotation values must be strings"))
+        return causes
+
+    @staticmethod
+    def _crd_causes(crd):
+        spec = crd.get("spec") or {}
+        names = spec.get("names") or {}
+        causes = []
+        for field in ("group", "scope"):
+            if not spec.get(field):
+                causes.append(("FieldValueRequired", "spec.%s" % field, "Required value"))
+        for field in ("plural", "kind"):
+            if not names.get(field):
+                causes.append(("FieldValueRequired", "spec.names.%s" % field, "Required value"))
+        if causes:
+            return causes
+        expected = "%s.%s" % (names["plural"], spec["group"])
+        if crd["metadata"]["name"] != expected:
+            causes.append(("FieldValueInvalid", "metadata.name", 'Invalid value: "%s": must be spec.names.plural+"."+spec.group'
+                           % crd["metadata"]["name"]))
+        versions = spec.get("versions") or []
+        if not versions:
+            causes.append(("FieldValueRequired", "spec.versions", "Required value: must have exactly one version marked as storage version"))
+        elif sum(1 for v in versions if v.get("storage")) != 1:
+            causes.append(("FieldValueInvalid", "spec.versions", "Invalid value: must have exactly one version marked as storage version"))
+        return causes
