@@ -52,13 +52,13 @@ class Watcher:
     def matches(self, group, kind, obj):
         return (group, kind) == (self.group, self.kind) and (self.namespace is None or obj["metadata"].get("namespace") == self.namespace)
 
-    def push(self, event_type, obj):
+    def push(self, event_type, obj, old=None):
         with self._ready:
-            self.events.append((event_type, obj))
+            self.events.append((event_type, obj, old))
             self._ready.notify()
 
     def next(self, timeout):
-        """The next ``(type, object)``, or None when ``timeout`` seconds pass without one."""
+        """The next ``(type, object, previous object or None)``, or None when ``timeout`` seconds pass without one."""
         with self._ready:
             if not self.events:
                 self._ready.wait(timeout)
@@ -273,20 +273,27 @@ class Store:
 
     # ------------------------------------------------------------------ watch
     def start_watch(self, api_version, kind, namespace=None, since=None):
-        """A Watcher for one resource; with ``since`` (a resourceVersion) it first replays later events."""
+        """A Watcher for one resource.
+
+        Without ``since`` (or with "0") it starts with an ADDED event per existing object, as
+        kube-apiserver does; with a resourceVersion it replays the events committed after it.
+        """
         with self._lock:
             rtype = self.resource_type(api_version, kind)
             watcher = Watcher(self, rtype.group, rtype.kind, namespace if rtype.namespaced else None)
-            if since not in (None, "", "0"):
+            if since in (None, "", "0"):
+                for obj in self.list(api_version, kind, namespace):
+                    watcher.push("ADDED", obj)
+            else:
                 try:
                     since_revision = int(since)
                 except ValueError as exc:
                     raise bad_request('invalid resource version "%s"' % since) from exc
                 if self._history and since_revision < self._history[0][0] - 1 and since_revision < self._revision:
                     raise ApiError(410, "Expired", "too old resource version: %s (%s)" % (since, self._history[0][0]))
-                for revision, event_type, group, event_kind, obj in self._history:
+                for revision, event_type, group, event_kind, obj, old in self._history:
                     if revision > since_revision and watcher.matches(group, event_kind, obj):
-                        watcher.push(event_type, obj)
+                        watcher.push(event_type, copy.deepcopy(obj), old)
             self._watchers.append(watcher)
             return watcher
 
@@ -620,25 +627,27 @@ class Store:
     def _commit(self, event_type, rtype, obj, store=True):
         self._revision += 1
         obj["metadata"]["resourceVersion"] = str(self._revision)
+        key = (obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
+        old = self._bucket(rtype).get(key) if event_type == "MODIFIED" else None
         if store:
-            self._bucket(rtype)[(obj["metadata"].get("namespace") or "", obj["metadata"]["name"])] = obj
+            self._bucket(rtype)[key] = obj
             if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
                 self._serve_crd(obj)
         snapshot = copy.deepcopy(obj)
-        self._history.append((self._revision, event_type, rtype.group, rtype.kind, snapshot))
-        self._pending.append((event_type, rtype.group, rtype.kind, snapshot))
+        self._history.append((self._revision, event_type, rtype.group, rtype.kind, snapshot, old))
+        self._pending.append((event_type, rtype.group, rtype.kind, snapshot, old))
 
     def _dispatch(self):
         """Deliver committed events to watchers and subscribers, in commit order, outside the store lock."""
         with self._dispatch_lock:
             while self._pending:
                 try:
-                    event_type, group, kind, obj = self._pending.popleft()
+                    event_type, group, kind, obj, old = self._pending.popleft()
                 except IndexError:
                     return
                 for watcher in list(self._watchers):
                     if watcher.matches(group, kind, obj):
-                        watcher.push(event_type, copy.deepcopy(obj))
+                        watcher.push(event_type, copy.deepcopy(obj), old)
                 for callback in list(self._subscribers):
                     callback(event_type, copy.deepcopy(obj))
 

@@ -1,0 +1,538 @@
+"""The HTTPS front end of a Store: kube-apiserver's REST paths, discovery, auth, watch and error bodies."""
+
+import json
+import socket
+import ssl
+import threading
+import time
+import urllib.parse
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import yaml
+
+from .errors import ApiError, bad_request, forbidden, method_not_allowed, unsupported_media_type
+from .selectors import parse_field_selector, parse_label_selector
+
+DEFAULT_VERSION_INFO = {
+    "major": "1",
+    "minor": "29",
+    "gitVersion": "v1.29.10+67d3387",
+    "gitCommit": "67d33876e3b6d4dc0d04a4e0b8be1e1b1e5fd6a9",
+    "gitTreeState": "clean",
+    "buildDate": "2024-10-22T08:21:43Z",
+    "goVersion": "go1.21.13 (Red Hat 1.21.13-5.el9_4) X:strictfipsruntime",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+PATCH_TYPES = {
+    "application/merge-patch+json": "merge",
+    "application/json-patch+json": "json",
+    "application/strategic-merge-patch+json": "strategic",
+    "application/apply-patch+yaml": "apply",
+}
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Kinds whose DELETE answers with the deleted object rather than a Status (as their registries do).
+RETURNS_DELETED_OBJECT = frozenset({("", "Pod"), ("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")})
+MAX_WATCH_SECONDS = 1800
+
+
+class Request:
+    """What one HTTP request addresses, once its path is parsed."""
+
+    def __init__(self, method, path, query):
+        self.method = method
+        self.path = path
+        self.query = query
+        self.rtype = None
+        self.group = None
+        self.version = None
+        self.namespace = None
+        self.name = None
+        self.subresource = None
+        self.verb = None
+
+    def param(self, name, default=None):
+        values = self.query.get(name)
+        return values[-1] if values else default
+
+    @property
+    def dry_run(self):
+        return "All" in self.query.get("dryRun", [])
+
+    @property
+    def is_write(self):
+        return self.method in WRITE_METHODS
+
+
+class ApiServer:
+    """One cluster's API endpoint on loopback, serving ``store`` over TLS with bearer-token auth.
+
+    ``tokens`` maps a bearer token to its kind: "admin" (everything) or "readonly" (get/list/watch).
+    ``on_request(record)`` receives one dict per request for the request log; ``faults(request)``
+    may return a Fault-like object (``delay``, ``status``, ``drop``) to disturb an HTTP request.
+    """
+
+    def __init__(self, store, tokens, ssl_context=None, host="127.0.0.1", port=0, version_info=None, on_request=None, faults=None):
+        self.store = store
+        self.tokens = dict(tokens)
+        self.version_info = dict(version_info or DEFAULT_VERSION_INFO)
+        self.on_request = on_request
+        self.faults = faults
+        self.stopping = threading.Event()
+        self.httpd = _Server((host, port), _Handler, self, ssl_context)
+        self.host, self.port = self.httpd.server_address[:2]
+        self._thread = None
+
+    @property
+    def url(self):
+        return "https://%s:%d" % (self.host, self.port)
+
+    def start(self):
+        self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
+                                        name="apiserver-%s" % self.store.name, daemon=True)
+        self._thread.start()
+
+    def stop(self):
+        self.stopping.set()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        if self._thread:
+            self._thread.join(5)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+    def __init__(self, address, handler, api, ssl_context):
+        self.api = api
+        self.ssl_context = ssl_context
+        super().__init__(address, handler)
+
+    def get_request(self):
+        sock, address = super().get_request()
+        if self.ssl_context is not None:
+            # The handshake then happens in the handler thread, so a slow client cannot stall accept().
+            sock = self.ssl_context.wrap_socket(sock, server_side=True, do_handshake_on_connect=False)
+        return sock, address
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+    timeout = 60
+    server_version = "lab-apiserver"
+    sys_version = ""
+
+    # ------------------------------------------------------------------ plumbing
+    def log_message(self, format, *args):  # pylint: disable=redefined-builtin
+        """Requests are logged through ApiServer.on_request, not on stderr."""
+
+    def handle_one_request(self):
+        try:
+            super().handle_one_request()
+        except (ssl.SSLError, ConnectionError, socket.timeout, OSError):
+            self.close_connection = True
+
+    def do_GET(self):
+        self._serve("GET")
+
+    def do_POST(self):
+        self._serve("POST")
+
+    def do_PUT(self):
+        self._serve("PUT")
+
+    def do_PATCH(self):
+        self._serve("PATCH")
+
+    def do_DELETE(self):
+        self._serve("DELETE")
+
+    @property
+    def api(self):
+        return self.server.api
+
+    def _serve(self, method):
+        started = time.perf_counter()
+        split = urllib.parse.urlsplit(self.path)
+        request = Request(method, split.path.rstrip("/") or "/", urllib.parse.parse_qs(split.query))
+        token_kind = self._token_kind()
+        status = 500
+        try:
+            status = self._dispatch(request, token_kind)
+        except ApiError as error:
+            status = self._send_error(error)
+        except (ConnectionError, ssl.SSLError, BrokenPipeError):
+            status = 499
+            self.close_connection = True
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            status = self._send_error(ApiError(500, "InternalError", "Internal error occurred: %s: %s" % (type(exc).__name__, exc)))
+        self._record(request, token_kind, status, started)
+
+    def _record(self, request, token_kind, status, started):
+        if self.api.on_request is None:
+            return
+        self.api.on_request({
+            "cluster": self.api.store.name,
+            "method": request.method,
+            "verb": request.verb or request.method.lower(),
+            "path": request.path,
+            "query": urllib.parse.urlencode(request.query, doseq=True),
+            "status": status,
+            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
+            "mutating": request.is_write and not request.dry_run,
+            "dry_run": request.dry_run,
+            "token": token_kind or "none",
+        })
+
+    def _token_kind(self):
+        header = self.headers.get("Authorization", "")
+        if not header.startswith("Bearer "):
+            return None
+        return self.api.tokens.get(header[len("Bearer "):].strip())
+
+    def _read_body(self):
+        length = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(length) if length else b""
+
+    def _parse_body(self, raw, content_type="application/json"):
+        if not raw:
+            return None
+        try:
+            if content_type == "application/apply-patch+yaml":
+                return yaml.safe_load(raw)
+            return json.loads(raw)
+        except (ValueError, yaml.YAMLError) as exc:
+            raise bad_request("couldn't get version/kind; json parse error: %s" % exc) from exc
+
+    def _send_json(self, code, body, extra_headers=None):
+        data = json.dumps(body, separators=(",", ":")).encode()
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-cache, private")
+        for key, value in (extra_headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+        return code
+
+    def _send_error(self, error, extra_headers=None):
+        try:
+            return self._send_json(error.code, error.status(), extra_headers)
+        except (ConnectionError, ssl.SSLError, OSError):
+            self.close_connection = True
+            return error.code
+
+    # ------------------------------------------------------------------ routing
+    def _dispatch(self, request, token_kind):
+        raw = self._read_body() if request.method in ("POST", "PUT", "PATCH", "DELETE") else b""
+        if token_kind is None:
+            return self._send_json(401, ApiError(401, "Unauthorized", "Unauthorized").status())
+        fault = self.api.faults(request) if self.api.faults else None
+        if fault is not None:
+            handled = self._inject(fault, request)
+            if handled is not None:
+                return handled
+        discovery = self._discovery(request.path)
+        if discovery is not None:
+            request.verb = "get"
+            return self._send_json(200, discovery)
+        self._resolve(request)
+        if token_kind != "admin" and request.verb not in ("get", "list", "watch"):
+            raise self._forbidden(request)
+        return self._handle_resource(request, raw)
+
+    def _inject(self, fault, request):
+        if fault.delay:
+            time.sleep(fault.delay)
+        if fault.drop:
+            self.close_connection = True
+            try:
+                self.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+            return 0
+        if fault.status == 409 and request.is_write:
+            return self._send_error(ApiError(409, "Conflict", "Operation cannot be fulfilled: the object has been modified; please apply "
+                                                              "your changes to the latest version and try again (injected)"))
+        if fault.status == 429:
+            return self._send_error(ApiError(429, "TooManyRequests", "Too many requests, please try again later. (injected)",
+                                             {"retryAfterSeconds": 1}), {"Retry-After": "1"})
+        if fault.status and fault.status >= 500:
+            return self._send_error(ApiError(fault.status, "InternalError" if fault.status == 500 else "ServiceUnavailable",
+                                             "Internal error occurred: injected fault"))
+        return None
+
+    def _discovery(self, path):
+        if path == "/version":
+            return self.api.version_info
+        if path == "/api":
+            return {"kind": "APIVersions", "versions": ["v1"],
+                    "serverAddressByClientCIDRs": [{"clientCIDR": "0.0.0.0/0", "serverAddress": "%s:%d" % (self.api.host, self.api.port)}]}
+        if path == "/apis":
+            return {"kind": "APIGroupList", "apiVersion": "v1", "groups": self._groups()}
+        if path == "/api/v1":
+            return self._resource_list("", "v1")
+        parts = path.split("/")
+        if len(parts) == 3 and parts[1] == "apis":
+            group = next((g for g in self._groups() if g["name"] == parts[2]), None)
+            if group is None:
+                raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            return dict(group, kind="APIGroup", apiVersion="v1")
+        if len(parts) == 4 and parts[1] == "apis":
+            return self._resource_list(parts[2], parts[3])
+        return None
+
+    def _groups(self):
+        groups = []
+        for group, versions in sorted(self.api.store.registry.group_versions().items()):
+            entries = [{"groupVersion": "%s/%s" % (group, version), "version": version} for version in versions]
+            groups.append({"name": group, "versions": entries, "preferredVersion": entries[0]})
+        return groups
+
+    def _resource_list(self, group, version):
+        types = [t for t in self.api.store.registry.all_types() if t.group == group and t.version == version]
+        if not types:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        resources = []
+        for rtype in sorted(types, key=lambda t: t.plural):
+            resources.extend(rtype.discovery())
+        return {"kind": "APIResourceList", "apiVersion": "v1", "groupVersion": "%s/%s" % (group, version) if group else version,
+                "resources": resources}
+
+    def _resolve(self, request):
+        parts = [urllib.parse.unquote(p) for p in request.path.strip("/").split("/")]
+        if parts[:2] == ["api", "v1"]:
+            request.group, request.version, rest = "", "v1", parts[2:]
+        elif parts[0] == "apis" and len(parts) >= 4:
+            request.group, request.version, rest = parts[1], parts[2], parts[3:]
+        else:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        registry = self.api.store.registry
+        if len(rest) >= 3 and rest[0] == "namespaces":
+            candidate = registry.by_resource(request.group, request.version, rest[2])
+            if candidate is not None and candidate.namespaced:
+                request.namespace, rest = rest[1], rest[2:]
+        rtype = registry.by_resource(request.group, request.version, rest[0]) if rest else None
+        if rtype is None or len(rest) > 3:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        request.rtype = rtype
+        request.name = rest[1] if len(rest) > 1 else None
+        request.subresource = rest[2] if len(rest) > 2 else None
+        if request.subresource and not (request.subresource == "status" and rtype.status_subresource):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+        request.verb = self._verb(request)
+
+    @staticmethod
+    def _verb(request):
+        collection = request.name is None
+        if request.method == "GET":
+            if request.param("watch", "false").lower() in ("true", "1"):
+                return "watch"
+            return "list" if collection else "get"
+        verbs = {"POST": "create", "PUT": "update", "PATCH": "patch", "DELETE": "deletecollection" if collection else "delete"}
+        verb = verbs[request.method]
+        if (request.method == "POST") != collection and verb != "deletecollection":
+            raise method_not_allowed()
+        return verb
+
+    def _forbidden(self, request):
+        rtype = request.rtype
+        resource = rtype.plural + ("/" + request.subresource if request.subresource else "")
+        scope = 'in the namespace "%s"' % request.namespace if request.namespace else "at the cluster scope"
+        target = '%s "%s"' % (rtype.qualified_plural, request.name) if request.name else rtype.qualified_plural
+        message = '%s is forbidden: User "system:serviceaccount:lab:readonly" cannot %s resource "%s" in API group "%s" %s' % (
+            target, request.verb, resource, rtype.group, scope)
+        return forbidden(message, name=request.name, group=rtype.group, plural=rtype.plural)
+
+    # ------------------------------------------------------------------ resources
+    def _handle_resource(self, request, raw):
+        handler = {
+            "get": self._get,
+            "list": self._list,
+            "watch": self._watch,
+            "create": self._create,
+            "update": self._update,
+            "patch": self._patch,
+            "delete": self._delete,
+            "deletecollection": self._delete_collection,
+        }[request.verb]
+        return handler(request, raw)
+
+    def _field_manager(self, request):
+        manager = request.param("fieldManager")
+        if manager:
+            return manager
+        agent = self.headers.get("User-Agent", "unknown")
+        return agent.split("/", 1)[0] or "unknown"
+
+    def _get(self, request, _raw):
+        rtype = request.rtype
+        obj = self.api.store.get(rtype.api_version, rtype.kind, request.name, request.namespace)
+        if obj is None:
+            raise ApiError(404, "NotFound", '%s "%s" not found' % (rtype.qualified_plural, request.name),
+                           {"name": request.name, "group": rtype.group, "kind": rtype.plural} if rtype.group else
+                           {"name": request.name, "kind": rtype.plural})
+        return self._send_json(200, obj)
+
+    def _list(self, request, _raw):
+        rtype = request.rtype
+        items, revision = self.api.store.list_with_version(rtype.api_version, rtype.kind, request.namespace,
+                                                           request.param("labelSelector"), request.param("fieldSelector"))
+        return self._send_json(200, {"kind": rtype.kind + "List", "apiVersion": rtype.api_version,
+                                     "metadata": {"resourceVersion": revision}, "items": items})
+
+    def _body_object(self, request, raw):
+        obj = self._parse_body(raw)
+        if not isinstance(obj, dict):
+            raise bad_request("Object 'Kind' is missing in the request body")
+        rtype = request.rtype
+        if obj.get("kind") not in (None, rtype.kind):
+            raise bad_request("the API version in the data (%s) does not match the expected API version (%s)"
+                              % (obj.get("apiVersion"), rtype.api_version) if obj.get("kind") is None else
+                              "%s in version \"%s\" cannot be handled as a %s: the kind in the data does not match" % (
+                                  obj.get("kind"), rtype.version, rtype.kind))
+        group = obj.get("apiVersion", "").rpartition("/")[0]
+        if obj.get("apiVersion") and group != rtype.group:
+            raise bad_request("the API version in the data (%s) does not match the expected API version (%s)" % (obj["apiVersion"], rtype.api_version))
+        obj["apiVersion"], obj["kind"] = rtype.api_version, rtype.kind
+        meta = obj.setdefault("metadata", {})
+        if rtype.namespaced:
+            if meta.get("namespace") and meta["namespace"] != request.namespace:
+                raise bad_request("the namespace of the provided object does not match the namespace sent on the request")
+            meta["namespace"] = request.namespace
+        if request.name and meta.get("name") and meta["name"] != request.name:
+            raise bad_request("the name of the object (%s) does not match the name on the URL (%s)" % (meta["name"], request.name))
+        if request.name:
+            meta["name"] = request.name
+        return obj
+
+    def _create(self, request, raw):
+        obj = self._body_object(request, raw)
+        created = self.api.store.create(obj, dry_run=request.dry_run, field_manager=self._field_manager(request))
+        return self._send_json(201, created)
+
+    def _update(self, request, raw):
+        obj = self._body_object(request, raw)
+        store = self.api.store
+        if request.subresource == "status":
+            updated = store.update_status(obj, dry_run=request.dry_run, field_manager=self._field_manager(request))
+        else:
+            updated = store.update(obj, dry_run=request.dry_run, field_manager=self._field_manager(request))
+        return self._send_json(200, updated)
+
+    def _patch(self, request, raw):
+        content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
+        patch_type = PATCH_TYPES.get(content_type)
+        if patch_type is None:
+            raise unsupported_media_type(content_type)
+        body = self._parse_body(raw, content_type)
+        if body is None:
+            raise bad_request("the body of the request was empty")
+        rtype = request.rtype
+        store = self.api.store
+        existed = patch_type != "apply" or store.get(rtype.api_version, rtype.kind, request.name, request.namespace) is not None
+        if patch_type == "apply" and isinstance(body, dict):
+            if body.get("kind") not in (None, rtype.kind):
+                raise bad_request("the kind in the apply patch (%s) does not match the URL (%s)" % (body.get("kind"), rtype.kind))
+        force = request.param("force", "false").lower() == "true"
+        result = store.patch(rtype.api_version, rtype.kind, request.name, request.namespace, body, patch_type, dry_run=request.dry_run,
+                             subresource=request.subresource, field_manager=self._field_manager(request) if patch_type != "apply"
+                             else request.param("fieldManager"), force=force)
+        return self._send_json(200 if existed else 201, result)
+
+    def _delete_options(self, request, raw):
+        options = self._parse_body(raw) or {}
+        if not isinstance(options, dict):
+            raise bad_request("DeleteOptions must be an object")
+        dry_run = request.dry_run or "All" in (options.get("dryRun") or [])
+        policy = options.get("propagationPolicy") or request.param("propagationPolicy")
+        if policy not in (None, "Orphan", "Background", "Foreground"):
+            raise ApiError(422, "Invalid", 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "%s": '
+                           'supported values: "Foreground", "Background", "Orphan", "nil"' % policy)
+        return dry_run, options.get("preconditions") or {}
+
+    def _delete(self, request, raw):
+        dry_run, preconditions = self._delete_options(request, raw)
+        rtype = request.rtype
+        if (rtype.group, rtype.kind) == ("", "Namespace") and request.name in ("default", "kube-system", "kube-public"):
+            raise forbidden('namespaces "%s" is forbidden: this namespace may not be deleted' % request.name,
+                            name=request.name, plural="namespaces")
+        obj, removed = self.api.store.delete_detailed(rtype.api_version, rtype.kind, request.name, request.namespace,
+                                                      dry_run=dry_run, preconditions=preconditions)
+        if removed and not rtype.custom and (rtype.group, rtype.kind) not in RETURNS_DELETED_OBJECT:
+            details = {"name": request.name, "kind": rtype.plural, "uid": obj["metadata"]["uid"]}
+            if rtype.group:
+                details["group"] = rtype.group
+            return self._send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
+        return self._send_json(200, obj)
+
+    def _delete_collection(self, request, raw):
+        dry_run, _preconditions = self._delete_options(request, raw)
+        rtype = request.rtype
+        store = self.api.store
+        items = store.list(rtype.api_version, rtype.kind, request.namespace, request.param("labelSelector"), request.param("fieldSelector"))
+        deleted = []
+        for item in items:
+            obj, _removed = store.delete_detailed(rtype.api_version, rtype.kind, item["metadata"]["name"],
+                                                  item["metadata"].get("namespace"), dry_run=dry_run)
+            deleted.append(obj)
+        return self._send_json(200, {"kind": rtype.kind + "List", "apiVersion": rtype.api_version,
+                                     "metadata": {"resourceVersion": store.resource_version}, "items": deleted})
+
+    # ------------------------------------------------------------------ watch
+    def _watch(self, request, _raw):
+        rtype = request.rtype
+        store = self.api.store
+        labels_match = parse_label_selector(request.param("labelSelector"))
+        fields_match = parse_field_selector(request.param("fieldSelector"), rtype.group, rtype.kind)
+        timeout = min(float(request.param("timeoutSeconds", MAX_WATCH_SECONDS)), MAX_WATCH_SECONDS)
+        since = request.param("resourceVersion")
+        watcher = store.start_watch(rtype.api_version, rtype.kind, request.namespace, request.param("resourceVersion"))
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Transfer-Encoding", "chunked")
+            self.send_header("Cache-Control", "no-cache, private")
+            self.end_headers()
+            deadline = time.monotonic() + timeout
+
+            def matches(obj):
+                return (labels_match is None or labels_match(obj["metadata"].get("labels") or {})) and (fields_match is None or fields_match(obj))
+
+            while not self.api.stopping.is_set():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                event = watcher.next(min(remaining, 0.5))
+                if event is None:
+                    continue
+                event_type = _selected_event_type(*event, matches)
+                if event_type is None:
+                    continue
+                obj = event[1]
+                obj["apiVersion"] = rtype.api_version
+                self._write_chunk(json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n")
+            self._write_chunk(b"")
+        finally:
+            watcher.close()
+        return 200
+
+    def _write_chunk(self, data):
+        self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
+        self.wfile.flush()
+
+
+def _selected_event_type(event_type, obj, old, matches):
+    """The event a selector-filtered watch reports: objects entering or leaving the selection are ADDED/DELETED."""
+    new_match = matches(obj)
+    if event_type != "MODIFIED" or old is None:
+        return event_type if new_match else None
+    old_match = matches(old)
+    if new_match and old_match:
+        return "MODIFIED"
+    if new_match:
+        return "ADDED"
+    return "DELETED" if old_match else None
