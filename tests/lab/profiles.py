@@ -1,0 +1,228 @@
+"""The two ACM generations the lab can play, as data (``../shared/reference/domain.md`` sections 0-4).
+
+``acm-2.2`` is the blog's ACM (v1alpha1 sets, label join, hub-side AWS prep with IKE/NAT-T and the
+4800/8080 internal ports); ``acm-2.12`` is today's (v1beta2 sets, ManagedClusterAddOn join, Broker
+CR, spoke-side cloud-prepare with NAT-T, NAT discovery, ESP and AH). Controllers read these values
+instead of branching on the profile name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+ANY_PORT = 0
+INTERNAL_ROUTE_PORT = 4800      # VXLAN between the route agents and the gateway
+METRICS_PORT = 8080             # ACM <= 2.6 only
+
+
+@dataclasses.dataclass(frozen=True)
+class PublicRule:
+    """An ingress rule on ``<infraID>-submariner-gw-sg`` from ``0.0.0.0/0``.
+
+    ``port_field`` names the SubmarinerConfig spec field that sets the port (``default_port``
+    otherwise); IP protocols without ports (ESP 50, AH 51) have ``default_port`` 0 and no field.
+    """
+
+    protocol: str
+    default_port: int
+    port_field: str | None
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class InternalRule:
+    """An ingress rule between the cluster's own SGs: ``target`` SG from ``source`` SG (``worker``/``control_plane``)."""
+
+    target: str
+    source: str
+    protocol: str
+    port: int
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    """A resolved ingress rule: protocol, port (0 when the protocol has none) and description."""
+
+    protocol: str
+    port: int
+    description: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Profile:
+    name: str
+    mch_version: str                         # MultiClusterHub status.currentVersion
+    cluster_set_api_version: str
+    config_name: str | None                  # None: any name, if it is the only SubmarinerConfig of the namespace
+    broker_namespace_template: str           # formatted with set=<ManagedClusterSet name>
+    broker_namespace_annotation: str | None  # ManagedClusterSet annotation naming the broker namespace
+    join_flow: str                           # "labels" | "addon"
+    broker_cr_required: bool
+    default_clusterset_webhook: bool
+    default_cluster_sets: tuple[str, ...]
+    gateway_instance_type: str
+    gateway_sg_description: str
+    public_rules: tuple[PublicRule, ...]
+    internal_rules: tuple[InternalRule, ...]
+    internal_rules_skipped_on_ovn: bool
+    gateway_subnet_tags: tuple[str, ...]     # tag keys (value "") put on the public subnets chosen for gateways
+    gateway_infra_label: bool                # gateway MachineSet template labels node-role.kubernetes.io/infra
+    cleanup_trigger: str                     # "config-finalizer" | "addon-deletion"
+    cleanup_finalizer: str | None
+    cloud_prepare_runs_on: str               # "hub" | "spoke": whose credentials reach EC2
+    hub_crds: tuple[str, ...]                # file names in ../shared/crds
+    spoke_crds: tuple[str, ...]
+    ocp_versions: dict                       # naming scheme -> OpenShift version of the seeded clusters
+
+    def broker_namespace(self, cluster_set: str) -> str:
+        """The broker namespace of a ManagedClusterSet (ACM >= 2.3 truncates ``<set>-broker`` from the head to 63)."""
+        name = self.broker_namespace_template.format(set=cluster_set)
+        return name[-63:] if len(name) > 63 else name
+
+    def accepts_config_name(self, name: str, configs_in_namespace: int) -> bool:
+        """Whether the addon acts on a SubmarinerConfig of this name."""
+        if self.config_name is None:
+            return configs_in_namespace == 1
+        return name == self.config_name
+
+    def public_ports(self, config_spec: dict | None = None) -> tuple[Rule, ...]:
+        """The gateway SG's public rules for a SubmarinerConfig spec (defaults when absent)."""
+        spec = config_spec or {}
+        return tuple(
+            Rule(rule.protocol, int(spec.get(rule.port_field) or rule.default_port) if rule.port_field else rule.default_port,
+                 rule.description)
+            for rule in self.public_rules
+        )
+
+    def internal_ports(self, network_type: str) -> tuple[InternalRule, ...]:
+        """The worker/control-plane rules to open for a CNI (none on OVN-Kubernetes where the profile says so)."""
+        if self.internal_rules_skipped_on_ovn and network_type.lower() == "ovnkubernetes":
+            return ()
+        return self.internal_rules
+
+
+_COMMON_HUB_CRDS = (
+    "multiclusterhubs.operator.open-cluster-management.io.yaml",
+    "managedclusters.cluster.open-cluster-management.io.yaml",
+    "managedclusteraddons.addon.open-cluster-management.io.yaml",
+    "clustermanagementaddons.addon.open-cluster-management.io.yaml",
+    "manifestworks.work.open-cluster-management.io.yaml",
+    "managedclusterviews.view.open-cluster-management.io.yaml",
+    "clusterdeployments.hive.openshift.io.yaml",
+    "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml",
+    # The broker controller installs the broker-side Submariner CRDs on the hub.
+    "clusters.submariner.io.yaml",
+    "endpoints.submariner.io.yaml",
+    "gateways.submariner.io.yaml",
+    "serviceimports.multicluster.x-k8s.io.yaml",
+)
+
+SPOKE_CRDS = (
+    "machinesets.machine.openshift.io.yaml",
+    "machines.machine.openshift.io.yaml",
+    "networks.config.openshift.io.yaml",
+    "submariners.submariner.io.yaml",
+    "servicediscoveries.submariner.io.yaml",
+    "brokers.submariner.io.yaml",
+    "clusters.submariner.io.yaml",
+    "endpoints.submariner.io.yaml",
+    "gateways.submariner.io.yaml",
+    "serviceexports.multicluster.x-k8s.io.yaml",
+    "serviceimports.multicluster.x-k8s.io.yaml",
+)
+
+
+def _internal(protocol: str, port: int, descriptions: tuple[str, str, str]) -> tuple[InternalRule, ...]:
+    between_workers, worker_to_control_plane, control_plane_to_worker = descriptions
+    return (
+        InternalRule("worker", "worker", protocol, port, between_workers),
+        InternalRule("control_plane", "worker", protocol, port, worker_to_control_plane),
+        InternalRule("worker", "control_plane", protocol, port, control_plane_to_worker),
+    )
+
+
+_INTERNAL_DESCRIPTIONS = (
+    "Internal Submariner traffic between the workers",
+    "Internal Submariner traffic from worker to control plane nodes",
+    "Internal Submariner traffic from control plane to worker nodes",
+)
+_PUBLIC_DESCRIPTION = "Public Submariner traffic"
+
+ACM_2_2 = Profile(
+    name="acm-2.2",
+    mch_version="2.2.11",
+    cluster_set_api_version="cluster.open-cluster-management.io/v1alpha1",
+    config_name=None,
+    broker_namespace_template="submariner-clusterset-{set}-broker",
+    broker_namespace_annotation=None,
+    join_flow="labels",
+    broker_cr_required=False,
+    default_clusterset_webhook=False,
+    default_cluster_sets=(),
+    gateway_instance_type="m5n.large",
+    gateway_sg_description="For submariner gateway",
+    public_rules=(
+        PublicRule("udp", 500, "IPSecIKEPort", ""),
+        PublicRule("udp", 4500, "IPSecNATTPort", ""),
+    ),
+    internal_rules=_internal("udp", INTERNAL_ROUTE_PORT, ("", "", "")) + _internal("tcp", METRICS_PORT, ("", "", "")),
+    internal_rules_skipped_on_ovn=False,
+    gateway_subnet_tags=("kubernetes.io/role/internal-elb", "open-cluster-management.io/submariner-addon/gateway"),
+    gateway_infra_label=False,
+    cleanup_trigger="config-finalizer",
+    cleanup_finalizer="submarineraddon.open-cluster-management.io/config-cleanup",
+    cloud_prepare_runs_on="hub",
+    hub_crds=_COMMON_HUB_CRDS + (
+        "managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml",
+        "managedclustersetbindings.cluster.open-cluster-management.io.v1alpha1.yaml",
+    ),
+    spoke_crds=SPOKE_CRDS,
+    ocp_versions={"legacy": "4.7.13", "capi": "4.16.8"},
+)
+
+ACM_2_12 = Profile(
+    name="acm-2.12",
+    mch_version="2.12.2",
+    cluster_set_api_version="cluster.open-cluster-management.io/v1beta2",
+    config_name="submariner",
+    broker_namespace_template="{set}-broker",
+    broker_namespace_annotation="cluster.open-cluster-management.io/submariner-broker-ns",
+    join_flow="addon",
+    broker_cr_required=True,
+    default_clusterset_webhook=True,
+    default_cluster_sets=("default", "global"),
+    gateway_instance_type="m5n.large",
+    gateway_sg_description="Submariner Gateway",
+    public_rules=(
+        PublicRule("udp", 4500, "IPSecNATTPort", _PUBLIC_DESCRIPTION),
+        PublicRule("udp", 4900, "NATTDiscoveryPort", _PUBLIC_DESCRIPTION),
+        PublicRule("50", ANY_PORT, None, _PUBLIC_DESCRIPTION),
+        PublicRule("51", ANY_PORT, None, _PUBLIC_DESCRIPTION),
+    ),
+    internal_rules=_internal("udp", INTERNAL_ROUTE_PORT, _INTERNAL_DESCRIPTIONS),
+    internal_rules_skipped_on_ovn=True,
+    gateway_subnet_tags=("kubernetes.io/role/internal-elb", "submariner.io/gateway"),
+    gateway_infra_label=True,
+    cleanup_trigger="addon-deletion",
+    cleanup_finalizer=None,
+    cloud_prepare_runs_on="spoke",
+    hub_crds=_COMMON_HUB_CRDS + (
+        "managedclustersets.cluster.open-cluster-management.io.yaml",
+        "managedclustersetbindings.cluster.open-cluster-management.io.yaml",
+        "addondeploymentconfigs.addon.open-cluster-management.io.yaml",
+        "brokers.submariner.io.yaml",
+    ),
+    spoke_crds=SPOKE_CRDS,
+    ocp_versions={"legacy": "4.14.20", "capi": "4.16.8"},
+)
+
+PROFILES = {profile.name: profile for profile in (ACM_2_2, ACM_2_12)}
+
+
+def get(name: str) -> Profile:
+    """The profile called ``name``; ValueError naming the known ones otherwise."""
+    try:
+        return PROFILES[name]
+    except KeyError:
+        raise ValueError(f"unknown lab profile {name!r}; known: {', '.join(sorted(PROFILES))}") from None
