@@ -1,0 +1,421 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import base64
+import copy
+import os
+
+import pytest
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils import resources as R
+
+CRD_DIR = os.environ.get("ACM_SUBMARINER_CRDS", "/work/shared/crds")
+
+# --- CRD schema validation ------------------------------------------------------------------
+
+
+def _strict(schema):
+    """The CRD schema with unknown fields rejected: the API server would prune them silently,
+    so a wrongly cased field must fail the test instead."""
+    schema = copy.deepcopy(schema)
+
+    def walk(node):
+        if not isinstance(node, dict):
+            return
+        if node.get("type") == "object" and "properties" in node and "additionalProperties" not in node \
+                and not node.get("x-kubernetes-preserve-unknown-fields"):
+            node["additionalProperties"] = False
+        for value in node.get("properties", {}).values():
+            walk(value)
+        walk(node.get("items"))
+        walk(node.get("additionalProperties"))
+
+    walk(schema)
+    # metadata is validated by the API server itself, not by the CRD schema.
+    schema.setdefault("properties", {})["metadata"] = {"type": "object"}
+    return schema
+
+
+def crd_validator(filename, version):
+    yaml = pytest.importorskip("yaml")
+    jsonschema = pytest.importorskip("jsonschema")
+    path = os.path.join(CRD_DIR, filename)
+    if not os.path.isfile(path):
+        pytest.skip("CRD %s not available" % path)
+    with open(path, encoding="utf-8") as handle:
+        crd = next(doc for doc in yaml.safe_load_all(handle) if doc)
+    versions = {v["name"]: v for v in crd["spec"]["versions"]}
+    assert version in versions, "CRD %s does not serve %s" % (filename, version)
+    schema = _strict(versions[version]["schema"]["openAPIV3Schema"])
+    group = crd["spec"]["group"]
+    kind = crd["spec"]["names"]["kind"]
+
+    def validate(obj):
+        assert obj["apiVersion"] == "%s/%s" % (group, version)
+        assert obj["kind"] == kind
+        jsonschema.validate(obj, schema)
+
+    return validate
+
+
+FULL_OPTIONS = {
+    "cable_driver": "libreswan",
+    "global_cidr": "242.1.0.0/16",
+    "ipsec_ike_port": 500,
+    "ipsec_natt_port": 4501,
+    "natt_discovery_port": 4490,
+    "natt_enable": True,
+    "air_gapped_deployment": False,
+    "load_balancer_enable": False,
+    "insecure_broker_connection": False,
+    "halt_on_certificate_error": True,
+    "hosted_cluster": False,
+    "ipsec_debug": True,
+    "force_udp_encaps": False,
+    "ipsec_cert_auth_mode": False,
+    "debug": True,
+    "credentials_secret": "cluster1-aws-creds",
+    "gateways": 2,
+    "aws_instance_type": "m5.xlarge",
+    "gcp_instance_type": "n1-standard-4",
+    "azure_instance_type": "Standard_F4s_v2",
+    "rhos_instance_type": "PnTAE.CPU_4_Memory_8192_Disk_50",
+    "subscription_config": {
+        "source": "redhat-operators",
+        "source_namespace": "openshift-marketplace",
+        "channel": "stable-0.18",
+        "starting_csv": "submariner.v0.18.0",
+        "install_plan_approval": "Manual",
+    },
+    "image_pull_specs": {
+        "submariner": "quay.io/s/gw:1",
+        "route_agent": "quay.io/s/ra:1",
+        "lighthouse_agent": "quay.io/s/la:1",
+        "lighthouse_coredns": "quay.io/s/dns:1",
+        "globalnet": "quay.io/s/gn:1",
+        "metrics_proxy": "quay.io/s/mp:1",
+        "nettest": "quay.io/s/nt:1",
+        "network_plugin_syncer": "quay.io/s/nps:1",
+    },
+    "skip_cloud_prepare": True,
+    "vpc_id": "vpc-0123",
+    "subnet_ids": ["subnet-a", "subnet-b"],
+    "control_plane_sg_id": "sg-cp",
+    "worker_sg_id": "sg-w",
+}
+
+
+# --- SubmarinerConfig -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "option, value, expected",
+    [
+        ("cable_driver", "wireguard", {"cableDriver": "wireguard"}),
+        ("global_cidr", "242.0.0.0/16", {"globalCIDR": "242.0.0.0/16"}),
+        ("ipsec_ike_port", 500, {"IPSecIKEPort": 500}),
+        ("ipsec_natt_port", 4500, {"IPSecNATTPort": 4500}),
+        ("natt_discovery_port", 4490, {"NATTDiscoveryPort": 4490}),
+        ("natt_enable", False, {"NATTEnable": False}),
+        ("air_gapped_deployment", True, {"airGappedDeployment": True}),
+        ("load_balancer_enable", True, {"loadBalancerEnable": True}),
+        ("insecure_broker_connection", True, {"insecureBrokerConnection": True}),
+        ("halt_on_certificate_error", False, {"haltOnCertificateError": False}),
+        ("hosted_cluster", True, {"hostedCluster": True}),
+        ("ipsec_debug", True, {"IPSecDebug": True}),
+        ("force_udp_encaps", True, {"forceUDPEncaps": True}),
+        ("ipsec_cert_auth_mode", True, {"IPSecCertAuthMode": True}),
+        ("debug", True, {"Debug": True}),
+        ("credentials_secret", "c1-aws-creds", {"credentialsSecret": {"name": "c1-aws-creds"}}),
+        ("gateways", 3, {"gatewayConfig": {"gateways": 3}}),
+        ("aws_instance_type", "m5n.large", {"gatewayConfig": {"aws": {"instanceType": "m5n.large"}}}),
+        ("gcp_instance_type", "n1-standard-4", {"gatewayConfig": {"gcp": {"instanceType": "n1-standard-4"}}}),
+        ("azure_instance_type", "Standard_F4s_v2", {"gatewayConfig": {"azure": {"instanceType": "Standard_F4s_v2"}}}),
+        ("rhos_instance_type", "PnTAE", {"gatewayConfig": {"rhos": {"instanceType": "PnTAE"}}}),
+        ("subscription_config", {"channel": "alpha", "starting_csv": "submariner.v0.8.1"},
+         {"subscriptionConfig": {"channel": "alpha", "startingCSV": "submariner.v0.8.1"}}),
+        ("subscription_config", {"source_namespace": "olm", "install_plan_approval": "Manual"},
+         {"subscriptionConfig": {"sourceNamespace": "olm", "installPlanApproval": "Manual"}}),
+        ("image_pull_specs", {"lighthouse_coredns": "img"}, {"imagePullSpecs": {"lighthouseCoreDNSImagePullSpec": "img"}}),
+        ("image_pull_specs", {"route_agent": "img"}, {"imagePullSpecs": {"submarinerRouteAgentImagePullSpec": "img"}}),
+    ],
+)
+def test_submariner_config_spec_maps_each_option(option, value, expected):
+    assert R.submariner_config_spec({option: value}) == expected
+
+
+def test_submariner_config_spec_omits_unset_and_foreign_options():
+    options = {option: None for option in R.SUBMARINER_CONFIG_FIELDS}
+    options.update({"subscription_config": {"channel": None}, "image_pull_specs": {}, "kubeconfig": "/k", "state": "present"})
+    assert R.submariner_config_spec(options) == {}
+
+
+def test_submariner_config_spec_keeps_false_and_zero():
+    spec = R.submariner_config_spec({"natt_enable": False, "load_balancer_enable": False, "gateways": 0})
+    assert spec == {"NATTEnable": False, "loadBalancerEnable": False, "gatewayConfig": {"gateways": 0}}
+
+
+def test_submariner_config_spec_gateway_config_merges_paths():
+    spec = R.submariner_config_spec({"gateways": 2, "aws_instance_type": "m5.xlarge"})
+    assert spec == {"gatewayConfig": {"gateways": 2, "aws": {"instanceType": "m5.xlarge"}}}
+    assert "instanceType" not in spec["gatewayConfig"]
+
+
+def test_submariner_config_spec_ignores_unknown_nested_keys():
+    assert R.submariner_config_spec({"subscription_config": {"bogus": "x", "channel": "c"}}) == {"subscriptionConfig": {"channel": "c"}}
+
+
+def test_every_spec_field_is_in_the_crd():
+    validate = crd_validator("submarinerconfigs.submarineraddon.open-cluster-management.io.yaml", "v1alpha1")
+    obj = R.build_submariner_config("cluster1", FULL_OPTIONS)
+    validate(obj)
+    json_names = set(obj["spec"])
+    assert {"IPSecNATTPort", "NATTDiscoveryPort", "NATTEnable", "IPSecIKEPort", "IPSecDebug", "IPSecCertAuthMode", "Debug",
+            "cableDriver", "globalCIDR", "loadBalancerEnable", "airGappedDeployment", "insecureBrokerConnection",
+            "haltOnCertificateError", "hostedCluster", "forceUDPEncaps", "credentialsSecret", "subscriptionConfig",
+            "imagePullSpecs", "gatewayConfig"} == json_names
+    assert len(obj["spec"]["imagePullSpecs"]) == len(R.IMAGE_PULL_SPEC_FIELDS)
+    assert len(obj["spec"]["subscriptionConfig"]) == len(R.SUBSCRIPTION_CONFIG_FIELDS)
+
+
+def test_strict_validation_catches_the_documented_wrong_path():
+    jsonschema = pytest.importorskip("jsonschema")
+    validate = crd_validator("submarinerconfigs.submarineraddon.open-cluster-management.io.yaml", "v1alpha1")
+    obj = R.build_submariner_config("cluster1", {"gateways": 1})
+    obj["spec"]["gatewayConfig"]["instanceType"] = "m5.xlarge"  # upstream docs' mistake
+    with pytest.raises(jsonschema.ValidationError):
+        validate(obj)
+
+
+def test_build_submariner_config_identity_and_annotations():
+    obj = R.build_submariner_config("cluster1", FULL_OPTIONS)
+    assert obj["apiVersion"] == "submarineraddon.open-cluster-management.io/v1alpha1"
+    assert obj["kind"] == "SubmarinerConfig"
+    assert obj["metadata"]["name"] == "submariner"
+    assert obj["metadata"]["namespace"] == "cluster1"
+    assert obj["metadata"]["annotations"] == {
+        "submariner.io/skip-cloud-prepare": "true",
+        "submariner.io/vpc-id": "vpc-0123",
+        "submariner.io/subnet-id-list": "subnet-a,subnet-b",
+        "submariner.io/control-plane-sg-id": "sg-cp",
+        "submariner.io/worker-sg-id": "sg-w",
+    }
+
+
+def test_build_submariner_config_legacy_name_and_minimal_spec():
+    obj = R.build_submariner_config("cluster1", {"ipsec_natt_port": 4500}, name="subconfig")
+    assert obj["metadata"] == {"name": "subconfig", "namespace": "cluster1"}
+    assert obj["spec"] == {"IPSecNATTPort": 4500}
+
+
+@pytest.mark.parametrize(
+    "options, expected",
+    [
+        ({}, {}),
+        ({"skip_cloud_prepare": True}, {C.SKIP_CLOUD_PREPARE_ANNOTATION: "true"}),
+        ({"skip_cloud_prepare": False}, {C.SKIP_CLOUD_PREPARE_ANNOTATION: None}),
+        ({"subnet_ids": "subnet-a, subnet-b,"}, {C.SUBNET_ID_LIST_ANNOTATION: "subnet-a,subnet-b"}),
+        ({"subnet_ids": []}, {C.SUBNET_ID_LIST_ANNOTATION: None}),
+        ({"vpc_id": ""}, {C.VPC_ID_ANNOTATION: None}),
+        ({"worker_sg_id": "sg-1", "control_plane_sg_id": "sg-2"},
+         {C.WORKER_SG_ID_ANNOTATION: "sg-1", C.CONTROL_PLANE_SG_ID_ANNOTATION: "sg-2"}),
+    ],
+)
+def test_submariner_config_annotations(options, expected):
+    assert R.submariner_config_annotations(options) == expected
+
+
+def test_build_submariner_config_leaves_removed_annotations_out():
+    obj = R.build_submariner_config("c1", {"skip_cloud_prepare": False, "vpc_id": ""})
+    assert "annotations" not in obj["metadata"]
+
+
+# --- ManagedClusterSet and binding ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "version, spec, crd",
+    [
+        ("v1beta2", {"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}}, "managedclustersets.cluster.open-cluster-management.io.yaml"),
+        ("v1alpha1", {}, "managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml"),
+    ],
+)
+def test_build_managed_cluster_set_validates(version, spec, crd):
+    obj = R.build_managed_cluster_set("submariner", version)
+    assert obj["spec"] == spec
+    assert obj["metadata"] == {"name": "submariner"}
+    crd_validator(crd, version)(obj)
+
+
+def test_build_managed_cluster_set_v1beta1_uses_its_own_selector_name():
+    obj = R.build_managed_cluster_set("blue", "v1beta1", labels={"team": "net"})
+    assert obj["apiVersion"] == "cluster.open-cluster-management.io/v1beta1"
+    assert obj["spec"] == {"clusterSelector": {"selectorType": "LegacyClusterSetLabel"}}
+    assert obj["metadata"] == {"name": "blue", "labels": {"team": "net"}}
+
+
+def test_build_managed_cluster_set_unknown_version():
+    with pytest.raises(ValueError, match="unsupported ManagedClusterSet version 'v2'"):
+        R.build_managed_cluster_set("blue", "v2")
+
+
+@pytest.mark.parametrize(
+    "version, crd",
+    [
+        ("v1beta2", "managedclustersetbindings.cluster.open-cluster-management.io.yaml"),
+        ("v1alpha1", "managedclustersetbindings.cluster.open-cluster-management.io.v1alpha1.yaml"),
+    ],
+)
+def test_build_managed_cluster_set_binding(version, crd):
+    obj = R.build_managed_cluster_set_binding("blue", "apps", version)
+    assert obj["metadata"] == {"name": "blue", "namespace": "apps"}
+    assert obj["spec"] == {"clusterSet": "blue"}
+    crd_validator(crd, version)(obj)
+
+
+def test_build_managed_cluster_set_binding_unknown_version():
+    with pytest.raises(ValueError):
+        R.build_managed_cluster_set_binding("blue", "apps", "v9")
+
+
+# --- ManagedClusterAddOn ----------------------------------------------------------------------
+
+
+def test_build_managed_cluster_addon_v1alpha1():
+    obj = R.build_managed_cluster_addon("cluster1")
+    assert obj["metadata"] == {"name": "submariner", "namespace": "cluster1"}
+    assert obj["spec"] == {"installNamespace": "submariner-operator"}
+    crd_validator("managedclusteraddons.addon.open-cluster-management.io.yaml", "v1alpha1")(obj)
+
+
+def test_build_managed_cluster_addon_v1beta1():
+    obj = R.build_managed_cluster_addon("cluster1", version="v1beta1")
+    assert obj["apiVersion"] == "addon.open-cluster-management.io/v1beta1"
+    assert obj["metadata"]["annotations"] == {C.ADDON_INSTALL_NAMESPACE_ANNOTATION: "submariner-operator"}
+    assert "installNamespace" not in obj["spec"]
+    crd_validator("alternates/managedclusteraddons.addon.open-cluster-management.io.v1alpha1+v1beta1.yaml", "v1beta1")(obj)
+
+
+def test_build_managed_cluster_addon_unknown_version():
+    with pytest.raises(ValueError, match="ManagedClusterAddOn"):
+        R.build_managed_cluster_addon("cluster1", version="v2")
+
+
+# --- Broker ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "kwargs, spec",
+    [
+        ({}, {}),
+        ({"globalnet_enabled": False}, {"globalnetEnabled": False}),
+        ({"globalnet_enabled": True, "globalnet_cidr_range": "242.0.0.0/8", "default_globalnet_cluster_size": 65536},
+         {"globalnetEnabled": True, "globalnetCIDRRange": "242.0.0.0/8", "defaultGlobalnetClusterSize": 65536}),
+        ({"default_globalnet_cluster_size": "1024"}, {"defaultGlobalnetClusterSize": 1024}),
+    ],
+)
+def test_build_broker(kwargs, spec):
+    obj = R.build_broker("submariner-broker-ns", **kwargs)
+    assert obj["metadata"] == {
+        "name": "submariner-broker",
+        "namespace": "submariner-broker-ns",
+        "labels": {"cluster.open-cluster-management.io/backup": "submariner"},
+    }
+    assert obj["spec"] == spec
+    crd_validator("brokers.submariner.io.yaml", "v1alpha1")(obj)
+
+
+# --- credentials Secret ----------------------------------------------------------------------
+
+
+def test_build_aws_credentials_secret():
+    obj = R.build_aws_credentials_secret("cluster1-aws-creds", "cluster1", "AKIAEXAMPLE", "s3cr3t/+=")
+    assert obj["apiVersion"] == "v1" and obj["kind"] == "Secret" and obj["type"] == "Opaque"
+    assert obj["metadata"] == {"name": "cluster1-aws-creds", "namespace": "cluster1"}
+    decoded = {k: base64.b64decode(v).decode() for k, v in obj["data"].items()}
+    assert decoded == {"aws_access_key_id": "AKIAEXAMPLE", "aws_secret_access_key": "s3cr3t/+="}
+    assert R.aws_credentials_problems(obj) == []
+
+
+@pytest.mark.parametrize(
+    "secret, problems",
+    [
+        (None, ["the secret does not exist"]),
+        ({}, ["the secret does not exist"]),
+        ({"data": {"aws_access_key_id": "QQ=="}}, ["the secret has no (or an empty) key 'aws_secret_access_key'"]),
+        ({"data": {"aws_access_key_id": "", "aws_secret_access_key": "QQ=="}}, ["the secret has no (or an empty) key 'aws_access_key_id'"]),
+        ({"stringData": {"aws_access_key_id": "a", "aws_secret_access_key": "b"}}, []),
+        ({"metadata": {"name": "x"}, "data": {"osServiceAccount.json": "e30="}}, [
+            "the secret has no (or an empty) key 'aws_access_key_id'", "the secret has no (or an empty) key 'aws_secret_access_key'"]),
+    ],
+)
+def test_aws_credentials_problems(secret, problems):
+    assert R.aws_credentials_problems(secret) == problems
+
+
+# --- ManagedCluster label patch ------------------------------------------------------------------
+
+SET = C.CLUSTERSET_LABEL
+AGENT = C.SUBMARINER_AGENT_LABEL
+
+
+@pytest.mark.parametrize(
+    "current, set_name, flow, extra, remove, state, expected",
+    [
+        # joins the set, overwriting the default set label
+        ({SET: "default", "vendor": "OpenShift"}, "submariner", "addon", None, None, "present", {SET: "submariner"}),
+        ({}, "submariner", "addon", None, None, "present", {SET: "submariner"}),
+        # nothing to do
+        ({SET: "submariner"}, "submariner", "addon", None, None, "present", {}),
+        ({SET: "submariner", AGENT: "true"}, "submariner", "labels", None, None, "present", {}),
+        # ACM 2.2 adds the agent label too
+        ({SET: "default"}, "submariner", "labels", None, None, "present", {SET: "submariner", AGENT: "true"}),
+        ({SET: "submariner", AGENT: "false"}, "submariner", "labels", None, None, "present", {AGENT: "true"}),
+        # extra labels: set, unchanged, delete via None, delete of a missing key is a no-op
+        ({SET: "s"}, "s", "addon", {"team": "net"}, None, "present", {"team": "net"}),
+        ({SET: "s", "team": "net"}, "s", "addon", {"team": "net"}, None, "present", {}),
+        ({SET: "s", "team": "net"}, "s", "addon", {"team": None}, None, "present", {"team": None}),
+        ({SET: "s"}, "s", "addon", {"team": None}, None, "present", {}),
+        # remove_labels
+        ({SET: "s", "old": "x"}, "s", "addon", None, ["old", "missing"], "present", {"old": None}),
+        # labels only, no set
+        ({"a": "1"}, None, "addon", {"b": "2"}, None, "present", {"b": "2"}),
+        # absent: leave the set and drop the agent label
+        ({SET: "s", AGENT: "true", "vendor": "OpenShift"}, "s", "labels", None, None, "absent", {SET: None, AGENT: None}),
+        ({SET: "s"}, "s", "addon", None, None, "absent", {SET: None}),
+        # absent does not take a cluster out of another set
+        ({SET: "other"}, "s", "addon", None, None, "absent", {}),
+        ({SET: "other"}, None, "addon", None, None, "absent", {SET: None}),
+        ({}, "s", "labels", None, None, "absent", {}),
+        ({SET: "s", "team": "net"}, "s", "addon", {"team": "net"}, ["gone"], "absent", {SET: None, "team": None}),
+        (None, "s", "addon", None, None, "present", {SET: "s"}),
+    ],
+)
+def test_membership_label_patch(current, set_name, flow, extra, remove, state, expected):
+    patch = R.membership_label_patch(current, set_name, flow, extra, remove, state)
+    assert patch == ({"metadata": {"labels": expected}} if expected else {})
+
+
+def test_membership_label_patch_does_not_mutate_input():
+    current = {SET: "default"}
+    R.membership_label_patch(current, "s", "labels", {"x": "y"})
+    assert current == {SET: "default"}
+
+
+@pytest.mark.parametrize("flow, state", [("bogus", "present"), ("addon", "gone")])
+def test_membership_label_patch_rejects_bad_arguments(flow, state):
+    with pytest.raises(ValueError):
+        R.membership_label_patch({}, "s", flow, state=state)
+
+
+def test_apply_label_patch_round_trip():
+    current = {SET: "default", AGENT: "true", "keep": "1"}
+    patch = R.membership_label_patch(current, "s", "addon", {"new": "2"}, [AGENT])
+    after = R.apply_label_patch(current, patch)
+    assert after == {SET: "s", "keep": "1", "new": "2"}
+    assert R.membership_label_patch(after, "s", "addon", {"new": "2"}, [AGENT]) == {}
+    assert R.apply_label_patch(current, {}) == current
