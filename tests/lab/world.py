@@ -274,7 +274,7 @@ class World:
                 "acm_submariner_credentials_secret": f"{name}-aws-creds",
             }
         return {"all": {"children": {
-            "hub": {"hosts": {"hub": {**common, "acm_submariner_hub_context": HUB_CONTEXT}}},
+            "acm_hub": {"hosts": {"hub": {**common, "acm_submariner_hub_context": HUB_CONTEXT}}},
             "managed_clusters": {"hosts": clusters},
         }}}
 
