@@ -98,6 +98,11 @@ integration: venv  ## Integration tests against a lab they start themselves
 test: sanity lint units lab-tests integration  ## Everything CI runs
 	@echo "== make test: all suites passed"
 
+# ---------------------------------------------------------------- demo
+.PHONY: demo
+demo: venv  ## Start the lab (LAB_PROFILE, LAB_CLUSTERS), run site.yml against it, print the result
+	LAB_PROFILE=$(LAB_PROFILE) LAB_CLUSTERS=$(LAB_CLUSTERS) scripts/demo.sh
+
 # ---------------------------------------------------------------- lab
 .PHONY: lab-up
 lab-up: venv  ## Start the local lab (LAB_PROFILE, LAB_CLUSTERS)
