@@ -18,6 +18,8 @@ import os
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.hub import hub_facts, preferred_version
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
     AUTH_ARG_SPEC,
     WAIT_ARG_SPEC,
@@ -235,6 +237,7 @@ class HubClient:
         self.module = module
         self.target = describe_target(module.params)
         self.client = self._connect(module)
+        self._discovery = {}
 
     def _connect(self, module):
         try:
@@ -265,16 +268,21 @@ class HubClient:
         Read fresh (two small GETs per version) rather than from the discovery cache, because
         the answer decides which API version we write and hubs drop versions on upgrade.
         """
-        group_doc = self._request_or_none("/apis/{0}".format(group), "discovering {0}".format(group))
+        group_doc = self._discover("/apis/{0}".format(group))
         if not group_doc:
             return []
         served = []
         for entry in group_doc.get("versions") or []:
-            listing = self._request_or_none("/apis/{0}".format(entry["groupVersion"]), "discovering {0}".format(entry["groupVersion"]))
+            listing = self._discover("/apis/{0}".format(entry["groupVersion"]))
             kinds = {item.get("kind") for item in (listing or {}).get("resources") or [] if "/" not in item.get("name", "")}
             if kind in kinds:
                 served.append(entry["version"])
         return served
+
+    def _discover(self, path):
+        if path not in self._discovery:
+            self._discovery[path] = self._request_or_none(path, "reading API discovery {0}".format(path))
+        return self._discovery[path]
 
     def _request_or_none(self, path, doing):
         try:
@@ -387,6 +395,46 @@ class _ExplainErrors:
         if isinstance(exc, TransportError):
             raise HubError(transport_error_message(exc, self.target, self.doing)) from exc
         return False
+
+
+def gather_hub_facts(hub):
+    """hub.HubFacts for the hub behind ``hub`` (a HubClient): MultiClusterHub version, served
+    API versions and whether the submariner-addon is installed."""
+    mch_version = None
+    if hub.served_versions(C.MCH_GROUP, C.MULTICLUSTER_HUB_KIND):
+        hubs = hub.list(C.MULTICLUSTER_HUB_API_VERSION, C.MULTICLUSTER_HUB_KIND)
+        versions = [(item.get("status") or {}).get("currentVersion") for item in hubs]
+        mch_version = next((version for version in versions if version), None)
+    addon_versions = hub.served_versions(C.ADDON_GROUP, C.MANAGED_CLUSTER_ADDON_KIND)
+    cma_present = False
+    cma_version = preferred_version(hub.served_versions(C.ADDON_GROUP, C.CLUSTER_MANAGEMENT_ADDON_KIND), C.MANAGED_CLUSTER_ADDON_VERSIONS)
+    if cma_version:
+        cma = hub.get("{0}/{1}".format(C.ADDON_GROUP, cma_version), C.CLUSTER_MANAGEMENT_ADDON_KIND, C.CLUSTER_MANAGEMENT_ADDON_NAME)
+        cma_present = cma is not None
+    try:
+        return hub_facts(
+            mch_version,
+            hub.served_versions(C.CLUSTER_GROUP, C.MANAGED_CLUSTER_SET_KIND),
+            addon_versions,
+            hub.served_versions(C.MCS_GROUP, C.SERVICE_EXPORT_KIND),
+            cluster_management_addon_present=cma_present,
+            submariner_config_crd_present=bool(hub.served_versions(C.SUBMARINER_ADDON_GROUP, C.SUBMARINER_CONFIG_KIND)),
+        )
+    except ValueError as exc:
+        raise HubError("{0}: {1}".format(hub.target, exc)) from exc
+
+
+def require_managed_cluster(hub, name):
+    """The ManagedCluster ``name``; an unknown name fails listing the clusters the hub knows."""
+    cluster = hub.get(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, name)
+    if cluster is None:
+        known = sorted(item["metadata"]["name"] for item in hub.list(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND))
+        raise HubError(
+            "{0} has no ManagedCluster named {1!r}; it knows: {2}. Import the cluster into ACM first,"
+            " or fix the name.".format(hub.target, name, ", ".join(known) or "none"),
+            known_clusters=known,
+        )
+    return cluster
 
 
 def describe_target(params):

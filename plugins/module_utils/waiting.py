@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import classify_evaluation
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     object_ref,
@@ -147,3 +148,46 @@ class _Watcher:
     def _call(self, func):
         with self.hub._explained("waiting for {0}".format(self.target)):
             return func()
+
+
+def wait_for_evaluation(hub, target, evaluate, timeout, **kwargs):
+    """Wait until ``evaluate(obj)`` (a conditions.Evaluation) is ready; return ``(obj, evaluation)``.
+
+    What blocks is described with the condition, its reason and message, and the known fix
+    when conditions.classify recognises the failure. On timeout the error details carry the
+    last ``conditions`` and ``diagnosis``.
+    """
+    seen = {}
+
+    def blocker(obj):
+        evaluation = evaluate(obj)
+        seen["evaluation"] = evaluation
+        if evaluation.ready:
+            return None
+        text = evaluation.describe()
+        diagnosis = classify_evaluation(evaluation)
+        if diagnosis:
+            text += ". {0}; to fix: {1}".format(diagnosis.summary, diagnosis.hint)
+        return text
+
+    try:
+        obj = wait_until(hub, target, blocker, timeout, **kwargs)
+    except WaitTimeout as exc:
+        evaluation = seen["evaluation"]
+        diagnosis = classify_evaluation(evaluation)
+        exc.details.update(conditions=evaluation.conditions, blocking=evaluation.as_dict(),
+                           diagnosis=diagnosis.as_dict() if diagnosis else None)
+        raise
+    return obj, seen["evaluation"]
+
+
+def wait_gone(hub, target, timeout, **kwargs):
+    """Wait until the object no longer exists (finalizers done); the error names the finalizers left."""
+
+    def blocker(obj):
+        if obj is None:
+            return None
+        finalizers = ", ".join(obj["metadata"].get("finalizers") or []) or "none"
+        return "it is still being deleted (finalizers: {0})".format(finalizers)
+
+    wait_until(hub, target, blocker, timeout, **kwargs)

@@ -125,6 +125,7 @@ def make_hub(fake, target='context "hubcluster"'):
     hub.module = None
     hub.target = target
     hub.client = fake
+    hub._discovery = {}
     return hub
 
 

@@ -1,0 +1,42 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+    """Options and notes shared by the hub modules (on top of C(kubernetes.core.k8s_auth_options))."""
+
+    # Every hub module: requirements and how auth and check mode behave.
+    DOCUMENTATION = r"""
+options: {}
+requirements:
+  - python >= 3.9
+  - kubernetes >= 24.2.0
+  - PyYAML >= 3.11
+notes:
+  - Every option of C(kubernetes.core.k8s_auth_options) works as in the kubernetes.core modules, including the
+    C(K8S_AUTH_*) environment variables, so C(module_defaults) for C(group/acm.submariner.submariner) and
+    Ansible Automation Platform OpenShift credentials apply. Certificates are verified unless
+    O(validate_certs=false) or the kubeconfig says otherwise.
+  - In check mode every write is sent as a server-side dry run (C(dryRun=All)); the API server validates it and
+    nothing is stored.
+"""
+
+    # Modules that can wait for a condition after writing.
+    WAIT = r"""
+options:
+  wait:
+    description:
+      - Wait until the object reaches the state the module documents before returning.
+      - The wait watches the object and reacts as soon as it changes; it is skipped in check mode.
+      - On timeout the task fails with the last condition that blocked, its reason and message.
+    type: bool
+    default: false
+  wait_timeout:
+    description:
+      - How many seconds to wait when O(wait=true).
+    type: int
+    default: 300
+"""

@@ -1,0 +1,289 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: hub_info
+short_description: Describe an ACM hub for Submariner
+version_added: 0.1.0
+author:
+  - acm.submariner contributors
+description:
+  - Reads what kind of ACM hub a context points at, so that roles and playbooks can pick the right
+    Submariner flow for it.
+  - The ACM version comes from the MultiClusterHub; without one it is inferred from the served
+    ManagedClusterSet API versions.
+  - Reports the served versions of ManagedClusterSet, ManagedClusterAddOn and ServiceExport,
+    whether the submariner-addon is installed, the join flow (V(labels) on ACM 2.2, V(addon) from
+    ACM 2.3), whether a Broker CR is required (ACM 2.5 and later), the SubmarinerConfig name rule,
+    the ManagedClusterSets with their broker namespaces, and the managed clusters with their
+    claims, labels and availability.
+  - Nothing is changed; the module is safe in check mode.
+options:
+  clusters:
+    description:
+      - Only describe these managed clusters. By default every ManagedCluster is listed.
+      - An unknown name fails the task and lists the clusters the hub knows.
+    type: list
+    elements: str
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+  - acm.submariner.hub
+  - acm.submariner.attributes.INFO_MODULE
+seealso:
+  - module: acm.submariner.managed_cluster_set
+  - module: acm.submariner.managed_cluster
+  - module: acm.submariner.submariner_config
+  - module: kubernetes.core.k8s_info
+  - name: Deploying Submariner with the APIs (Red Hat Advanced Cluster Management)
+    description: The manual deployment steps this collection automates.
+    link: https://docs.redhat.com/en/documentation/red_hat_advanced_cluster_management_for_kubernetes/2.12/html/networking/networking#deploying-submariner-api
+"""
+
+EXAMPLES = r"""
+- name: Learn what the hub is before joining clusters
+  acm.submariner.hub_info:
+    kubeconfig: "{{ hub_kubeconfig }}"
+    context: hubcluster
+  register: hub
+
+- name: Follow the blog's ACM 2.2 label flow or today's ManagedClusterAddOn flow
+  ansible.builtin.debug:
+    msg: >-
+      ACM {{ hub.hub.acm_version }} joins clusters with {{ hub.hub.join_flow }};
+      Broker CR required: {{ hub.hub.broker_cr_required }}
+
+- name: Only the two clusters of the blog, with module_defaults for the whole group
+  module_defaults:
+    group/acm.submariner.submariner:
+      kubeconfig: "{{ hub_kubeconfig }}"
+      context: hubcluster
+  block:
+    - name: Describe cluster1 and cluster2
+      acm.submariner.hub_info:
+        clusters: [cluster1, cluster2]
+      register: hub
+
+    - name: Every cluster must be available before it joins
+      ansible.builtin.assert:
+        that: hub.managed_clusters | rejectattr('available') | list | length == 0
+"""
+
+RETURN = r"""
+hub:
+  description: Facts about the hub that decide how Submariner is deployed.
+  returned: success
+  type: dict
+  contains:
+    acm_version:
+      description: MultiClusterHub C(status.currentVersion); V(null) when there is no MultiClusterHub.
+      type: str
+      sample: 2.12.2
+    version_source:
+      description: V(multiclusterhub), or V(inferred) from the served ManagedClusterSet versions.
+      type: str
+      sample: multiclusterhub
+    generation:
+      description: The C(major.minor) ACM generation the rules below were decided for.
+      type: str
+      sample: "2.12"
+    join_flow:
+      description: How a cluster joins, V(labels) (ACM 2.2) or V(addon) (ACM 2.3 and later).
+      type: str
+      sample: addon
+    broker_cr_required:
+      description: Whether a Broker C(submariner-broker) must be created in the broker namespace (ACM 2.5 and later).
+      type: bool
+      sample: true
+    config_name_rule:
+      description: V(any) (ACM 2.2, any name if it is the only one in the namespace) or V(submariner) (the only name read).
+      type: str
+      sample: submariner
+    broker_namespace_rule:
+      description: V(legacy) (C(submariner-clusterset-<set>-broker)) or V(current) (C(<set>-broker)).
+      type: str
+      sample: current
+    managed_cluster_set_version:
+      description: The ManagedClusterSet API version the collection writes (newest served).
+      type: str
+      sample: v1beta2
+    managed_cluster_set_versions:
+      description: Every served ManagedClusterSet version.
+      type: list
+      elements: str
+      sample: [v1beta2]
+    managed_cluster_addon_version:
+      description: The ManagedClusterAddOn API version the collection writes.
+      type: str
+      sample: v1alpha1
+    managed_cluster_addon_versions:
+      description: Every served ManagedClusterAddOn version.
+      type: list
+      elements: str
+      sample: [v1alpha1]
+    service_export_version:
+      description: Preferred served ServiceExport version on the hub, V(null) when none.
+      type: str
+      sample: v1alpha1
+    service_export_versions:
+      description: Every served ServiceExport version on the hub.
+      type: list
+      elements: str
+      sample: []
+    submariner_addon_installed:
+      description: Whether the submariner-addon is installed (ClusterManagementAddOn C(submariner) or the SubmarinerConfig CRD).
+      type: bool
+      sample: true
+    port_profile:
+      description: V(legacy) (UDP 500/4500, 4800 and TCP 8080) or V(current) (NAT-T, NAT discovery, ESP/AH, 4800).
+      type: str
+      sample: current
+    default_gateway_instance_type:
+      description: The addon's default AWS gateway instance type on this generation.
+      type: str
+      sample: m5n.large
+    cleanup_addon_driven:
+      description: Whether AWS clean-up runs when the ManagedClusterAddOn is deleted (ACM 2.8 and later) rather than the SubmarinerConfig.
+      type: bool
+      sample: true
+managed_cluster_sets:
+  description: The ManagedClusterSets and their broker namespaces.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: Set name.
+      type: str
+      sample: submariner
+    selector_type:
+      description: C(spec.clusterSelector.selectorType); the submariner-addon only acts on V(ExclusiveClusterSetLabel) (or no selector on v1alpha1).
+      type: str
+      sample: ExclusiveClusterSetLabel
+    broker_namespace:
+      description: The broker namespace (the set's annotation when present, else the naming rule of the hub).
+      type: str
+      sample: submariner-broker
+  sample: [{name: submariner, selector_type: ExclusiveClusterSetLabel, broker_namespace: submariner-broker}]
+managed_clusters:
+  description: One summary per ManagedCluster.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: ManagedCluster name (also its namespace on the hub).
+      type: str
+      sample: cluster1
+    platform:
+      description: Claim C(platform.open-cluster-management.io).
+      type: str
+      sample: AWS
+    product:
+      description: Claim C(product.open-cluster-management.io).
+      type: str
+      sample: OpenShift
+    region:
+      description: Claim C(region.open-cluster-management.io).
+      type: str
+      sample: eu-west-1
+    infra_id:
+      description: infraID from the C(infrastructure.openshift.io) claim.
+      type: str
+      sample: cluster1-x7k2p
+    openshift_version:
+      description: Claim C(version.openshift.io).
+      type: str
+      sample: 4.16.8
+    labels:
+      description: The ManagedCluster labels.
+      type: dict
+      sample: {cloud: Amazon, cluster.open-cluster-management.io/clusterset: default}
+    clusterset:
+      description: Value of the C(cluster.open-cluster-management.io/clusterset) label.
+      type: str
+      sample: default
+    available:
+      description: C(ManagedClusterConditionAvailable) as a boolean, V(null) when unknown.
+      type: bool
+      sample: true
+    available_reason:
+      description: Reason of C(ManagedClusterConditionAvailable).
+      type: str
+      sample: ManagedClusterAvailable
+    available_message:
+      description: Message of C(ManagedClusterConditionAvailable).
+      type: str
+      sample: Managed cluster is available
+    hub_accepts_client:
+      description: C(spec.hubAcceptsClient).
+      type: bool
+      sample: true
+    kube_version:
+      description: Claim C(kubeversion.open-cluster-management.io).
+      type: str
+      sample: v1.29.7
+    claims:
+      description: Every cluster claim by name.
+      type: dict
+      sample: {platform.open-cluster-management.io: AWS}
+"""
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.hub import (
+    broker_namespace,
+    managed_cluster_summary,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubModule,
+    gather_hub_facts,
+    require_managed_cluster,
+)
+
+
+def describe_sets(hub, facts):
+    if not facts.managed_cluster_set_version:
+        return []
+    api_version = "{0}/{1}".format(C.CLUSTER_GROUP, facts.managed_cluster_set_version)
+    return [describe_set(item, facts.broker_namespace_rule) for item in hub.list(api_version, C.MANAGED_CLUSTER_SET_KIND)]
+
+
+def describe_set(item, rule):
+    name = item["metadata"]["name"]
+    annotation = (item["metadata"].get("annotations") or {}).get(C.BROKER_NAMESPACE_ANNOTATION)
+    try:
+        namespace = broker_namespace(name, rule, annotation)
+    except ValueError:
+        namespace = None
+    selector = ((item.get("spec") or {}).get("clusterSelector") or {}).get("selectorType")
+    return {"name": name, "selector_type": selector, "broker_namespace": namespace}
+
+
+def describe_clusters(hub, names):
+    if names:
+        return [managed_cluster_summary(require_managed_cluster(hub, name)) for name in names]
+    clusters = hub.list(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND)
+    return [managed_cluster_summary(item) for item in sorted(clusters, key=lambda item: item["metadata"]["name"])]
+
+
+def describe_hub(module):
+    hub = module.hub
+    facts = gather_hub_facts(hub)
+    return {
+        "changed": False,
+        "hub": facts.as_dict(),
+        "managed_cluster_sets": describe_sets(hub, facts),
+        "managed_clusters": describe_clusters(hub, module.params["clusters"]),
+    }
+
+
+def main():
+    module = HubModule(argument_spec={"clusters": {"type": "list", "elements": "str"}})
+    module.run(describe_hub)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,236 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: submariner_addon
+short_description: Join a managed cluster to Submariner with the ManagedClusterAddOn
+version_added: 0.1.0
+author:
+  - acm.submariner contributors
+description:
+  - Creates or deletes the C(ManagedClusterAddOn) named C(submariner) in a managed cluster's namespace
+    on an ACM 2.3 or later hub, with C(installNamespace) V(submariner-operator). The submariner-addon
+    then deploys Submariner on the cluster and connects it to the other clusters of its set.
+  - On an ACM 2.2 hub clusters join with labels instead (M(acm.submariner.managed_cluster) with
+    O(acm.submariner.managed_cluster#module:join_flow=labels)); the task fails there with that advice.
+  - With O(wait=true), waits for the healthy set of conditions - C(SubmarinerBrokerConfigApplied),
+    C(SubmarinerGatewayNodesLabeled) and C(Available) True; C(SubmarinerAgentDegraded),
+    C(SubmarinerConnectionDegraded) and C(RouteAgentConnectionDegraded) False - and on timeout reports
+    the condition that holds it back, its reason and message, and the fix for known failures (for
+    example a missing Broker CR).
+  - Deleting the add-on uninstalls Submariner from the cluster; from ACM 2.8 this is also what cleans
+    up the cloud resources, so delete the add-on before the SubmarinerConfig.
+options:
+  cluster:
+    description:
+      - Name of the ManagedCluster; the add-on lives in the namespace of the same name on the hub.
+    type: str
+    required: true
+    aliases: [namespace]
+  state:
+    description:
+      - V(present) creates the add-on (joins the cluster), V(absent) deletes it (uninstalls Submariner).
+    type: str
+    choices: [present, absent]
+    default: present
+  install_namespace:
+    description:
+      - Namespace on the managed cluster where Submariner is installed. The documentation requires
+        V(submariner-operator), which is also what C(subctl) uses.
+    type: str
+    default: submariner-operator
+  wait:
+    description:
+      - With O(state=present), wait until the add-on is healthy (see O(wait_for_connections)).
+      - With O(state=absent), wait until the add-on is gone (the addon's finalizer uninstalls Submariner first).
+  wait_for_connections:
+    description:
+      - Whether the wait also requires established gateway connections (C(SubmarinerConnectionDegraded)
+        and C(RouteAgentConnectionDegraded) False). A cluster alone in its set has no peer, so join every
+        cluster first and wait afterwards, or set V(false) to wait for the deployment only.
+    type: bool
+    default: true
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+  - acm.submariner.hub
+  - acm.submariner.hub.WAIT
+  - acm.submariner.attributes
+seealso:
+  - module: acm.submariner.submariner_config
+  - module: acm.submariner.submariner_broker
+  - module: acm.submariner.managed_cluster
+  - name: Deploying Submariner with the APIs (Red Hat Advanced Cluster Management)
+    description: The ManagedClusterAddOn step of the manual deployment.
+    link: https://docs.redhat.com/en/documentation/red_hat_advanced_cluster_management_for_kubernetes/2.12/html/networking/networking#deploying-submariner-api
+"""
+
+EXAMPLES = r"""
+# The blog's "label the clusters" step, as done since ACM 2.3: join every cluster first ...
+- name: Join cluster1 and cluster2
+  acm.submariner.submariner_addon:
+    kubeconfig: "{{ hub_kubeconfig }}"
+    context: hubcluster
+    cluster: "{{ item }}"
+  loop: [cluster1, cluster2]
+
+# ... then wait: connections need a peer. The second run sends no write.
+- name: Wait until Submariner is deployed and connected on both
+  acm.submariner.submariner_addon:
+    context: hubcluster
+    cluster: "{{ item }}"
+    wait: true
+    wait_timeout: 900
+  loop: [cluster1, cluster2]
+  register: addons
+
+- name: Uninstall Submariner from cluster2 (before deleting its SubmarinerConfig)
+  acm.submariner.submariner_addon:
+    context: hubcluster
+    cluster: cluster2
+    state: absent
+    wait: true
+"""
+
+RETURN = r"""
+result:
+  description: The ManagedClusterAddOn as the API server returned it (or would store it, in check mode); empty when absent.
+  returned: success
+  type: dict
+  sample:
+    apiVersion: addon.open-cluster-management.io/v1alpha1
+    kind: ManagedClusterAddOn
+    metadata: {name: submariner, namespace: cluster1}
+    spec: {installNamespace: submariner-operator}
+conditions:
+  description: Every condition of the add-on, after the wait when O(wait=true).
+  returned: O(state=present)
+  type: list
+  elements: dict
+  sample:
+    - {type: SubmarinerBrokerConfigApplied, status: "False", reason: BrokerConfigMissing,
+       message: 'Waiting for brokers.submariner.io object named "submariner-broker" to be created in "submariner-broker" namespace',
+       last_transition_time: "2026-11-25T10:00:00Z"}
+readiness:
+  description: The health evaluation, C(state) V(ready), V(waiting) or V(failed), with the blocking C(condition), C(reason) and C(message).
+  returned: O(state=present)
+  type: dict
+  sample: {state: waiting, condition: SubmarinerBrokerConfigApplied, reason: BrokerConfigMissing, message: Waiting for brokers.submariner.io ...}
+diagnosis:
+  description: For a known failure, its C(category), C(summary) and a fix C(hint); V(null) otherwise.
+  returned: O(state=present)
+  type: dict
+  sample: {category: broker_missing, summary: the Broker CR submariner-broker is missing in the broker namespace,
+           hint: create the Broker submariner-broker in the set's broker namespace (acm.submariner.submariner_broker)}
+diff:
+  description: Before and after of what changed, with C(--diff).
+  returned: changed and diff mode
+  type: dict
+  sample: {before: {}, after: {metadata: {name: submariner, namespace: cluster1}, spec: {installNamespace: submariner-operator}}}
+"""
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
+    classify_evaluation,
+    evaluate_addon,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
+    HubModule,
+    gather_hub_facts,
+    missing_api_message,
+    require_managed_cluster,
+    wait_argument_spec,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.resources import (
+    build_managed_cluster_addon,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
+    Target,
+    wait_for_evaluation,
+    wait_gone,
+)
+
+
+def argument_spec():
+    spec = {
+        "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "install_namespace": {"type": "str", "default": C.INSTALL_NAMESPACE},
+        "wait_for_connections": {"type": "bool", "default": True},
+    }
+    spec.update(wait_argument_spec())
+    return spec
+
+
+def addon_api_version(module, facts):
+    """The ManagedClusterAddOn version to write; fails where the add-on flow does not apply."""
+    hub = module.hub
+    if not facts.managed_cluster_addon_version:
+        raise HubError(missing_api_message(C.ADDON_GROUP + "/v1alpha1", C.MANAGED_CLUSTER_ADDON_KIND, hub.target))
+    if module.params["state"] == "present":
+        if facts.join_flow == C.JOIN_FLOW_LABELS:
+            raise HubError(
+                "{0} runs ACM {1}, where clusters join Submariner with labels and the ManagedClusterAddOn is ignored:"
+                " use acm.submariner.managed_cluster with join_flow=labels instead.".format(hub.target, facts.generation))
+        if not facts.submariner_addon_installed:
+            raise HubError(
+                "{0}: the submariner-addon is not installed on the hub (no ClusterManagementAddOn submariner), so the"
+                " ManagedClusterAddOn would do nothing. Enable the MultiClusterHub component 'submariner-addon'."
+                .format(hub.target))
+    return "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
+
+
+def ensure_present(module, api_version):
+    params = module.params
+    version = api_version.split("/")[1]
+    outcome = module.hub.ensure_present(build_managed_cluster_addon(params["cluster"], version, params["install_namespace"]))
+
+    def evaluate(obj):
+        return evaluate_addon(obj, require_connections=params["wait_for_connections"])
+
+    if params["wait"] and not module.check_mode:
+        target = Target(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, params["cluster"])
+        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, params["wait_timeout"])
+    else:
+        evaluation = evaluate(outcome.after)
+    diagnosis = classify_evaluation(evaluation)
+    return outcome, {
+        "conditions": evaluation.conditions,
+        "readiness": evaluation.as_dict(),
+        "diagnosis": diagnosis.as_dict() if diagnosis else None,
+    }
+
+
+def ensure_absent(module, api_version):
+    params = module.params
+    outcome = module.hub.ensure_absent(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, params["cluster"])
+    if params["wait"] and outcome.changed and not module.check_mode:
+        wait_gone(module.hub, Target(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, params["cluster"]), params["wait_timeout"])
+    return outcome, {}
+
+
+def manage_addon(module):
+    params = module.params
+    facts = gather_hub_facts(module.hub)
+    api_version = addon_api_version(module, facts)
+    if params["state"] == "present":
+        require_managed_cluster(module.hub, params["cluster"])
+        outcome, extra = ensure_present(module, api_version)
+    else:
+        outcome, extra = ensure_absent(module, api_version)
+    result = {"changed": outcome.changed, "result": outcome.result}
+    result.update(extra)
+    return module.with_diff(result, {"managed_cluster_addon": outcome})
+
+
+def main():
+    module = HubModule(argument_spec=argument_spec())
+    module.run(manage_addon)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,460 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: submariner_config
+short_description: Manage the SubmarinerConfig of a managed cluster on the ACM hub
+version_added: 0.1.0
+author:
+  - acm.submariner contributors
+description:
+  - Creates, updates or deletes the C(SubmarinerConfig) (C(submarineraddon.open-cluster-management.io/v1alpha1))
+    in a managed cluster's namespace on the hub. With a credentials secret the submariner-addon prepares
+    the cloud (gateway security group and ports, gateway node) and configures Submariner from it.
+  - Every spec field of the upstream CRD is an option, written with the CRD's exact JSON names
+    (C(IPSecNATTPort), C(NATTDiscoveryPort), C(gatewayConfig.gateways), C(gatewayConfig.aws.instanceType), ...).
+    Options left unset are not written, so the addon's defaults apply.
+  - The name follows the hub's rule. ACM 2.2 reads a SubmarinerConfig of any name when it is the only
+    one in the namespace (the blog used V(subconfig)); from ACM 2.3 only V(submariner) is read, and
+    another name fails the task instead of creating an object the addon ignores.
+  - Before writing, checks that the credentials secret exists in the cluster namespace and, for AWS
+    clusters, has the keys C(aws_access_key_id) and C(aws_secret_access_key). Secret values are never
+    read into the result.
+  - With O(wait=true), waits for C(SubmarinerConfigApplied), C(SubmarinerClusterEnvironmentPrepared) and
+    C(SubmarinerGatewaysLabeled) and returns every condition; on timeout the task fails with the
+    condition that blocked, its reason and message, and a fix when the failure is a known one.
+options:
+  cluster:
+    description:
+      - Name of the ManagedCluster; the SubmarinerConfig lives in the namespace of the same name on the hub.
+    type: str
+    required: true
+    aliases: [namespace]
+  name:
+    description:
+      - Name of the SubmarinerConfig. Defaults to V(submariner), the only name ACM 2.3 and later read.
+      - On ACM 2.2 any name works if it is the only SubmarinerConfig in the namespace.
+    type: str
+    default: submariner
+  state:
+    description:
+      - V(present) creates or updates the SubmarinerConfig, V(absent) deletes it.
+      - From ACM 2.8 the addon cleans up the cloud when the ManagedClusterAddOn is deleted while the
+        SubmarinerConfig still exists; delete the add-on (M(acm.submariner.submariner_addon)) first.
+    type: str
+    choices: [present, absent]
+    default: present
+  credentials_secret:
+    description:
+      - Name of the secret with the cloud credentials in the cluster namespace (C(spec.credentialsSecret.name)),
+        for example V(cluster1-aws-creds). Without it the addon does not prepare the cloud.
+    type: str
+  cable_driver:
+    description: C(spec.cableDriver), the tunnel technology.
+    type: str
+    choices: [libreswan, wireguard, vxlan]
+  global_cidr:
+    description: C(spec.globalCIDR), this cluster's Globalnet CIDR (only with Globalnet enabled on the Broker).
+    type: str
+  ipsec_ike_port:
+    description: C(spec.IPSecIKEPort). Only ACM 2.2 and 2.3 use it.
+    type: int
+  ipsec_natt_port:
+    description: C(spec.IPSecNATTPort), the UDP NAT-T port (addon default 4500). Use the same value on every cluster.
+    type: int
+  natt_discovery_port:
+    description:
+      - C(spec.NATTDiscoveryPort), the UDP NAT discovery port opened in the cloud firewall (addon default 4900).
+      - Submariner listens on 4490, so V(4490) is the value that works.
+    type: int
+  natt_enable:
+    description: C(spec.NATTEnable).
+    type: bool
+  air_gapped_deployment:
+    description: C(spec.airGappedDeployment).
+    type: bool
+  load_balancer_enable:
+    description: C(spec.loadBalancerEnable), a LoadBalancer Service in front of the gateway (ROSA, ARO).
+    type: bool
+  insecure_broker_connection:
+    description: C(spec.insecureBrokerConnection).
+    type: bool
+  halt_on_certificate_error:
+    description: C(spec.haltOnCertificateError).
+    type: bool
+  hosted_cluster:
+    description: C(spec.hostedCluster) (HyperShift).
+    type: bool
+  ipsec_debug:
+    description: C(spec.IPSecDebug).
+    type: bool
+  force_udp_encaps:
+    description: C(spec.forceUDPEncaps).
+    type: bool
+  ipsec_cert_auth_mode:
+    description: C(spec.IPSecCertAuthMode).
+    type: bool
+  debug:
+    description: C(spec.Debug).
+    type: bool
+  gateways:
+    description: C(spec.gatewayConfig.gateways), the number of gateways (more than 1 enables gateway HA).
+    type: int
+  aws_instance_type:
+    description: C(spec.gatewayConfig.aws.instanceType) of the gateway node (addon default m5n.large, m5.xlarge from ACM 2.17).
+    type: str
+  gcp_instance_type:
+    description: C(spec.gatewayConfig.gcp.instanceType).
+    type: str
+  azure_instance_type:
+    description: C(spec.gatewayConfig.azure.instanceType).
+    type: str
+  rhos_instance_type:
+    description: C(spec.gatewayConfig.rhos.instanceType).
+    type: str
+  subscription_config:
+    description: C(spec.subscriptionConfig), where OLM installs Submariner from.
+    type: dict
+    suboptions:
+      source:
+        description: C(source), the CatalogSource.
+        type: str
+      source_namespace:
+        description: C(sourceNamespace).
+        type: str
+      channel:
+        description: C(channel), for example V(alpha) on ACM 2.2 or V(stable-0.18).
+        type: str
+      starting_csv:
+        description: C(startingCSV), for example V(submariner.v0.8.1).
+        type: str
+      install_plan_approval:
+        description: C(installPlanApproval).
+        type: str
+        choices: [Automatic, Manual]
+  image_pull_specs:
+    description: C(spec.imagePullSpecs), image overrides.
+    type: dict
+    suboptions:
+      submariner:
+        description: C(submarinerImagePullSpec).
+        type: str
+      route_agent:
+        description: C(submarinerRouteAgentImagePullSpec).
+        type: str
+      lighthouse_agent:
+        description: C(lighthouseAgentImagePullSpec).
+        type: str
+      lighthouse_coredns:
+        description: C(lighthouseCoreDNSImagePullSpec).
+        type: str
+      globalnet:
+        description: C(submarinerGlobalnetImagePullSpec).
+        type: str
+      metrics_proxy:
+        description: C(metricsProxyImagePullSpec).
+        type: str
+      nettest:
+        description: C(nettestImagePullSpec).
+        type: str
+      network_plugin_syncer:
+        description: C(submarinerNetworkPluginSyncerImagePullSpec) (deprecated upstream).
+        type: str
+  skip_cloud_prepare:
+    description:
+      - Annotation C(submariner.io/skip-cloud-prepare). V(true) makes the addon label existing workers
+        instead of preparing the cloud; V(false) removes the annotation.
+    type: bool
+  vpc_id:
+    description: Annotation C(submariner.io/vpc-id) for a custom AWS VPC (ACM 2.12 and later). An empty string removes it.
+    type: str
+  subnet_ids:
+    description: Annotation C(submariner.io/subnet-id-list), the public subnets for gateways. An empty list removes it.
+    type: list
+    elements: str
+  control_plane_sg_id:
+    description: Annotation C(submariner.io/control-plane-sg-id). An empty string removes it.
+    type: str
+  worker_sg_id:
+    description: Annotation C(submariner.io/worker-sg-id). An empty string removes it.
+    type: str
+  wait:
+    description:
+      - With O(state=present), wait until the config is applied, the cluster environment prepared and the
+        gateways labelled (environment preparation is not required with O(skip_cloud_prepare=true) or on
+        platforms the addon does not prepare).
+      - With O(state=absent), wait until the SubmarinerConfig is gone.
+extends_documentation_fragment:
+  - kubernetes.core.k8s_auth_options
+  - acm.submariner.hub
+  - acm.submariner.hub.WAIT
+  - acm.submariner.attributes
+seealso:
+  - module: acm.submariner.submariner_addon
+  - module: acm.submariner.managed_cluster
+  - module: acm.submariner.hub_info
+  - name: SubmarinerConfig API (submariner-addon)
+    description: The upstream CRD this module writes.
+    link: https://github.com/stolostron/submariner-addon/blob/main/docs/submarinerConfig.md
+"""
+
+EXAMPLES = r"""
+# The blog (ACM 2.2): SubmarinerConfig "subconfig" with the cluster's AWS credentials.
+- name: Prepare cluster1 on AWS the ACM 2.2 way
+  acm.submariner.submariner_config:
+    kubeconfig: "{{ hub_kubeconfig }}"
+    context: hubcluster
+    cluster: cluster1
+    name: subconfig
+    credentials_secret: cluster1-aws-creds
+    ipsec_ike_port: 500
+    ipsec_natt_port: 4500
+    aws_instance_type: m5n.large
+    subscription_config:
+      channel: alpha
+      starting_csv: submariner.v0.8.1
+
+# Today: the name is always "submariner"; wait until the gateway node is labelled.
+- name: Prepare cluster1 on AWS
+  acm.submariner.submariner_config:
+    context: hubcluster
+    cluster: cluster1
+    credentials_secret: cluster1-aws-creds
+    gateways: 1
+    aws_instance_type: m5.xlarge
+    ipsec_natt_port: 4500
+    natt_discovery_port: 4490
+    cable_driver: libreswan
+    wait: true
+    wait_timeout: 900
+  register: config
+
+- name: Show every condition the addon reported
+  ansible.builtin.debug:
+    var: config.conditions
+
+- name: Custom VPC, and the firewall already opened by acm.submariner.aws_cloud_prepare
+  acm.submariner.submariner_config:
+    context: hubcluster
+    cluster: cluster2
+    credentials_secret: cluster2-aws-creds
+    vpc_id: vpc-0123456789abcdef0
+    subnet_ids: [subnet-0a1b2c3d4e5f60718]
+    skip_cloud_prepare: true
+"""
+
+RETURN = r"""
+result:
+  description: The SubmarinerConfig as the API server returned it (or would store it, in check mode); empty when absent.
+  returned: success
+  type: dict
+  sample:
+    apiVersion: submarineraddon.open-cluster-management.io/v1alpha1
+    kind: SubmarinerConfig
+    metadata: {name: submariner, namespace: cluster1}
+    spec: {credentialsSecret: {name: cluster1-aws-creds}, gatewayConfig: {gateways: 1, aws: {instanceType: m5.xlarge}}}
+name:
+  description: The name of the SubmarinerConfig.
+  returned: success
+  type: str
+  sample: submariner
+conditions:
+  description: Every condition of the SubmarinerConfig, after the wait when O(wait=true).
+  returned: O(state=present)
+  type: list
+  elements: dict
+  sample:
+    - {type: SubmarinerConfigApplied, status: "True", reason: SubmarinerConfigApplied, message: SubmarinerConfig was applied,
+       last_transition_time: "2026-11-25T10:00:00Z"}
+readiness:
+  description:
+    - The evaluation of the conditions, C(state) V(ready), V(waiting) or V(failed), with the blocking
+      C(condition), C(reason) and C(message).
+  returned: O(state=present)
+  type: dict
+  sample: {state: waiting, condition: SubmarinerGatewaysLabeled, reason: InsufficientNodes, message: "0 node(s) are labeled as gateways"}
+diff:
+  description: Before and after of what changed, with C(--diff).
+  returned: changed and diff mode
+  type: dict
+  sample: {before: {spec: {gatewayConfig: {gateways: 1}}}, after: {spec: {gatewayConfig: {gateways: 2}}}}
+"""
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
+    evaluate_submariner_config,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.hub import (
+    cloud_prepare_support,
+    config_name_problem,
+    managed_cluster_summary,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
+    HubModule,
+    gather_hub_facts,
+    object_ref,
+    require_managed_cluster,
+    wait_argument_spec,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.resources import (
+    CABLE_DRIVERS,
+    IMAGE_PULL_SPEC_FIELDS,
+    INSTALL_PLAN_APPROVALS,
+    SUBSCRIPTION_CONFIG_FIELDS,
+    aws_credentials_problems,
+    build_submariner_config,
+    submariner_config_annotations,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
+    Target,
+    wait_for_evaluation,
+    wait_gone,
+)
+
+BOOL_FIELDS = (
+    "natt_enable", "air_gapped_deployment", "load_balancer_enable", "insecure_broker_connection",
+    "halt_on_certificate_error", "hosted_cluster", "ipsec_debug", "force_udp_encaps", "ipsec_cert_auth_mode", "debug",
+)
+INT_FIELDS = ("ipsec_ike_port", "ipsec_natt_port", "natt_discovery_port", "gateways")
+STR_FIELDS = ("credentials_secret", "global_cidr", "aws_instance_type", "gcp_instance_type", "azure_instance_type",
+              "rhos_instance_type", "vpc_id", "control_plane_sg_id", "worker_sg_id")
+
+
+def argument_spec():
+    spec = {
+        "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
+        "name": {"type": "str", "default": C.SUBMARINER_CONFIG_NAME},
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "cable_driver": {"type": "str", "choices": list(CABLE_DRIVERS)},
+        "skip_cloud_prepare": {"type": "bool"},
+        "subnet_ids": {"type": "list", "elements": "str"},
+        "subscription_config": {"type": "dict", "options": {key: {"type": "str"} for key in SUBSCRIPTION_CONFIG_FIELDS}},
+        "image_pull_specs": {"type": "dict", "options": {key: {"type": "str"} for key in IMAGE_PULL_SPEC_FIELDS}},
+    }
+    spec["subscription_config"]["options"]["install_plan_approval"]["choices"] = list(INSTALL_PLAN_APPROVALS)
+    spec.update({key: {"type": "bool"} for key in BOOL_FIELDS})
+    spec.update({key: {"type": "int"} for key in INT_FIELDS})
+    spec.update({key: {"type": "str"} for key in STR_FIELDS})
+    spec.update(wait_argument_spec())
+    return spec
+
+
+def check_name(module, facts):
+    """The hub's name rule: fixed from ACM 2.3; on 2.2 the config must be alone in its namespace."""
+    params = module.params
+    if params["state"] != "present":
+        return
+    problem = config_name_problem(params["name"], facts.config_name_rule)
+    if problem:
+        raise HubError("{0}: {1}.".format(module.hub.target, problem))
+    if facts.config_name_rule != C.CONFIG_NAME_RULE_ANY:
+        return
+    others = [item["metadata"]["name"] for item in module.hub.list(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["cluster"])
+              if item["metadata"]["name"] != params["name"]]
+    if others:
+        raise HubError(
+            "{0}: namespace {1} already has SubmarinerConfig {2}; this hub (ACM 2.2) only reads a SubmarinerConfig"
+            " when it is the only one in the namespace. Use name={3} or delete the other one."
+            .format(module.hub.target, params["cluster"], ", ".join(others), others[0]))
+
+
+def check_credentials(module, summary):
+    """The credentials secret must exist (and carry both AWS keys on AWS) before the addon reads it."""
+    params = module.params
+    name = params["credentials_secret"]
+    if params["state"] != "present" or not name:
+        return
+    secret = module.hub.get("v1", "Secret", name, params["cluster"])
+    problems = aws_credentials_problems(secret) if summary.get("platform") in (None, "AWS") else []
+    if secret is None and not problems:
+        problems = ["the secret does not exist"]
+    if problems:
+        raise HubError(
+            "{0}: the credentials secret {1} is not usable: {2}. Create it in namespace {3} with the keys {4}"
+            " (the addon reads them to prepare the cloud).".format(
+                module.hub.target, object_ref("Secret", name, params["cluster"]), "; ".join(problems),
+                params["cluster"], " and ".join(C.AWS_CREDENTIALS_KEYS)),
+            problems=problems)
+
+
+def desired_config(params):
+    config = build_submariner_config(params["cluster"], params, params["name"])
+    removals = {key: None for key, value in submariner_config_annotations(params).items() if value is None}
+    if removals:
+        config["metadata"].setdefault("annotations", {}).update(removals)
+    return config
+
+
+def prepares_cloud(params, summary):
+    if params["skip_cloud_prepare"]:
+        return False
+    return cloud_prepare_support(summary).status == "cloud_prepare"
+
+
+def ensure_present(module, summary):
+    params = module.params
+    outcome = module.hub.ensure_present(desired_config(params))
+    cloud_prepare = prepares_cloud(params, summary)
+
+    def evaluate(obj):
+        return evaluate_submariner_config(obj, cloud_prepare)
+
+    if params["wait"] and not module.check_mode:
+        target = Target(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, params["wait_timeout"])
+    else:
+        evaluation = evaluate(outcome.after)
+    return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
+
+
+def warn_if_cleanup_skipped(module, facts):
+    """From ACM 2.8 deleting the config before the add-on leaves the cloud resources behind."""
+    if not facts.cleanup_addon_driven or not facts.managed_cluster_addon_version:
+        return
+    api_version = "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
+    if module.hub.get(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, module.params["cluster"]) is not None:
+        module.warn(
+            "The ManagedClusterAddOn submariner still exists in {0}: on this hub the addon cleans up the cloud only"
+            " when the add-on is deleted while the SubmarinerConfig exists. Delete the add-on first"
+            " (acm.submariner.submariner_addon state=absent) to avoid leaking AWS resources.".format(module.params["cluster"]))
+
+
+def ensure_absent(module, facts):
+    params = module.params
+    existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+    if existing is not None:
+        warn_if_cleanup_skipped(module, facts)
+    outcome = module.hub.ensure_absent(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+    if params["wait"] and outcome.changed and not module.check_mode:
+        target = Target(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+        wait_gone(module.hub, target, params["wait_timeout"])
+    return outcome, {}
+
+
+def manage_config(module):
+    params = module.params
+    facts = gather_hub_facts(module.hub)
+    check_name(module, facts)
+    if params["state"] == "present":
+        summary = managed_cluster_summary(require_managed_cluster(module.hub, params["cluster"]))
+        check_credentials(module, summary)
+        outcome, extra = ensure_present(module, summary)
+    else:
+        outcome, extra = ensure_absent(module, facts)
+    result = {"changed": outcome.changed, "result": outcome.result, "name": params["name"]}
+    result.update(extra)
+    return module.with_diff(result, {"submariner_config": outcome})
+
+
+def main():
+    module = HubModule(argument_spec=argument_spec())
+    module.run(manage_config)
+
+
+if __name__ == "__main__":
+    main()
