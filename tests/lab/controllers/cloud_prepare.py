@@ -244,10 +244,12 @@ def revoke_internal_ports(ec2, found: Discovery, plan: Plan) -> list[dict]:
     groups = {"worker": found.worker_sg, "control_plane": found.control_plane_sg}
     for rule in plan.profile.internal_rules:
         target, source = groups[rule.target], _role_group(found, rule.source)
-        if not _has_group_rule(target, rule.protocol, rule.port, source):
+        pair = _group_rule_pair(target, rule.protocol, rule.port, source)
+        if pair is None:
             continue
+        # Sent as stored (with its description): moto, unlike AWS, matches the description too.
         ec2.revoke_security_group_ingress(GroupId=target["GroupId"], IpPermissions=[
-            {**_ports(rule.protocol, rule.port), "UserIdGroupPairs": [{"GroupId": source}]}])
+            {**_ports(rule.protocol, rule.port), "UserIdGroupPairs": [{key: pair[key] for key in ("GroupId", "Description") if key in pair}]}])
         revoked.append({"group": target["GroupId"], "source": source, "protocol": rule.protocol, "port": rule.port})
     return revoked
 
@@ -358,15 +360,17 @@ def _authorize(ec2, group_id: str, permission: dict) -> None:
             raise
 
 
-def _has_group_rule(group: dict, protocol: str, port: int, source: str) -> bool:
+def _group_rule_pair(group: dict, protocol: str, port: int, source: str) -> dict | None:
+    """The UserIdGroupPair of ``group``'s rule allowing ``protocol``/``port`` from ``source``, if any."""
     wanted = _ports(protocol, port)
     for permission in group.get("IpPermissions", []):
         if (str(permission.get("IpProtocol")), permission.get("FromPort"), permission.get("ToPort")) != (
                 wanted["IpProtocol"], wanted["FromPort"], wanted["ToPort"]):
             continue
-        if any(pair.get("GroupId") == source for pair in permission.get("UserIdGroupPairs", [])):
-            return True
-    return False
+        for pair in permission.get("UserIdGroupPairs", []):
+            if pair.get("GroupId") == source:
+                return pair
+    return None
 
 
 def _error_code(error: Exception) -> str:

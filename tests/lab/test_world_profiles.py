@@ -1,0 +1,74 @@
+"""The two ACM profiles as data (tests/lab/profiles.py) against domain.md."""
+
+import pytest
+
+from tests.lab import profiles
+
+
+def test_profiles_are_known_by_name():
+    assert profiles.get("acm-2.2") is profiles.ACM_2_2
+    assert profiles.get("acm-2.12") is profiles.ACM_2_12
+    with pytest.raises(ValueError, match="known: acm-2.12, acm-2.2"):
+        profiles.get("acm-2.5")
+
+
+def test_profiles_are_frozen():
+    with pytest.raises(AttributeError):
+        profiles.ACM_2_12.join_flow = "labels"
+
+
+def test_acm_2_2_is_the_blog_era():
+    profile = profiles.ACM_2_2
+    assert profile.mch_version.startswith("2.2.")
+    assert profile.cluster_set_api_version == "cluster.open-cluster-management.io/v1alpha1"
+    assert profile.broker_namespace("prod") == "submariner-clusterset-prod-broker"
+    assert profile.join_flow == "labels" and not profile.broker_cr_required and not profile.default_cluster_sets
+    assert profile.accepts_config_name("subconfig", 1) and not profile.accepts_config_name("subconfig", 2)
+    assert profile.cleanup_finalizer == "submarineraddon.open-cluster-management.io/config-cleanup"
+    assert profile.gateway_subnet_tags == ("kubernetes.io/role/internal-elb", "open-cluster-management.io/submariner-addon/gateway")
+
+
+def test_acm_2_12_is_today():
+    profile = profiles.ACM_2_12
+    assert profile.mch_version.startswith("2.12.")
+    assert profile.cluster_set_api_version == "cluster.open-cluster-management.io/v1beta2"
+    assert profile.broker_namespace("prod") == "prod-broker"
+    assert profile.broker_namespace("s" * 60) == ("s" * 60 + "-broker")[-63:]
+    assert profile.broker_namespace_annotation == "cluster.open-cluster-management.io/submariner-broker-ns"
+    assert profile.accepts_config_name("submariner", 2) and not profile.accepts_config_name("subconfig", 1)
+    assert profile.join_flow == "addon" and profile.broker_cr_required and profile.default_clusterset_webhook
+    assert profile.default_cluster_sets == ("default", "global")
+    assert profile.cleanup_trigger == "addon-deletion" and profile.cloud_prepare_runs_on == "spoke"
+    assert profile.gateway_subnet_tags == ("kubernetes.io/role/internal-elb", "submariner.io/gateway")
+
+
+@pytest.mark.parametrize("profile", [profiles.ACM_2_2, profiles.ACM_2_12], ids=lambda profile: profile.name)
+def test_gateway_type_is_m5n_large(profile):
+    assert profile.gateway_instance_type == "m5n.large"
+
+
+def test_public_ports_per_profile_and_config():
+    assert [(rule.protocol, rule.port) for rule in profiles.ACM_2_2.public_ports()] == [("udp", 500), ("udp", 4500)]
+    assert [(rule.protocol, rule.port) for rule in profiles.ACM_2_12.public_ports()] == [("udp", 4500), ("udp", 4900), ("50", 0), ("51", 0)]
+    custom = profiles.ACM_2_12.public_ports({"IPSecNATTPort": 4501, "NATTDiscoveryPort": 4490})
+    assert [(rule.protocol, rule.port) for rule in custom][:2] == [("udp", 4501), ("udp", 4490)]
+    assert {rule.description for rule in custom} == {"Public Submariner traffic"}
+
+
+def test_internal_ports_per_profile_and_cni():
+    assert {(rule.protocol, rule.port) for rule in profiles.ACM_2_2.internal_ports("OVNKubernetes")} == {("udp", 4800), ("tcp", 8080)}
+    assert profiles.ACM_2_12.internal_ports("OVNKubernetes") == ()
+    rules = profiles.ACM_2_12.internal_ports("OpenShiftSDN")
+    assert {(rule.target, rule.source, rule.port) for rule in rules} == {
+        ("worker", "worker", 4800), ("control_plane", "worker", 4800), ("worker", "control_plane", 4800)}
+    assert all(rule.description.startswith("Internal Submariner traffic") for rule in rules)
+
+
+def test_crds_per_profile():
+    assert "managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "managedclustersets.cluster.open-cluster-management.io.yaml" not in profiles.ACM_2_2.hub_crds
+    assert "managedclustersets.cluster.open-cluster-management.io.yaml" in profiles.ACM_2_12.hub_crds
+    assert "brokers.submariner.io.yaml" in profiles.ACM_2_12.hub_crds
+    for profile in (profiles.ACM_2_2, profiles.ACM_2_12):
+        assert "machinesets.machine.openshift.io.yaml" in profile.spoke_crds
+        assert "machinesets.machine.openshift.io.yaml" not in profile.hub_crds
