@@ -152,16 +152,19 @@ def _overlaps(a: IPNetwork, b: IPNetwork) -> bool:
     return a.version == b.version and a.overlaps(b)  # type: ignore[arg-type]
 
 
-def _pair_overlaps(first: tuple[str, Mapping[str, Any]], second: tuple[str, Mapping[str, Any]], pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
+_Parsed = dict[str, list[tuple[str, IPNetwork]]]
+
+
+def _pair_overlaps(first: tuple[str, _Parsed], second: tuple[str, _Parsed], pairs: Iterable[tuple[str, str]]) -> list[dict[str, str]]:
     found = []
     for kind_a, kind_b in pairs:
-        # Each kind pair is checked in both directions (A's pods vs B's services and B's pods vs A's services).
+        # A mixed pair is checked both ways: A's pods vs B's services and B's pods vs A's services.
         directions = [(first, kind_a, second, kind_b)]
         if kind_a != kind_b:
             directions.append((second, kind_a, first, kind_b))
         for (name_a, nets_a), k_a, (name_b, nets_b), k_b in directions:
-            for text_a, net_a in _parsed(name_a, nets_a, k_a):
-                for text_b, net_b in _parsed(name_b, nets_b, k_b):
+            for text_a, net_a in nets_a[k_a]:
+                for text_b, net_b in nets_b[k_b]:
                     if _overlaps(net_a, net_b):
                         found.append({"cluster_a": name_a, "network_a": k_a, "cidr_a": text_a,
                                       "cluster_b": name_b, "network_b": k_b, "cidr_b": text_b})
@@ -177,12 +180,14 @@ def find_overlaps(clusters: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[s
         ``include_machine_network`` is set.
     :returns: one dict per overlap with ``cluster_a``, ``network_a``, ``cidr_a``,
         ``cluster_b``, ``network_b``, ``cidr_b``, in input order.
-    :raises ValueError: naming the cluster and network of the first CIDR that does not parse.
+    :raises ValueError: naming the cluster and network of the first CIDR that does not parse
+        (every compared CIDR is checked, even with a single cluster).
     """
-    normalized = _normalize_clusters(clusters)
     pairs = ROUTED_PAIRS + (MACHINE_PAIRS if include_machine_network else ())
+    kinds = {kind for pair in pairs for kind in pair}
+    parsed = [(name, {kind: _parsed(name, networks, kind) for kind in kinds}) for name, networks in _normalize_clusters(clusters)]
     found: list[dict[str, str]] = []
-    for first, second in combinations(normalized, 2):
+    for first, second in combinations(parsed, 2):
         found.extend(_pair_overlaps(first, second, pairs))
     return found
 

@@ -261,3 +261,14 @@ def test_install_config_and_network_config_feed_find_overlaps():
                                                                             "serviceNetwork": ["172.30.0.0/16"]})),
     }
     assert len(cidr.find_overlaps(clusters)) == 2
+
+
+def test_find_overlaps_validates_a_single_cluster():
+    with pytest.raises(ValueError, match="cluster solo, service_network"):
+        cidr.find_overlaps({"solo": {"service_network": ["172.30.0.0/33"]}})
+
+
+def test_find_overlaps_ignores_machine_networks_it_does_not_compare():
+    assert cidr.find_overlaps({"c1": {"machine_network": ["junk"]}, "c2": {}}) == []
+    with pytest.raises(ValueError, match="machine_network"):
+        cidr.find_overlaps({"c1": {"machine_network": ["junk"]}, "c2": {}}, include_machine_network=True)

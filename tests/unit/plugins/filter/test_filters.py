@@ -1,0 +1,115 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.acm.submariner.plugins.filter.cidr_overlaps import FilterModule as CidrFilters
+from ansible_collections.acm.submariner.plugins.filter.cidr_overlaps import cidr_overlaps
+from ansible_collections.acm.submariner.plugins.filter.condition import FilterModule as ConditionFilters
+from ansible_collections.acm.submariner.plugins.filter.condition import condition
+
+ADDON = {
+    "metadata": {"name": "submariner", "namespace": "cluster1"},
+    "status": {"conditions": [
+        {"type": "SubmarinerGatewayNodesLabeled", "status": "True", "reason": "SubmarinerGatewayNodesLabeled"},
+        {"type": "SubmarinerConnectionDegraded", "status": "False", "reason": "ConnectionsEstablished"},
+    ]},
+}
+
+
+def test_filter_modules_expose_their_filters():
+    assert CidrFilters().filters() == {"cidr_overlaps": cidr_overlaps}
+    assert ConditionFilters().filters() == {"condition": condition}
+
+
+def test_condition_from_object_and_list():
+    assert condition(ADDON, "SubmarinerConnectionDegraded")["reason"] == "ConnectionsEstablished"
+    assert condition(ADDON["status"]["conditions"], "SubmarinerGatewayNodesLabeled")["status"] == "True"
+
+
+@pytest.mark.parametrize("value", [ADDON, [], {}, None])
+def test_condition_absent_is_an_empty_dict(value):
+    assert condition(value, "Available") == {}
+
+
+def test_condition_returns_a_copy():
+    found = condition(ADDON, "SubmarinerConnectionDegraded")
+    found["status"] = "True"
+    assert ADDON["status"]["conditions"][1]["status"] == "False"
+
+
+@pytest.mark.parametrize("value, type_, fragment", [(ADDON, "", "non-empty"), (ADDON, None, "non-empty"), ("text", "A", "got str"),
+                                                    (42, "A", "got int")])
+def test_condition_rejects_bad_input(value, type_, fragment):
+    with pytest.raises(AnsibleFilterError, match=fragment):
+        condition(value, type_)
+
+
+def test_cidr_overlaps_list_and_dict_inputs():
+    clusters = [
+        {"name": "cluster1", "cluster_network": ["10.128.0.0/14"], "service_network": ["172.30.0.0/16"]},
+        {"name": "cluster2", "cluster_network": ["10.128.0.0/14"], "service_network": ["172.31.0.0/16"]},
+    ]
+    expected = [{"cluster_a": "cluster1", "network_a": "cluster_network", "cidr_a": "10.128.0.0/14",
+                 "cluster_b": "cluster2", "network_b": "cluster_network", "cidr_b": "10.128.0.0/14"}]
+    assert cidr_overlaps(clusters) == expected
+    assert cidr_overlaps({c["name"]: c for c in clusters}) == expected
+
+
+def test_cidr_overlaps_machine_network_option():
+    clusters = {"a": {"machine_network": "10.0.0.0/16"}, "b": {"cluster_network": "10.0.0.0/14"}}
+    assert cidr_overlaps(clusters) == []
+    assert len(cidr_overlaps(clusters, include_machine_network=True)) == 1
+
+
+@pytest.mark.parametrize("value, fragment", [({"a": {"cluster_network": "10.0.0.1/8"}}, "host bits"), ([{"cluster_network": []}], "no name"),
+                                             (["x"], "not a mapping"), (42, "acm.submariner.cidr_overlaps")])
+def test_cidr_overlaps_errors_are_filter_errors(value, fragment):
+    with pytest.raises(AnsibleFilterError, match=fragment):
+        cidr_overlaps(value)
+
+
+def test_filters_in_a_real_template(tmp_path):
+    """Both filters through ansible's templating (data tagging included), from the collection path."""
+    collections = os.path.join(os.path.dirname(__file__), *([os.pardir] * 4), "build")
+    if not os.path.isdir(os.path.join(collections, "ansible_collections", "acm", "submariner")):
+        pytest.skip("build/ansible_collections/acm/submariner is not set up (make venv)")
+    playbook = tmp_path / "play.yml"
+    playbook.write_text(
+        """
+- hosts: localhost
+  gather_facts: false
+  vars:
+    addon: %s
+    clusters:
+      c1: {cluster_network: [10.128.0.0/14], service_network: [172.30.0.0/16]}
+      c2: {cluster_network: [10.132.0.0/14], service_network: [172.30.0.0/16]}
+  tasks:
+    - ansible.builtin.debug:
+        msg: "{{ {'status': (addon | acm.submariner.condition('SubmarinerConnectionDegraded')).status,
+                  'missing': addon | acm.submariner.condition('Available'),
+                  'overlaps': clusters | acm.submariner.cidr_overlaps} | to_json }}"
+""" % json.dumps(ADDON),
+        encoding="utf-8",
+    )
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.abspath(collections), ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+               ANSIBLE_LOCALHOST_WARNING="false", ANSIBLE_INVENTORY_UNPARSED_WARNING="false")
+    binary = os.path.join(os.path.dirname(sys.executable), "ansible-playbook")
+    result = subprocess.run([binary, str(playbook)], env=env, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+    output = json.loads(result.stdout)
+    msg = output["plays"][0]["tasks"][0]["hosts"]["localhost"]["msg"]
+    msg = json.loads(msg) if isinstance(msg, str) else msg
+    assert msg["status"] == "False"
+    assert msg["missing"] == {}
+    assert msg["overlaps"] == [{"cluster_a": "c1", "network_a": "service_network", "cidr_a": "172.30.0.0/16",
+                                "cluster_b": "c2", "network_b": "service_network", "cidr_b": "172.30.0.0/16"}]
