@@ -203,7 +203,7 @@ class MachineApiController(Controller):
         wanted = int(machineset["spec"].get("replicas", 1))
         for _missing in range(wanted - len(live)):
             self._create_machine(store, machineset)
-        for machine in sorted(live, key=lambda item: item["metadata"].get("creationTimestamp", ""), reverse=True)[:max(0, len(live) - wanted)]:
+        for machine in _deletion_order(live)[:max(0, len(live) - wanted)]:
             store.delete(MACHINE_API, "Machine", machine["metadata"]["name"], NAMESPACE)
         self._update_machineset_status(store, name)
 
@@ -282,7 +282,10 @@ class MachineApiController(Controller):
                                 "AssociatePublicIpAddress": bool(provider.get("publicIp"))}],
             TagSpecifications=[{"ResourceType": "instance", "Tags": tags}],
         )
-        return reservation["Instances"][0]
+        instance = reservation["Instances"][0]
+        # moto keeps the groups of a NetworkInterfaces launch on the ENI only; AWS shows them on the instance too.
+        ec2.modify_instance_attribute(InstanceId=instance["InstanceId"], Groups=group_ids)
+        return instance
 
     def _finish_provisioning(self, store, name, instance_id, ec2):
         machine = store.get(MACHINE_API, "Machine", name, NAMESPACE)
@@ -328,6 +331,12 @@ class MachineApiController(Controller):
         def change(obj):
             obj["status"] = {**obj.get("status", {}), **status}
         self.mutate(store, MACHINE_API, "Machine", name, NAMESPACE, change, status=True)
+
+
+def _deletion_order(machines: list[dict]) -> list[dict]:
+    """Machines to remove first when scaling down: not Running ones, then the newest."""
+    newest_first = sorted(machines, key=lambda item: (item["metadata"].get("creationTimestamp", ""), item["metadata"]["name"]), reverse=True)
+    return sorted(newest_first, key=lambda item: item.get("status", {}).get("phase") == "Running")
 
 
 class MachineError(Exception):
