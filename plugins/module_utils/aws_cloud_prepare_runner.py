@@ -148,7 +148,11 @@ def prepare(ec2, options: Options, check_mode: bool) -> dict:
             f"cluster {options.infra_id}: no VPC named {options.infra_id}-vpc and owned by the cluster in {options.region}; set vpc_id")
     if not options.ovn_kubernetes:
         _require_node_groups(state, options)
-    chosen = cp.choose_gateway_subnets(state.public_subnets, ec2.offered_zones(options.instance_type), options.gateways, options.instance_type)
+    try:
+        chosen = cp.choose_gateway_subnets(state.public_subnets, ec2.offered_zones(options.instance_type),
+                                           options.gateways, options.instance_type)
+    except cp.CloudPrepareError as exc:
+        raise cp.CloudPrepareError(f"cluster {options.infra_id}: {exc} in VPC {state.vpc_id}") from exc
     gateway_id = state.gateway_sg_id or cp.gateway_sg_name(options.infra_id)
     desired = cp.desired_rules(options.port_profile, gateway_id, state.worker_sg_id, state.control_plane_sg_id,
                                options.ports, options.ovn_kubernetes)

@@ -206,7 +206,7 @@ def test_custom_vpc_without_overrides_fails_naming_the_cluster(raw):
 def test_insufficient_public_subnets(raw):
     seeded = lab_aws.seed_cluster(raw, "few")
     before = lab_aws.snapshot(raw)
-    with pytest.raises(cp.CloudPrepareError, match=r"^insufficient number of public subnets \(3\) to deploy 4 Submariner gateway\(s\)$"):
+    with pytest.raises(cp.CloudPrepareError, match=r"^cluster few-.*: insufficient number of public subnets \(3\) to deploy 4 Submariner gateway\(s\) in VPC vpc-"):
         prepare(cluster_ec2(raw, seeded.infra_id), Options(infra_id=seeded.infra_id, region=REGION, gateways=4), False)
     assert lab_aws.snapshot(raw) == before
 
@@ -214,7 +214,7 @@ def test_insufficient_public_subnets(raw):
 def test_instance_type_not_offered_everywhere(raw):
     seeded = lab_aws.seed_cluster(raw, "offer")     # eu-west-1a does not offer a1.large in moto's data
     ec2 = cluster_ec2(raw, seeded.infra_id)
-    with pytest.raises(cp.CloudPrepareError, match=r"\(2\) to deploy 3 .*a1\.large is not offered in eu-west-1a$"):
+    with pytest.raises(cp.CloudPrepareError, match=r"\(2\) to deploy 3 .*a1\.large is not offered in eu-west-1a in VPC vpc-"):
         prepare(ec2, Options(infra_id=seeded.infra_id, region=REGION, gateways=3, instance_type="a1.large"), False)
     two = prepare(ec2, Options(infra_id=seeded.infra_id, region=REGION, gateways=2, instance_type="a1.large"), False)
     assert [subnet["availability_zone"] for subnet in two["gateway_subnets"]] == ["eu-west-1b", "eu-west-1c"]
