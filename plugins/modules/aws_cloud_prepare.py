@@ -30,7 +30,7 @@ description:
   - The gateway instances themselves are created by the cluster's machine-api from a gateway MachineSet; see
     M(acm.submariner.gateway_machineset).
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 options:
   infra_id:
     description:

@@ -20,7 +20,7 @@ description:
     O(port_profile) and O(nat_discovery_port) to what was used (the addon opens NAT discovery on 4900).
   - Changes nothing.
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 options:
   infra_id:
     description: The cluster's infrastructure name, the prefix of every AWS resource the installer created.

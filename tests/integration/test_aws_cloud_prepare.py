@@ -248,7 +248,7 @@ def test_custom_vpc(ec2, server, play):
         gw, seeded.worker_sg_id, seeded.control_plane_sg_id)
     assert ec2.describe_security_groups(GroupIds=[gw])["SecurityGroups"][0]["GroupName"] == "custom-12345-submariner-gw-sg"
 
-    again = play([prepare_task("second", **args), info_task("info", **{k: v for k, v in args.items()})])
+    again = play([prepare_task("second", **args), info_task("info", **args)])
     assert not again["second"]["changed"] and server.mutating() == []
     assert [item["code"] for item in again["info"]["findings"]] == ["no_gateway_instance"]
 

@@ -206,7 +206,8 @@ def test_custom_vpc_without_overrides_fails_naming_the_cluster(raw):
 def test_insufficient_public_subnets(raw):
     seeded = lab_aws.seed_cluster(raw, "few")
     before = lab_aws.snapshot(raw)
-    with pytest.raises(cp.CloudPrepareError, match=r"^cluster few-.*: insufficient number of public subnets \(3\) to deploy 4 Submariner gateway\(s\) in VPC vpc-"):
+    expected = r"^cluster few-.*: insufficient number of public subnets \(3\) to deploy 4 Submariner gateway\(s\) in VPC vpc-"
+    with pytest.raises(cp.CloudPrepareError, match=expected):
         prepare(cluster_ec2(raw, seeded.infra_id), Options(infra_id=seeded.infra_id, region=REGION, gateways=4), False)
     assert lab_aws.snapshot(raw) == before
 
@@ -281,8 +282,8 @@ def test_info_reports_findings_then_ready(raw):
     options = Options(infra_id=seeded.infra_id, region=REGION)
     fresh = inspect(ec2, options)
     assert not fresh["ready"] and fresh["naming_scheme"] == "capi"
-    assert {item["code"] for item in fresh["findings"]} == {"security_group_missing", "rule_missing", "subnet_untagged",
-                                                             "no_gateway_instance"}
+    expected = {"security_group_missing", "rule_missing", "subnet_untagged", "no_gateway_instance"}
+    assert {item["code"] for item in fresh["findings"]} == expected
     assert all(item["hint"] and item["resource"] for item in fresh["findings"])
 
     prepared = prepare(ec2, options, False)
