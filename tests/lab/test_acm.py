@@ -1,0 +1,443 @@
+"""The ACM submariner-addon behaviour of the lab, per profile, through the Store (domain.md sections 1-4).
+
+Each test builds a small in-process lab: one Store per cluster with the profile's CRDs, moto's EC2
+server on loopback, the world seeded and its controllers running with ``time_scale`` 0. Tests write
+as a user would (create sets, configs, addons, labels) and then read what the controllers made.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import logging
+import time
+import types
+import urllib.request
+
+import boto3
+import pytest
+
+from tests.lab import aws
+from tests.lab.apiserver.store import Store
+from tests.lab.world import World
+
+moto_server = pytest.importorskip("moto.server")
+logging.getLogger("werkzeug").setLevel(logging.ERROR)
+
+HUB = "hubcluster"
+SET_V1BETA2 = "cluster.open-cluster-management.io/v1beta2"
+SET_V1ALPHA1 = "cluster.open-cluster-management.io/v1alpha1"
+MC = "cluster.open-cluster-management.io/v1"
+ADDON = "addon.open-cluster-management.io/v1alpha1"
+CONFIG = "submarineraddon.open-cluster-management.io/v1alpha1"
+BROKER = "submariner.io/v1alpha1"
+WORK = "work.open-cluster-management.io/v1"
+SUBMARINER_V1 = "submariner.io/v1"
+
+
+class MiniLab:
+    """The parts of ``runtime.Lab`` the world and the controllers use, without HTTP servers."""
+
+    def __init__(self, profile: str, *, clusters: int = 2, overlap: bool = False, network_type: str = "OpenShiftSDN",
+                 time_scale: float = 0.0):
+        self.options = types.SimpleNamespace(profile=profile, clusters=clusters, overlap=overlap, network_type=network_type,
+                                             ocp_naming="legacy", time_scale=time_scale, faults=None, state_dir=".lab", crds_dir=None)
+        self._moto = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._moto.start()
+        host, port = self._moto.get_host_and_port()
+        self.aws_endpoint = f"http://{host}:{port}"
+        # moto keeps one backend per process, shared by every server it starts: start from an empty account.
+        urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+        self.hub = Store(HUB)
+        self.spokes = {f"cluster{index}": Store(f"cluster{index}") for index in range(1, clusters + 1)}
+        self.world = World(self)
+        for context, store in [(HUB, self.hub)] + list(self.spokes.items()):
+            for crd in self.world.crds_for(context):
+                store.create(crd)
+        self.world.seed()
+        self.world.start()
+
+    def ec2(self, region: str = aws.DEFAULT_REGION):
+        return boto3.client("ec2", endpoint_url=self.aws_endpoint, region_name=region,
+                            aws_access_key_id="testing", aws_secret_access_key="testing")
+
+    def stop(self) -> None:
+        self.world.stop()
+        self._moto.stop()
+
+    # ---------------------------------------------------------------- helpers for tests
+    def settle(self) -> None:
+        assert self.world.settle(20), "controllers did not settle"
+        assert not self.world.reactor.errors, self.world.reactor.errors
+
+    def spoke(self, cluster: str) -> Store:
+        return self.world.spoke_for(cluster)
+
+    def wait_for(self, predicate, timeout: float = 10.0, message: str = "condition"):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            self.world.settle(5)
+            value = predicate()
+            if value:
+                return value
+            time.sleep(0.05)
+        raise AssertionError(f"timed out waiting for {message}")
+
+
+@contextlib.contextmanager
+def running_lab(profile: str, **options):
+    lab = MiniLab(profile, **options)
+    try:
+        lab.settle()
+        yield lab
+    finally:
+        lab.stop()
+
+
+def condition(obj: dict | None, kind: str) -> dict:
+    for entry in ((obj or {}).get("status") or {}).get("conditions") or []:
+        if entry["type"] == kind:
+            return entry
+    return {}
+
+
+def creds_config(cluster: str, name: str = "submariner", **spec) -> dict:
+    body = {"credentialsSecret": {"name": f"{cluster}-aws-creds"}, "gatewayConfig": {"gateways": 1}}
+    body.update(spec)
+    return {"apiVersion": CONFIG, "kind": "SubmarinerConfig", "metadata": {"name": name, "namespace": cluster}, "spec": body}
+
+
+def label_cluster(lab, cluster: str, labels: dict) -> None:
+    current = lab.hub.get(MC, "ManagedCluster", cluster)
+    current["metadata"].setdefault("labels", {}).update(labels)
+    lab.hub.update(current)
+
+
+def create_set(lab, name: str, api_version: str = SET_V1BETA2) -> None:
+    lab.hub.create({"apiVersion": api_version, "kind": "ManagedClusterSet", "metadata": {"name": name}, "spec": {}})
+
+
+def add_addon(lab, cluster: str, name: str = "submariner") -> None:
+    lab.hub.create({"apiVersion": ADDON, "kind": "ManagedClusterAddOn", "metadata": {"name": name, "namespace": cluster},
+                    "spec": {"installNamespace": "submariner-operator"}})
+
+
+def create_broker(lab, namespace: str, globalnet: bool = False) -> None:
+    lab.hub.create({"apiVersion": BROKER, "kind": "Broker", "metadata": {"name": "submariner-broker", "namespace": namespace},
+                    "spec": {"globalnetEnabled": globalnet}})
+
+
+def join_212(lab, clusters=("aws-sub1", "aws-sub2"), set_name: str = "demo", broker: bool = True, globalnet: bool = False) -> None:
+    """The documented ACM >= 2.5 flow (domain.md 4.1): set, Broker, labels, config, addon."""
+    create_set(lab, set_name)
+    lab.settle()
+    if broker:
+        create_broker(lab, f"{set_name}-broker", globalnet)
+    for cluster in clusters:
+        label_cluster(lab, cluster, {"cluster.open-cluster-management.io/clusterset": set_name})
+        lab.hub.create(creds_config(cluster))
+        add_addon(lab, cluster)
+    lab.settle()
+
+
+def connection_statuses(lab, cluster: str) -> list[str]:
+    spoke = lab.spoke(cluster)
+    return [conn["status"] for gateway in spoke.list(SUBMARINER_V1, "Gateway", namespace="submariner-operator")
+            for conn in (gateway.get("status") or {}).get("connections") or []]
+
+
+def ec2_residue(lab) -> dict:
+    """What cloud prepare leaves in EC2 (gateway SGs, Submariner rules, tagged subnets, gateway instances)."""
+    snapshot = aws.snapshot(lab.ec2())
+    return {
+        "gateway_sgs": [group["name"] for group in snapshot["security_groups"] if group["name"].endswith("-submariner-gw-sg")],
+        "internal_rules": [rule for group in snapshot["security_groups"] for rule in group["ingress"]
+                           if rule.get("from") in (4800, 8080) and rule.get("group")],
+        "tagged_subnets": [subnet["id"] for subnet in snapshot["subnets"]
+                           if "submariner.io/gateway" in subnet["tags"] or "open-cluster-management.io/submariner-addon/gateway" in subnet["tags"]],
+        "gateway_instances": [instance["id"] for instance in snapshot["instances"] if instance["tags"].get("submariner.io") == "gateway"],
+    }
+
+
+# ================================================================================================ ACM 2.12
+def test_212_default_clusterset_webhook_labels_clusters_on_create_and_update():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        lab.hub.create({"apiVersion": MC, "kind": "ManagedCluster", "metadata": {"name": "imported"}, "spec": {"hubAcceptsClient": True}})
+        created = lab.hub.get(MC, "ManagedCluster", "imported")
+        assert created["metadata"]["labels"]["cluster.open-cluster-management.io/clusterset"] == "default"
+        del created["metadata"]["labels"]["cluster.open-cluster-management.io/clusterset"]
+        updated = lab.hub.update(created)
+        assert updated["metadata"]["labels"]["cluster.open-cluster-management.io/clusterset"] == "default"
+
+
+def test_212_broker_namespace_for_exclusive_sets_only():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        create_set(lab, "demo")
+        lab.settle()
+        cluster_set = lab.hub.get(SET_V1BETA2, "ManagedClusterSet", "demo")
+        assert cluster_set["metadata"]["annotations"]["cluster.open-cluster-management.io/submariner-broker-ns"] == "demo-broker"
+        assert "cluster.open-cluster-management.io/submariner-cleanup" in cluster_set["metadata"]["finalizers"]
+        namespace = lab.hub.get("v1", "Namespace", "demo-broker")
+        assert namespace["metadata"]["labels"]["submariner.io/broker"] == "true"
+        assert lab.hub.get("rbac.authorization.k8s.io/v1", "Role", "submariner-k8s-broker-cluster", "demo-broker")
+        psk = lab.hub.get("v1", "Secret", "submariner-ipsec-psk", "demo-broker")
+        assert len(base64.b64decode(psk["data"]["psk"])) == 48
+        assert lab.hub.get("v1", "Namespace", "default-broker") is not None
+        assert lab.hub.get("v1", "Namespace", "global-broker") is None  # LabelSelector set: ignored
+
+
+def test_212_long_set_name_truncated_from_the_head():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        name = "s" * 5 + "x" * 58
+        create_set(lab, name)
+        lab.settle()
+        expected = f"{name}-broker"[-63:]
+        assert lab.hub.get("v1", "Namespace", expected) is not None
+
+
+def test_212_happy_path_connects_and_reports_every_condition():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        for cluster in ("aws-sub1", "aws-sub2"):
+            addon = lab.wait_for(lambda cluster=cluster: _ready_addon(lab, cluster), message=f"{cluster} connected")
+            assert "submarineraddon.open-cluster-management.io/submariner-addon-cleanup" in addon["metadata"]["finalizers"]
+            assert condition(addon, "SubmarinerBrokerConfigApplied")["reason"] == "BrokerConfigApplied"
+            assert condition(addon, "SubmarinerGatewayNodesLabeled")["reason"] == "SubmarinerGatewayNodesLabeled"
+            assert condition(addon, "SubmarinerAgentDegraded")["status"] == "False"
+            assert condition(addon, "SubmarinerAgentDegraded")["reason"] == "SubmarinerAgentDeployed"
+            assert condition(addon, "RouteAgentConnectionDegraded")["reason"] == "ConnectionsEstablished"
+            assert condition(addon, "Available")["status"] == "True"
+            config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", cluster)
+            assert condition(config, "SubmarinerConfigApplied")["status"] == "True"
+            assert condition(config, "SubmarinerClusterEnvironmentPrepared")["reason"] == "SubmarinerClusterEnvPrepared"
+            labeled = condition(config, "SubmarinerGatewaysLabeled")
+            assert labeled["reason"] == "Success" and labeled["message"].startswith('1 node(s) ("ip-')
+            info = config["status"]["managedClusterInfo"]
+            assert info["platform"] == "AWS" and info["vendor"] == "OpenShift" and info["networkType"] == "OpenShiftSDN"
+            assert info["infraId"].startswith(cluster)
+            for work in ("submariner-operator", "submariner-resource"):
+                assert condition(lab.hub.get(WORK, "ManifestWork", work, cluster), "Applied")["status"] == "True"
+            spoke = lab.spoke(cluster)
+            submariner = spoke.get(BROKER, "Submariner", "submariner", "submariner-operator")
+            assert submariner["spec"]["clusterID"] == cluster and submariner["spec"]["ceIPSecNATTPort"] == 4500
+            assert submariner["spec"]["brokerK8sRemoteNamespace"] == "demo-broker"
+            assert submariner["status"]["gateways"][0]["connections"][0]["status"] == "connected"
+            gateway_node = spoke.list("v1", "Node", label_selector="submariner.io/gateway=true")[0]
+            assert gateway_node["metadata"]["labels"]["gateway.submariner.io/udp-port"] == "4500"
+            for name in ("submariner-gateway", "submariner-routeagent"):
+                assert spoke.get("apps/v1", "DaemonSet", name, "submariner-operator") is not None
+        broker_ns = "demo-broker"
+        assert {sa["metadata"]["name"] for sa in lab.hub.list("v1", "ServiceAccount", namespace=broker_ns)} >= {"aws-sub1", "aws-sub2"}
+        token = lab.hub.get("v1", "Secret", "aws-sub1-broker", broker_ns)
+        assert token["type"] == "kubernetes.io/service-account-token"
+        assert lab.hub.get("rbac.authorization.k8s.io/v1", "RoleBinding", "submariner-k8s-broker-cluster-aws-sub1", broker_ns)
+        info = lab.hub.get("v1", "ConfigMap", "submariner-globalnet-info", broker_ns)
+        assert info["data"]["globalnetEnabled"] == "false"
+        assert len(lab.hub.list(SUBMARINER_V1, "Cluster", namespace=broker_ns)) == 2
+        assert len(lab.hub.list(SUBMARINER_V1, "Endpoint", namespace=broker_ns)) == 2
+        connection = lab.spoke("aws-sub1").list(SUBMARINER_V1, "Gateway", namespace="submariner-operator")[0]["status"]["connections"][0]
+        # usingIP/usingNAT are written too, but the 2022 broker-chart Gateway CRD the lab serves prunes them.
+        assert connection["endpoint"]["cluster_id"] == "aws-sub2" and connection["endpoint"]["public_ip"]
+        assert connection["latencyRTT"]["average"].endswith("ms")
+
+
+def _ready_addon(lab, cluster):
+    addon = lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", cluster)
+    degraded = condition(addon, "SubmarinerConnectionDegraded")
+    return addon if degraded.get("reason") == "ConnectionsEstablished" and degraded["status"] == "False" else None
+
+
+def test_212_missing_broker_then_broker_created():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab, clusters=("aws-sub1",), broker=False)
+        addon = lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        missing = condition(addon, "SubmarinerBrokerConfigApplied")
+        assert (missing["status"], missing["reason"]) == ("False", "BrokerConfigMissing")
+        assert missing["message"] == 'Waiting for brokers.submariner.io object named "submariner-broker" to be created in "demo-broker" namespace'
+        assert lab.hub.get(WORK, "ManifestWork", "submariner-resource", "aws-sub1") is None
+        create_broker(lab, "demo-broker")
+        lab.settle()
+        addon = lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        assert condition(addon, "SubmarinerBrokerConfigApplied")["reason"] == "BrokerConfigApplied"
+        assert lab.hub.get(WORK, "ManifestWork", "submariner-resource", "aws-sub1") is not None
+
+
+def test_212_config_with_another_name_is_ignored():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        lab.hub.create(creds_config("aws-sub1", name="subconfig"))
+        lab.settle()
+        config = lab.hub.get(CONFIG, "SubmarinerConfig", "subconfig", "aws-sub1")
+        assert not (config.get("status") or {}).get("conditions")
+        assert ec2_residue(lab)["gateway_sgs"] == []
+
+
+def test_212_config_errors_are_the_documented_ones():
+    with running_lab("acm-2.12", clusters=2) as lab:
+        join_212(lab, clusters=())
+        label_cluster(lab, "aws-sub1", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        config = creds_config("aws-sub1")
+        del config["spec"]["credentialsSecret"]
+        lab.hub.create(config)
+        add_addon(lab, "aws-sub1")
+        label_cluster(lab, "aws-sub2", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        lab.hub.create({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "partial", "namespace": "aws-sub2"},
+                        "data": {"aws_access_key_id": base64.b64encode(b"AKIA").decode()}})
+        lab.hub.create(creds_config("aws-sub2", credentialsSecret={"name": "partial"}))
+        add_addon(lab, "aws-sub2")
+        lab.settle()
+        first = condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1"), "SubmarinerClusterEnvironmentPrepared")
+        assert (first["status"], first["reason"]) == ("False", "SubmarinerClusterEnvPreparationFailed")
+        assert first["message"] == "Failed to prepare submariner cluster environment: no CredentialsSecret reference provided"
+        second = condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub2"), "SubmarinerClusterEnvironmentPrepared")
+        assert second["message"].endswith("the aws credentials key aws_secret_access_key is not in secret aws-sub2/partial")
+
+
+def test_212_zero_gateways_is_invalid_input():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        create_set(lab, "demo")
+        lab.settle()
+        create_broker(lab, "demo-broker")
+        label_cluster(lab, "aws-sub1", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        lab.hub.create(creds_config("aws-sub1", gatewayConfig={"gateways": 0}))
+        add_addon(lab, "aws-sub1")
+        lab.settle()
+        config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1")
+        assert condition(config, "SubmarinerGatewaysLabeled")["reason"] == "InvalidInput"
+        assert condition(config, "SubmarinerClusterEnvironmentPrepared")["message"].endswith("the count of gateways is less than 1")
+
+
+def test_212_skip_cloud_prepare_labels_existing_workers():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        create_set(lab, "demo")
+        lab.settle()
+        create_broker(lab, "demo-broker")
+        label_cluster(lab, "aws-sub1", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        config = creds_config("aws-sub1", gatewayConfig={"gateways": 2})
+        config["metadata"]["annotations"] = {"submariner.io/skip-cloud-prepare": "true"}
+        lab.hub.create(config)
+        add_addon(lab, "aws-sub1")
+        lab.settle()
+        gateways = lab.spoke("aws-sub1").list("v1", "Node", label_selector="submariner.io/gateway=true")
+        assert len(gateways) == 2
+        assert len({node["metadata"]["labels"]["topology.kubernetes.io/zone"] for node in gateways}) == 2
+        assert all(node["metadata"]["annotations"]["submariner.io/random-gateway-node"] == "true" for node in gateways)
+        assert condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1"), "SubmarinerGatewaysLabeled")["reason"] == "Success"
+        assert ec2_residue(lab)["gateway_sgs"] == []
+
+
+def test_212_insufficient_nodes_while_the_gateway_machine_provisions():
+    with running_lab("acm-2.12", clusters=1, time_scale=0.3) as lab:
+        join_212(lab, clusters=("aws-sub1",))
+        labeled = condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1"), "SubmarinerGatewaysLabeled")
+        assert labeled["reason"] in ("InsufficientNodes", "Success")
+        lab.wait_for(lambda: condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1"),
+                                       "SubmarinerGatewaysLabeled").get("reason") == "Success", message="gateway node")
+
+
+def test_212_uninstall_in_the_documented_order_leaves_no_aws_residue():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        lab.wait_for(lambda: _ready_addon(lab, "aws-sub1"), message="connected")
+        assert ec2_residue(lab)["gateway_sgs"]
+        for cluster in ("aws-sub1", "aws-sub2"):
+            lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", cluster)
+        lab.wait_for(lambda: all(lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", cluster) is None
+                                 for cluster in ("aws-sub1", "aws-sub2")), message="addons gone")
+        for cluster in ("aws-sub1", "aws-sub2"):
+            config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", cluster)
+            assert condition(config, "SubmarinerGatewaysLabeled")["reason"] == "ManagedClusterAddOnDeleted"
+            lab.hub.delete(CONFIG, "SubmarinerConfig", "submariner", cluster)
+            assert lab.spoke(cluster).get(BROKER, "Submariner", "submariner", "submariner-operator") is None
+        lab.hub.delete(SET_V1BETA2, "ManagedClusterSet", "demo")
+        lab.settle()
+        assert lab.wait_for(lambda: lab.hub.get("v1", "Namespace", "demo-broker") is None or None, message="broker ns") is None or True
+        lab.wait_for(lambda: lab.hub.get(SET_V1BETA2, "ManagedClusterSet", "demo") is None, message="set gone")
+        lab.wait_for(lambda: not any(ec2_residue(lab).values()), message="no AWS residue")
+
+
+def test_212_deleting_the_config_first_leaks_aws_resources():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        join_212(lab, clusters=("aws-sub1",))
+        lab.hub.delete(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1")
+        lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        lab.wait_for(lambda: lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1") is None, message="addon gone")
+        residue = ec2_residue(lab)
+        assert residue["gateway_sgs"] and residue["tagged_subnets"] and residue["internal_rules"]
+        assert lab.spoke("aws-sub1").list("machine.openshift.io/v1beta1", "MachineSet", namespace="openshift-machine-api",
+                                          label_selector=None)
+
+
+def test_212_ovn_on_old_openshift_is_unsupported():
+    with running_lab("acm-2.12", clusters=1, network_type="OVNKubernetes") as lab:
+        managed_cluster = lab.hub.get(MC, "ManagedCluster", "aws-sub1")
+        for claim in managed_cluster["status"]["clusterClaims"]:
+            if claim["name"] == "version.openshift.io":
+                claim["value"] = "4.10.67"
+        lab.hub.update_status(managed_cluster)
+        join_212(lab, clusters=("aws-sub1",))
+        addon = lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        labeled = condition(addon, "SubmarinerGatewayNodesLabeled")
+        assert (labeled["status"], labeled["reason"]) == ("False", "UnsupportedOCPVersion")
+
+
+# ================================================================================================ ACM 2.2
+def join_22(lab, clusters=("aws-sub1", "aws-sub2"), set_name: str = "demo") -> None:
+    """The blog flow: SubmarinerConfig (any name), v1alpha1 set, the two labels."""
+    for cluster in clusters:
+        lab.hub.create(creds_config(cluster, name="subconfig"))
+    create_set(lab, set_name, SET_V1ALPHA1)
+    lab.settle()
+    for cluster in clusters:
+        label_cluster(lab, cluster, {"cluster.open-cluster-management.io/submariner-agent": "true",
+                                     "cluster.open-cluster-management.io/clusterset": set_name})
+    lab.settle()
+
+
+def test_22_happy_path_with_labels_and_any_config_name():
+    with running_lab("acm-2.2") as lab:
+        join_22(lab)
+        namespace = lab.hub.get("v1", "Namespace", "submariner-clusterset-demo-broker")
+        assert namespace["metadata"]["labels"]["submariner.io/broker"] == "true"
+        assert lab.hub.get("v1", "Secret", "submariner-ipsec-psk", "submariner-clusterset-demo-broker")
+        for cluster in ("aws-sub1", "aws-sub2"):
+            managed_cluster = lab.hub.get(MC, "ManagedCluster", cluster)
+            assert "cluster.open-cluster-management.io/submariner-agent-cleanup" in managed_cluster["metadata"]["finalizers"]
+            assert lab.hub.get(WORK, "ManifestWork", "submariner-operator", cluster) is not None
+            assert lab.hub.get(WORK, "ManifestWork", "submariner-resource", cluster) is None
+            config = lab.hub.get(CONFIG, "SubmarinerConfig", "subconfig", cluster)
+            assert "submarineraddon.open-cluster-management.io/config-cleanup" in config["metadata"]["finalizers"]
+            assert condition(config, "SubmarinerClusterEnvironmentPrepared")["reason"] == "SubmarinerClusterEnvPrepared"
+            lab.wait_for(lambda cluster=cluster: connection_statuses(lab, cluster) == ["connected"], message=f"{cluster} connected")
+            submariner = lab.spoke(cluster).get(BROKER, "Submariner", "submariner", "submariner-operator")
+            assert submariner["spec"]["ceIPSecIKEPort"] == 500
+        groups = {group["name"]: group for group in aws.snapshot(lab.ec2())["security_groups"]}
+        gateway_sg = next(group for name, group in groups.items() if name.startswith("aws-sub1") and name.endswith("-submariner-gw-sg"))
+        assert {(rule["protocol"], rule["from"]) for rule in gateway_sg["ingress"]} == {("udp", 500), ("udp", 4500)}
+
+
+def test_22_two_configs_in_a_namespace_are_both_ignored():
+    with running_lab("acm-2.2", clusters=1) as lab:
+        lab.hub.create(creds_config("aws-sub1", name="one"))
+        lab.hub.create(creds_config("aws-sub1", name="two"))
+        lab.settle()
+        for name in ("one", "two"):
+            assert not condition(lab.hub.get(CONFIG, "SubmarinerConfig", name, "aws-sub1"), "SubmarinerConfigApplied")
+
+
+def test_22_removing_a_label_undeploys_and_deleting_the_config_cleans_aws():
+    with running_lab("acm-2.2") as lab:
+        join_22(lab)
+        current = lab.hub.get(MC, "ManagedCluster", "aws-sub1")
+        del current["metadata"]["labels"]["cluster.open-cluster-management.io/submariner-agent"]
+        lab.hub.update(current)
+        lab.settle()
+        assert lab.hub.get(WORK, "ManifestWork", "submariner-operator", "aws-sub1") is None
+        assert "cluster.open-cluster-management.io/submariner-agent-cleanup" not in \
+            (lab.hub.get(MC, "ManagedCluster", "aws-sub1")["metadata"].get("finalizers") or [])
+        assert lab.spoke("aws-sub1").get(BROKER, "Submariner", "submariner", "submariner-operator") is None
+        lab.wait_for(lambda: connection_statuses(lab, "aws-sub2") == [], message="aws-sub2 lost its peer")
+        for cluster in ("aws-sub1", "aws-sub2"):
+            lab.hub.delete(CONFIG, "SubmarinerConfig", "subconfig", cluster)
+        lab.wait_for(lambda: not any(ec2_residue(lab)["gateway_sgs"] + ec2_residue(lab)["tagged_subnets"]), message="AWS cleaned")
+        lab.hub.delete(SET_V1ALPHA1, "ManagedClusterSet", "demo")
+        lab.wait_for(lambda: lab.hub.get("v1", "Namespace", "submariner-clusterset-demo-broker") is None, message="broker ns gone")
