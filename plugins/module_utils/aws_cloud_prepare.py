@@ -287,14 +287,6 @@ def plan_rules(desired, current) -> tuple:
     return authorize, revoke
 
 
-def permissions_for(rules) -> dict:
-    """Rules grouped by security group, as ``IpPermissions`` lists for one API call per group."""
-    by_group = {}
-    for rule in sorted(rules):
-        by_group.setdefault(rule.group_id, []).append(rule.to_ip_permission())
-    return by_group
-
-
 # ----------------------------------------------------------------------------- subnets
 
 def choose_gateway_subnets(subnets, offered_zones, gateways: int, instance_type: str) -> list:

@@ -115,7 +115,8 @@ notes:
     C(AuthorizeSecurityGroupIngress), C(RevokeSecurityGroupIngress), C(DeleteSecurityGroup), C(CreateTags) and
     C(DeleteTags).
   - With O(state=absent) the gateway security group is deleted only once no instance uses it; the module retries
-    C(DependencyViolation) for about a minute, so delete the gateway MachineSet first.
+    C(DependencyViolation) with a growing delay (30 attempts, a few minutes at most), so delete the gateway
+    MachineSet first.
 seealso:
   - module: acm.submariner.aws_cloud_prepare_info
   - module: acm.submariner.gateway_machineset

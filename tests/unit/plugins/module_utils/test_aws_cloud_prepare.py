@@ -143,13 +143,6 @@ def test_switching_to_ovn_revokes_our_internal_rules_only():
     assert {rule.description for rule in revoke} == {BETWEEN_WORKERS, WORKER_TO_CP, CP_TO_WORKER}
 
 
-def test_permissions_for_groups_rules_per_group():
-    desired = cp.desired_rules("current", GW, WORKER, MASTER, cp.Ports(), False)
-    grouped = cp.permissions_for(desired)
-    assert sorted(grouped) == [GW, MASTER, WORKER]
-    assert len(grouped[GW]) == 4 and len(grouped[WORKER]) == 2
-
-
 def test_empty_plan():
     assert cp.Plan().empty
     assert not cp.Plan(tag_changes=[cp.TagChange("subnet-1", {"a": ""}, ())]).empty
