@@ -50,8 +50,17 @@ except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
     class DynamicApiError(Exception):  # type: ignore[no-redef]
         status = None
 
-    ConflictError = NotFoundError = DynamicApiError  # type: ignore[misc]
-    ResourceNotFoundError = ResourceNotUniqueError = DynamicApiError  # type: ignore[misc]
+    class ConflictError(DynamicApiError):  # type: ignore[no-redef]
+        pass
+
+    class NotFoundError(DynamicApiError):  # type: ignore[no-redef]
+        pass
+
+    class ResourceNotFoundError(Exception):  # type: ignore[no-redef]
+        pass
+
+    class ResourceNotUniqueError(Exception):  # type: ignore[no-redef]
+        pass
 
 try:
     from urllib3.exceptions import HTTPError as TransportError

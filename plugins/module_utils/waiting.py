@@ -50,6 +50,13 @@ POLL_MAX_DELAY = 1.0
 HTTP_GONE = 410
 
 
+def strip_bookkeeping(obj):
+    if not obj:
+        return obj
+    metadata = {key: value for key, value in obj.get("metadata", {}).items() if key != "managedFields"}
+    return dict(obj, metadata=metadata)
+
+
 class WaitTimeout(HubError):
     """The deadline passed; ``details`` hold ``waited`` and the last object seen."""
 
@@ -81,7 +88,7 @@ def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.s
         if remaining <= 0:
             raise WaitTimeout(
                 "{0}: {1} was not ready after {2}s: {3}".format(hub.target, target, timeout, reason),
-                waited=timeout, last_seen=obj,
+                waited=timeout, last_seen=strip_bookkeeping(obj),
             )
         obj, version = watcher.next_change(obj, version, remaining, clock, sleep)
         reason = blocker(obj)
@@ -167,7 +174,7 @@ def wait_for_evaluation(hub, target, evaluate, timeout, **kwargs):
         text = evaluation.describe()
         diagnosis = classify_evaluation(evaluation)
         if diagnosis:
-            text += ". {0}; to fix: {1}".format(diagnosis.summary, diagnosis.hint)
+            text += " (likely cause: {0}; fix: {1})".format(diagnosis.summary, diagnosis.hint)
         return text
 
     try:

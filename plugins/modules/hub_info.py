@@ -10,7 +10,7 @@ module: hub_info
 short_description: Describe an ACM hub for Submariner
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Reads what kind of ACM hub a context points at, so that roles and playbooks can pick the right
     Submariner flow for it.
@@ -164,7 +164,9 @@ managed_cluster_sets:
       type: str
       sample: ExclusiveClusterSetLabel
     broker_namespace:
-      description: The broker namespace (the set's annotation when present, else the naming rule of the hub).
+      description:
+        - The broker namespace (the set's annotation when present, else the naming rule of the hub).
+        - V(null) for sets the submariner-addon ignores (a C(LabelSelector) such as V(global)).
       type: str
       sample: submariner-broker
   sample: [{name: submariner, selector_type: ExclusiveClusterSetLabel, broker_namespace: submariner-broker}]
@@ -251,14 +253,20 @@ def describe_sets(hub, facts):
     return [describe_set(item, facts.broker_namespace_rule) for item in hub.list(api_version, C.MANAGED_CLUSTER_SET_KIND)]
 
 
+# The submariner-addon only gives a broker to sets chosen by the exclusive clusterset label.
+BROKER_SELECTORS = (None, "ExclusiveClusterSetLabel", "LegacyClusterSetLabel")
+
+
 def describe_set(item, rule):
     name = item["metadata"]["name"]
     annotation = (item["metadata"].get("annotations") or {}).get(C.BROKER_NAMESPACE_ANNOTATION)
-    try:
-        namespace = broker_namespace(name, rule, annotation)
-    except ValueError:
-        namespace = None
     selector = ((item.get("spec") or {}).get("clusterSelector") or {}).get("selectorType")
+    namespace = None
+    if selector in BROKER_SELECTORS:
+        try:
+            namespace = broker_namespace(name, rule, annotation)
+        except ValueError:
+            namespace = None
     return {"name": name, "selector_type": selector, "broker_namespace": namespace}
 
 

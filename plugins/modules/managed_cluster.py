@@ -10,7 +10,7 @@ module: managed_cluster
 short_description: Put a ManagedCluster in a ManagedClusterSet and manage its Submariner labels
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Manages the labels of one existing ManagedCluster on an ACM hub. It never creates or deletes
     the cluster itself.

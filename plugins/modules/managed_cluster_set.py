@@ -10,7 +10,7 @@ module: managed_cluster_set
 short_description: Manage the ManagedClusterSet that Submariner connects
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Creates, updates or deletes a ManagedClusterSet on an ACM hub. The submariner-addon creates a
     broker namespace for every set whose members are chosen by the exclusive clusterset label, and

@@ -10,7 +10,7 @@ module: submariner_addon
 short_description: Join a managed cluster to Submariner with the ManagedClusterAddOn
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Creates or deletes the C(ManagedClusterAddOn) named C(submariner) in a managed cluster's namespace
     on an ACM 2.3 or later hub, with C(installNamespace) V(submariner-operator). The submariner-addon

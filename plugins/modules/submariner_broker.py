@@ -10,7 +10,7 @@ module: submariner_broker
 short_description: Manage the Submariner Broker of a ManagedClusterSet, with its Globalnet options
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Creates, updates or deletes the C(Broker) named C(submariner-broker) (C(submariner.io/v1alpha1)) in
     the broker namespace of a ManagedClusterSet. From ACM 2.5 the submariner-addon does not deploy

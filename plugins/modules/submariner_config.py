@@ -10,7 +10,7 @@ module: submariner_config
 short_description: Manage the SubmarinerConfig of a managed cluster on the ACM hub
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Creates, updates or deletes the C(SubmarinerConfig) (C(submarineraddon.open-cluster-management.io/v1alpha1))
     in a managed cluster's namespace on the hub. With a credentials secret the submariner-addon prepares
@@ -340,6 +340,7 @@ def argument_spec():
     spec.update({key: {"type": "bool"} for key in BOOL_FIELDS})
     spec.update({key: {"type": "int"} for key in INT_FIELDS})
     spec.update({key: {"type": "str"} for key in STR_FIELDS})
+    spec["credentials_secret"]["no_log"] = False  # the name of a Secret, not a secret
     spec.update(wait_argument_spec())
     return spec
 

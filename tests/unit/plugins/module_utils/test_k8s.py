@@ -66,7 +66,7 @@ class FakeK8SClient:
         self.calls.append(("get", resource.kind, name))
         self._raise_if_asked("get")
         if name is None:
-            items = [o for (kind, ns, _), o in self.store.items() if kind == resource.kind and ns == namespace]
+            items = [o for (kind, ns, dummy), o in self.store.items() if kind == resource.kind and ns == namespace]
             return instance({"items": items})
         obj = self.store.get((resource.kind, namespace, name))
         if obj is None:
@@ -86,7 +86,7 @@ class FakeK8SClient:
         self.calls.append(("patch", resource.kind, name, copy.deepcopy(patch), content_type))
         self._raise_if_asked("patch")
         obj = copy.deepcopy(self.store[(resource.kind, namespace, name)])
-        _apply_merge_patch(obj, {k: v for k, v in patch.items()})
+        _apply_merge_patch(obj, patch)
         obj["metadata"]["resourceVersion"] = str(int(obj["metadata"]["resourceVersion"]) + 1)
         if not self.dry_run:
             self.store[(resource.kind, namespace, name)] = obj
@@ -129,6 +129,11 @@ def make_hub(fake, target='context "hubcluster"'):
     return hub
 
 
+def cluster_labels(labels):
+    """A ManagedCluster desired state naming only these labels."""
+    return {"apiVersion": "cluster.open-cluster-management.io/v1", "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": labels}}
+
+
 CLUSTER = {
     "apiVersion": "cluster.open-cluster-management.io/v1",
     "kind": "ManagedCluster",
@@ -167,7 +172,7 @@ class TestEnsurePresent:
 
     def test_no_write_when_nothing_differs(self):
         fake = FakeK8SClient([CLUSTER])
-        outcome = make_hub(fake).ensure_present({"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"cloud": "Amazon"}}})
+        outcome = make_hub(fake).ensure_present(cluster_labels({"cloud": "Amazon"}))
         assert not outcome.changed
         assert fake.writes() == []
         assert outcome.diff == {"before": {}, "after": {}}
@@ -187,8 +192,7 @@ class TestEnsurePresent:
     def test_conflict_is_retried_from_a_fresh_read(self):
         fake = FakeK8SClient([CLUSTER])
         fake.fail_next["patch"] = [api_error(ConflictError, 409, "the object has been modified")]
-        desired = {"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}}
-        outcome = make_hub(fake).ensure_present(desired)
+        outcome = make_hub(fake).ensure_present(cluster_labels({"x": "y"}))
         assert outcome.changed
         assert [c[0] for c in fake.calls] == ["get", "patch", "get", "patch"]
 
@@ -208,12 +212,12 @@ class TestEnsurePresent:
         fake = FakeK8SClient([CLUSTER])
         fake.fail_next["patch"] = [api_error(ConflictError, 409, "modified") for dummy in range(3)]
         with pytest.raises(k8s.HubError, match="kept changing"):
-            make_hub(fake).ensure_present({"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}})
+            make_hub(fake).ensure_present(cluster_labels({"x": "y"}))
 
     def test_check_mode_dry_run_stores_nothing(self):
         fake = FakeK8SClient([CLUSTER])
         fake.dry_run = True
-        outcome = make_hub(fake).ensure_present({"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}})
+        outcome = make_hub(fake).ensure_present(cluster_labels({"x": "y"}))
         assert outcome.changed
         assert "x" not in fake.store[("ManagedCluster", None, "cluster1")]["metadata"]["labels"]
 
@@ -239,8 +243,7 @@ class TestErrors:
         fake = FakeK8SClient([CLUSTER])
         fake.fail_next["patch"] = [api_error(ForbiddenError, 403, 'managedclusters "cluster1" is forbidden: user "ro" cannot patch')]
         with pytest.raises(k8s.HubError) as info:
-            make_hub(fake, 'context "hubcluster-readonly"').ensure_present(
-                {"apiVersion": CLUSTER["apiVersion"], "kind": "ManagedCluster", "metadata": {"name": "cluster1", "labels": {"x": "y"}}})
+            make_hub(fake, 'context "hubcluster-readonly"').ensure_present(cluster_labels({"x": "y"}))
         message = str(info.value)
         assert "hubcluster-readonly" in message and "403" in message and "cannot patch" in message
         assert "updating ManagedCluster cluster1" in message
