@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: cidr_overlaps
 short_description: Find overlapping pod and service CIDRs between clusters
 version_added: 0.1.0
-author: acm.submariner contributors
+author: acm.submariner contributors (@acm-submariner)
 description:
   - Compares the pod (cluster) and service networks of every pair of clusters and returns each pair of CIDRs that overlap.
   - Submariner routes pod and service networks between clusters, so without Globalnet no cluster's pod or service CIDR may overlap

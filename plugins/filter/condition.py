@@ -8,7 +8,7 @@ DOCUMENTATION = r"""
 name: condition
 short_description: Look up a status condition by type
 version_added: 0.1.0
-author: acm.submariner contributors
+author: acm.submariner contributors (@acm-submariner)
 description:
   - Returns the condition of the given type from a Kubernetes object's C(status.conditions), or from a list of conditions.
   - Returns an empty dictionary when the object has no such condition, so C(.status) can be combined with P(ansible.builtin.default#filter).

@@ -257,8 +257,9 @@ def test_networks_from_install_config_rejects(text, fragment):
 def test_install_config_and_network_config_feed_find_overlaps():
     clusters = {
         "cluster1": cidr.networks_from_install_config(LEGACY_INSTALL_CONFIG),
-        "cluster2": cidr.networks_from_network_config(network_config(spec={"clusterNetwork": [{"cidr": "10.128.0.0/14"}],
-                                                                            "serviceNetwork": ["172.30.0.0/16"]})),
+        "cluster2": cidr.networks_from_network_config(
+            network_config(spec={"clusterNetwork": [{"cidr": "10.128.0.0/14"}], "serviceNetwork": ["172.30.0.0/16"]})
+        ),
     }
     assert len(cidr.find_overlaps(clusters)) == 2
 

@@ -25,7 +25,7 @@ LABEL_AND_ANNOTATION_KEYS = [
 
 @pytest.mark.parametrize("key", LABEL_AND_ANNOTATION_KEYS)
 def test_label_and_annotation_keys_are_valid_kubernetes_keys(key):
-    prefix, _, name = key.rpartition("/")
+    prefix, name = key.rsplit("/", 1)
     assert prefix and len(prefix) <= 253 and _DNS_SUBDOMAIN.match(prefix), key
     assert len(name) <= 63 and _KEY_NAME.match(name), key
 
