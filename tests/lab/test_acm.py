@@ -7,8 +7,10 @@ as a user would (create sets, configs, addons, labels) and then read what the co
 
 from __future__ import annotations
 
+import atexit
 import base64
 import contextlib
+import copy
 import logging
 import time
 import types
@@ -35,6 +37,29 @@ WORK = "work.open-cluster-management.io/v1"
 SUBMARINER_V1 = "submariner.io/v1"
 
 
+_MOTO = {}
+_CRDS = {}
+
+
+def shared_moto_endpoint() -> str:
+    """One moto server for the test process (its backend is process-wide anyway); stopped at exit."""
+    if "server" not in _MOTO:
+        server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        atexit.register(server.stop)
+        host, port = server.get_host_and_port()
+        _MOTO["server"], _MOTO["endpoint"] = server, f"http://{host}:{port}"
+    return _MOTO["endpoint"]
+
+
+def cached_crds(world, profile: str, context: str) -> list[dict]:
+    """The world's CRDs for a cluster, parsed once per process (YAML parsing dominates a lab's start)."""
+    key = (profile, context == HUB)
+    if key not in _CRDS:
+        _CRDS[key] = world.crds_for(context)
+    return _CRDS[key]
+
+
 class MiniLab:
     """The parts of ``runtime.Lab`` the world and the controllers use, without HTTP servers."""
 
@@ -42,18 +67,15 @@ class MiniLab:
                  time_scale: float = 0.0):
         self.options = types.SimpleNamespace(profile=profile, clusters=clusters, overlap=overlap, network_type=network_type,
                                              ocp_naming="legacy", time_scale=time_scale, faults=None, state_dir=".lab", crds_dir=None)
-        self._moto = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        self._moto.start()
-        host, port = self._moto.get_host_and_port()
-        self.aws_endpoint = f"http://{host}:{port}"
-        # moto keeps one backend per process, shared by every server it starts: start from an empty account.
+        self.aws_endpoint = shared_moto_endpoint()
+        # moto keeps one backend per process: every lab starts from an empty account.
         urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"), timeout=10).close()
         self.hub = Store(HUB)
         self.spokes = {f"cluster{index}": Store(f"cluster{index}") for index in range(1, clusters + 1)}
         self.world = World(self)
         for context, store in [(HUB, self.hub)] + list(self.spokes.items()):
-            for crd in self.world.crds_for(context):
-                store.create(crd)
+            for crd in cached_crds(self.world, profile, context):
+                store.create(copy.deepcopy(crd))
         self.world.seed()
         self.world.start()
 
@@ -63,7 +85,6 @@ class MiniLab:
 
     def stop(self) -> None:
         self.world.stop()
-        self._moto.stop()
 
     # ---------------------------------------------------------------- helpers for tests
     def settle(self) -> None:

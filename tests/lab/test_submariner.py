@@ -1,0 +1,116 @@
+"""Submariner's gateway engine in the lab: connections follow EC2 security groups and cluster CIDRs.
+
+A connection between two joined clusters is ``connected`` only when the tunnel's ports are open on
+both gateways' security groups in moto and the clusters' CIDRs do not overlap (or Globalnet is on).
+"""
+
+from __future__ import annotations
+
+import time
+
+from tests.lab.test_acm import (
+    ADDON, BROKER, SUBMARINER_V1, condition, connection_statuses, join_212, join_22, label_cluster, running_lab,
+)
+
+
+def gateway_connections(lab, cluster: str) -> list[dict]:
+    return [conn for gateway in lab.spoke(cluster).list(SUBMARINER_V1, "Gateway", namespace="submariner-operator")
+            for conn in (gateway.get("status") or {}).get("connections") or []]
+
+
+def gateway_sg(lab, cluster: str) -> dict:
+    ec2 = lab.ec2()
+    groups = ec2.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{cluster}-*-submariner-gw-sg"]}])["SecurityGroups"]
+    assert len(groups) == 1, groups
+    return groups[0]
+
+
+def udp_rule(port: int) -> dict:
+    return {"IpProtocol": "udp", "FromPort": port, "ToPort": port, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
+
+
+def wait_statuses(lab, cluster: str, wanted: list[str], timeout: float = 10.0) -> None:
+    lab.wait_for(lambda: connection_statuses(lab, cluster) == wanted, timeout=timeout,
+                 message=f"{cluster} connections {wanted} (now {connection_statuses(lab, cluster)})")
+
+
+def test_overlapping_cidrs_without_globalnet_are_an_error():
+    with running_lab("acm-2.12", overlap=True) as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub1", ["error"])
+        connection = gateway_connections(lab, "aws-sub1")[0]
+        assert "10.128.0.0/14" in connection["statusMessage"] and "overlaps" in connection["statusMessage"]
+        addon = lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        degraded = condition(addon, "SubmarinerConnectionDegraded")
+        assert (degraded["status"], degraded["reason"]) == ("True", "ConnectionsDegraded")
+        assert "status=error" in degraded["message"]
+
+
+def test_overlapping_cidrs_with_globalnet_connect_through_global_cidrs():
+    with running_lab("acm-2.12", overlap=True) as lab:
+        join_212(lab, globalnet=True)
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        global_cidrs = {lab.spoke(cluster).get(BROKER, "Submariner", "submariner", "submariner-operator")["spec"]["globalCIDR"]
+                        for cluster in ("aws-sub1", "aws-sub2")}
+        assert global_cidrs == {"242.0.0.0/16", "242.1.0.0/16"}
+        remote = gateway_connections(lab, "aws-sub1")[0]["endpoint"]
+        assert remote["subnets"] == [lab.spoke("aws-sub2").get(BROKER, "Submariner", "submariner", "submariner-operator")["spec"]["globalCIDR"]]
+        assert lab.spoke("aws-sub1").get("apps/v1", "DaemonSet", "submariner-globalnet", "submariner-operator") is not None
+        info = lab.hub.get("v1", "ConfigMap", "submariner-globalnet-info", "demo-broker")
+        assert info["data"]["globalnetEnabled"] == "true" and "242.1.0.0/16" in info["data"]["clusterInfo"]
+
+
+def test_a_revoked_natt_rule_breaks_the_connection_and_reopening_restores_it():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        group_id = gateway_sg(lab, "aws-sub2")["GroupId"]
+        lab.ec2().revoke_security_group_ingress(GroupId=group_id, IpPermissions=[udp_rule(4500)])
+        wait_statuses(lab, "aws-sub1", ["connecting"])
+        wait_statuses(lab, "aws-sub2", ["connecting"])
+        message = gateway_connections(lab, "aws-sub1")[0]["statusMessage"]
+        assert message.startswith("Failed to successfully establish a connection") and "4500/udp" in message
+        lab.wait_for(lambda: condition(lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1"),
+                                       "SubmarinerConnectionDegraded").get("status") == "True", message="degraded")
+        lab.ec2().authorize_security_group_ingress(GroupId=group_id, IpPermissions=[udp_rule(4500)])
+        wait_statuses(lab, "aws-sub1", ["connected"])
+
+
+def test_the_esp_rule_is_not_needed_behind_nat():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        group_id = gateway_sg(lab, "aws-sub2")["GroupId"]
+        lab.ec2().revoke_security_group_ingress(GroupId=group_id, IpPermissions=[
+            {"IpProtocol": "50", "FromPort": 0, "ToPort": 0, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}])
+        time.sleep(1.2)  # two EC2 polls
+        wait_statuses(lab, "aws-sub1", ["connected"])
+
+
+def test_acm_22_needs_the_ike_port():
+    with running_lab("acm-2.2") as lab:
+        join_22(lab)
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        lab.ec2().revoke_security_group_ingress(GroupId=gateway_sg(lab, "aws-sub1")["GroupId"], IpPermissions=[udp_rule(500)])
+        wait_statuses(lab, "aws-sub2", ["connecting"])
+        assert "500/udp" in gateway_connections(lab, "aws-sub2")[0]["statusMessage"]
+
+
+def test_broker_objects_mirror_the_joined_clusters_and_leaving_removes_them():
+    with running_lab("acm-2.12", clusters=3) as lab:
+        join_212(lab, clusters=("aws-sub1", "aws-sub2", "aws-sub3"))
+        wait_statuses(lab, "aws-sub1", ["connected", "connected"])
+        clusters = {obj["metadata"]["name"]: obj for obj in lab.hub.list(SUBMARINER_V1, "Cluster", namespace="demo-broker")}
+        assert set(clusters) == {"aws-sub1", "aws-sub2", "aws-sub3"}
+        assert clusters["aws-sub1"]["spec"]["cluster_cidr"] == ["10.132.0.0/14"]
+        endpoints = lab.hub.list(SUBMARINER_V1, "Endpoint", namespace="demo-broker")
+        assert sorted(endpoint["spec"]["cluster_id"] for endpoint in endpoints) == ["aws-sub1", "aws-sub2", "aws-sub3"]
+        submariner = lab.spoke("aws-sub1").get(BROKER, "Submariner", "submariner", "submariner-operator")
+        assert submariner["status"]["clusterCIDR"] == "10.132.0.0/14" and submariner["status"]["networkPlugin"] == "OpenShiftSDN"
+        assert len(submariner["status"]["gateways"][0]["connections"]) == 2
+        label_cluster(lab, "aws-sub3", {"cluster.open-cluster-management.io/clusterset": "other"})
+        lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub3")
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        lab.wait_for(lambda: {obj["metadata"]["name"] for obj in lab.hub.list(SUBMARINER_V1, "Cluster", namespace="demo-broker")}
+                     == {"aws-sub1", "aws-sub2"}, message="aws-sub3 left the broker")
