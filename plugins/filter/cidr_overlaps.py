@@ -29,6 +29,13 @@ options:
       - Identical machine networks in two clusters are not reported, as Submariner does not route node networks.
     type: bool
     default: false
+  globalnet:
+    description:
+      - Set when Globalnet is enabled. Pod and service networks may then overlap, so only each cluster's C(global_network)
+        is compared (its Globalnet CIDR, for example the SubmarinerConfig C(globalCIDR) it will get).
+      - O(include_machine_network) is ignored then.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -52,6 +59,12 @@ EXAMPLES = r"""
       cluster2: {cluster_network: 10.0.0.0/14, service_network: 172.31.0.0/16, machine_network: 10.0.0.0/16}
   # -> [{cluster_a: cluster1, network_a: machine_network, cidr_a: 10.0.0.0/16,
   #      cluster_b: cluster2, network_b: cluster_network, cidr_b: 10.0.0.0/14}]
+
+- name: With Globalnet only the global CIDRs must be distinct
+  ansible.builtin.assert:
+    that: >-
+      {{ {'cluster1': {'global_network': '242.0.0.0/16'}, 'cluster2': {'global_network': '242.1.0.0/16'}}
+         | acm.submariner.cidr_overlaps(globalnet=true) | length == 0 }}
 """
 
 RETURN = r"""
@@ -59,7 +72,7 @@ _value:
   description:
     - One entry per overlapping pair of CIDRs, in input order; an empty list when nothing overlaps.
     - Each entry has C(cluster_a), C(network_a), C(cidr_a), C(cluster_b), C(network_b) and C(cidr_b); the networks are
-      V(cluster_network), V(service_network) or V(machine_network).
+      V(cluster_network), V(service_network), V(machine_network) or V(global_network).
   type: list
   elements: dictionary
 """
@@ -69,10 +82,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.acm.submariner.plugins.module_utils.cidr import find_overlaps
 
 
-def cidr_overlaps(clusters, include_machine_network=False):
+def cidr_overlaps(clusters, include_machine_network=False, globalnet=False):
     """Every overlapping CIDR pair between the given clusters."""
     try:
-        return find_overlaps(clusters, include_machine_network=bool(include_machine_network))
+        return find_overlaps(clusters, include_machine_network=bool(include_machine_network), globalnet=bool(globalnet))
     except (TypeError, ValueError) as exc:
         raise AnsibleFilterError("acm.submariner.cidr_overlaps: %s" % exc) from exc
 

@@ -26,13 +26,16 @@ IPNetwork = Union[ipaddress.IPv4Network, ipaddress.IPv6Network]
 CLUSTER_NETWORK = "cluster_network"
 SERVICE_NETWORK = "service_network"
 MACHINE_NETWORK = "machine_network"
-NETWORK_KINDS = (CLUSTER_NETWORK, SERVICE_NETWORK, MACHINE_NETWORK)
+GLOBAL_NETWORK = "global_network"  # Globalnet CIDR of a cluster (SubmarinerConfig globalCIDR)
+NETWORK_KINDS = (CLUSTER_NETWORK, SERVICE_NETWORK, MACHINE_NETWORK, GLOBAL_NETWORK)
 
 # Kinds compared between two clusters. Machine networks are compared with the peer's pod and
 # service networks only: two VPCs may well use the same machine CIDR (the installer default
 # 10.0.0.0/16) because Submariner does not route node networks.
 ROUTED_PAIRS = ((CLUSTER_NETWORK, CLUSTER_NETWORK), (SERVICE_NETWORK, SERVICE_NETWORK), (CLUSTER_NETWORK, SERVICE_NETWORK))
 MACHINE_PAIRS = ((MACHINE_NETWORK, CLUSTER_NETWORK), (MACHINE_NETWORK, SERVICE_NETWORK))
+# With Globalnet, pod and service networks may overlap; only the global CIDRs must not.
+GLOBALNET_PAIRS = ((GLOBAL_NETWORK, GLOBAL_NETWORK),)
 
 
 def parse_cidr(text: Any) -> IPNetwork:
@@ -171,19 +174,28 @@ def _pair_overlaps(first: tuple[str, _Parsed], second: tuple[str, _Parsed], pair
     return found
 
 
-def find_overlaps(clusters: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]], include_machine_network: bool = False) -> list[dict[str, str]]:
+def find_overlaps(
+    clusters: Mapping[str, Mapping[str, Any]] | Iterable[Mapping[str, Any]],
+    include_machine_network: bool = False,
+    globalnet: bool = False,
+) -> list[dict[str, str]]:
     """Every overlapping pair of CIDRs between two different clusters.
 
     :param clusters: either ``{name: {cluster_network: [...], service_network: [...]}}`` or a
         list of ``{name: ..., cluster_network: [...], service_network: [...]}``; a network
         may be one string or a list of strings. ``machine_network`` is read when
         ``include_machine_network`` is set.
+    :param globalnet: compare only the clusters' ``global_network`` CIDRs, as Globalnet lets
+        pod and service networks overlap.
     :returns: one dict per overlap with ``cluster_a``, ``network_a``, ``cidr_a``,
         ``cluster_b``, ``network_b``, ``cidr_b``, in input order.
     :raises ValueError: naming the cluster and network of the first CIDR that does not parse
         (every compared CIDR is checked, even with a single cluster).
     """
-    pairs = ROUTED_PAIRS + (MACHINE_PAIRS if include_machine_network else ())
+    if globalnet:
+        pairs = GLOBALNET_PAIRS
+    else:
+        pairs = ROUTED_PAIRS + (MACHINE_PAIRS if include_machine_network else ())
     kinds = {kind for pair in pairs for kind in pair}
     parsed = [(name, {kind: _parsed(name, networks, kind) for kind in kinds}) for name, networks in _normalize_clusters(clusters)]
     found: list[dict[str, str]] = []

@@ -62,6 +62,8 @@ class HubFacts:
     service_export_version: str | None
     service_export_versions: list[str]
     submariner_addon_installed: bool
+    cluster_management_addon_present: bool
+    submariner_config_crd_present: bool
     port_profile: str
     default_gateway_instance_type: str
     cleanup_addon_driven: bool
@@ -145,6 +147,8 @@ def hub_facts(
         service_export_version=preferred_version(export_versions, C.SERVICE_EXPORT_VERSIONS),
         service_export_versions=export_versions,
         submariner_addon_installed=bool(cluster_management_addon_present or submariner_config_crd_present),
+        cluster_management_addon_present=bool(cluster_management_addon_present),
+        submariner_config_crd_present=bool(submariner_config_crd_present),
         port_profile=C.PORT_PROFILE_CURRENT if generation >= CURRENT_PORTS_SINCE else C.PORT_PROFILE_LEGACY,
         default_gateway_instance_type=(
             C.GATEWAY_INSTANCE_TYPE_CURRENT if generation >= M5_XLARGE_SINCE else C.GATEWAY_INSTANCE_TYPE_LEGACY
@@ -290,7 +294,8 @@ def managed_cluster_summary(obj: Mapping[str, Any]) -> dict[str, Any]:
     Returns ``name``, ``platform``, ``product``, ``region``, ``infra_id``, ``openshift_version``,
     ``kube_version``, ``labels``, ``clusterset`` (label value or None), ``available`` (True,
     False or None when the condition is missing or Unknown), ``available_reason``,
-    ``available_message``, ``hub_accepts_client`` and ``claims`` (all claims by name).
+    ``available_message``, ``joined`` (``ManagedClusterJoined`` is True), ``hub_accepts_client``
+    and ``claims`` (all claims by name).
     """
     metadata = obj.get("metadata") or {}
     labels = dict(metadata.get("labels") or {})
@@ -310,6 +315,7 @@ def managed_cluster_summary(obj: Mapping[str, Any]) -> dict[str, Any]:
         "available": {"True": True, "False": False}.get(status),
         "available_reason": available.get("reason"),
         "available_message": available.get("message"),
+        "joined": (_condition(obj, C.COND_CLUSTER_JOINED) or {}).get("status") == "True",
         "hub_accepts_client": bool((obj.get("spec") or {}).get("hubAcceptsClient")),
         "claims": claims,
     }

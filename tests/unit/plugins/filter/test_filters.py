@@ -113,3 +113,31 @@ def test_filters_in_a_real_template(tmp_path):
     assert msg["missing"] == {}
     assert msg["overlaps"] == [{"cluster_a": "c1", "network_a": "service_network", "cidr_a": "172.30.0.0/16",
                                 "cluster_b": "c2", "network_b": "service_network", "cidr_b": "172.30.0.0/16"}]
+
+
+def test_cidr_overlaps_globalnet_option():
+    clusters = {"a": {"cluster_network": "10.128.0.0/14", "global_network": "242.0.0.0/16"},
+                "b": {"cluster_network": "10.128.0.0/14", "global_network": "242.0.0.0/16"}}
+    assert [o["network_a"] for o in cidr_overlaps(clusters)] == ["cluster_network"]
+    assert [o["network_a"] for o in cidr_overlaps(clusters, globalnet=True)] == ["global_network"]
+
+
+@pytest.mark.parametrize("module_name, function", [("cidr_overlaps", cidr_overlaps), ("condition", condition)])
+def test_filter_docs_parse_and_match_the_signature(module_name, function):
+    import importlib
+    import inspect
+
+    yaml = pytest.importorskip("yaml")
+    plugin = importlib.import_module("ansible_collections.acm.submariner.plugins.filter." + module_name)
+    doc = yaml.safe_load(plugin.DOCUMENTATION)
+    assert doc["name"] == module_name
+    assert isinstance(yaml.safe_load(plugin.EXAMPLES), list)
+    assert "_value" in yaml.safe_load(plugin.RETURN)
+    parameters = list(inspect.signature(function).parameters)
+    assert ["_input"] + parameters[1:] == list(doc["options"])
+    for name in parameters[1:]:
+        default = inspect.signature(function).parameters[name].default
+        if default is inspect.Parameter.empty:
+            assert doc["options"][name].get("required") is True
+        else:
+            assert doc["options"][name].get("default") == default

@@ -273,3 +273,16 @@ def test_find_overlaps_ignores_machine_networks_it_does_not_compare():
     assert cidr.find_overlaps({"c1": {"machine_network": ["junk"]}, "c2": {}}) == []
     with pytest.raises(ValueError, match="machine_network"):
         cidr.find_overlaps({"c1": {"machine_network": ["junk"]}, "c2": {}}, include_machine_network=True)
+
+
+def test_find_overlaps_with_globalnet_compares_only_global_cidrs():
+    clusters = {
+        "c1": dict(DEFAULTS, global_network=["242.0.0.0/16"]),
+        "c2": dict(DEFAULTS, global_network=["242.1.0.0/16"]),
+        "c3": dict(DEFAULTS, global_network="242.1.128.0/17"),
+    }
+    assert len(cidr.find_overlaps(clusters)) == 6  # the default pod and service networks
+    found = cidr.find_overlaps(clusters, globalnet=True, include_machine_network=True)
+    assert [(o["cluster_a"], o["network_a"], o["cidr_a"], o["cluster_b"], o["cidr_b"]) for o in found] == [
+        ("c2", "global_network", "242.1.0.0/16", "c3", "242.1.128.0/17")
+    ]

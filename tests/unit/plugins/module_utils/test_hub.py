@@ -138,6 +138,8 @@ def test_hub_facts_served_versions_and_addon_presence():
 def test_hub_facts_addon_installed(cma, crd, installed):
     facts = hub.hub_facts("2.12.0", ["v1beta2"], cluster_management_addon_present=cma, submariner_config_crd_present=crd)
     assert facts.submariner_addon_installed is installed
+    assert facts.cluster_management_addon_present is cma
+    assert facts.submariner_config_crd_present is crd
 
 
 def test_hub_facts_as_dict_is_plain_data():
@@ -256,7 +258,8 @@ def managed_cluster(name="cluster1", claims=None, labels=None, available="True",
         C.CLAIM_OPENSHIFT_VERSION: "4.14.8",
         C.CLAIM_KUBE_VERSION: "v1.27.8",
     } if claims is None else claims
-    conditions = [{"type": "HubAcceptedManagedCluster", "status": "True", "reason": "HubClusterAdminAccepted"}]
+    conditions = [{"type": "HubAcceptedManagedCluster", "status": "True", "reason": "HubClusterAdminAccepted"},
+                  {"type": C.COND_CLUSTER_JOINED, "status": "True", "reason": "ManagedClusterJoined"}]
     if available is not None:
         conditions.append({"type": C.COND_CLUSTER_AVAILABLE, "status": available, "reason": "ManagedClusterAvailable", "message": "ok"})
     return {
@@ -283,6 +286,7 @@ def test_managed_cluster_summary_full():
     assert summary["available"] is True
     assert summary["available_reason"] == "ManagedClusterAvailable"
     assert summary["hub_accepts_client"] is True
+    assert summary["joined"] is True
     assert summary["claims"][C.CLAIM_REGION] == "us-east-1"
     json.dumps(summary)
 
@@ -299,6 +303,7 @@ def test_managed_cluster_summary_without_status_or_labels():
     assert summary["clusterset"] is None
     assert summary["available"] is None
     assert summary["hub_accepts_client"] is False
+    assert summary["joined"] is False
     assert summary["infra_id"] is None
     assert summary["claims"] == {}
 
