@@ -174,7 +174,7 @@ class RequestLog:
         return [r for r in found if (cluster is None or r["cluster"] == cluster) and (mutating is None or r["mutating"] == mutating)]
 
     def mutating_since(self, mark=0, cluster=None):
-        """The requests that changed (or tried to change) something since ``mark``: writes that were not dry runs."""
+        """The requests since ``mark`` that changed something (a no-op PATCH or a dry run is a write, not a mutation)."""
         return self.since(mark, cluster, mutating=True)
 
     def close(self):

@@ -158,6 +158,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         request = Request(method, split.path.rstrip("/") or "/", urllib.parse.parse_qs(split.query))
         token_kind = self._token_kind()
+        commits_before = self.api.store.commits_by_this_thread()
         status = 500
         try:
             status = self._dispatch(request, token_kind)
@@ -168,12 +169,14 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as exc:  # pylint: disable=broad-exception-caught
             status = self._send_error(ApiError(500, "InternalError", "Internal error occurred: %s: %s" % (type(exc).__name__, exc)))
-        self._record(request, token_kind, status, started)
+        changed = self.api.store.commits_by_this_thread() != commits_before
+        self._record(request, token_kind, status, started, changed)
 
-    def _record(self, request, token_kind, status, started):
+    def _record(self, request, token_kind, status, started, changed):
         if self.api.on_request is None:
             return
         self.api.on_request({
+            "time": round(time.time(), 6),
             "cluster": self.api.store.name,
             "method": request.method,
             "verb": request.verb or request.method.lower(),
@@ -181,7 +184,8 @@ class _Handler(BaseHTTPRequestHandler):
             "query": urllib.parse.urlencode(request.query, doseq=True),
             "status": status,
             "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "mutating": request.is_write and not request.dry_run,
+            "write": request.is_write and not request.dry_run,
+            "mutating": changed,
             "dry_run": request.dry_run,
             "token": token_kind or "none",
         })

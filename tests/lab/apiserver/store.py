@@ -119,6 +119,10 @@ class Store:
     def resource_version(self):
         return str(self._revision)
 
+    def commits_by_this_thread(self):
+        """How many changes this thread committed itself (subscriber reactions excluded): the request log uses it."""
+        return getattr(self._local, "commits", 0)
+
     def resource_type(self, api_version, kind):
         """The ResourceType serving ``api_version``/``kind``, or 404 like the real server."""
         rtype = self.registry.by_kind(api_version, kind)
@@ -625,6 +629,8 @@ class Store:
             self._remove(rtype, ("", name), container)
 
     def _commit(self, event_type, rtype, obj, store=True):
+        if not getattr(self._local, "dispatching", 0):
+            self._local.commits = getattr(self._local, "commits", 0) + 1
         self._revision += 1
         obj["metadata"]["resourceVersion"] = str(self._revision)
         key = (obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
@@ -640,16 +646,23 @@ class Store:
     def _dispatch(self):
         """Deliver committed events to watchers and subscribers, in commit order, outside the store lock."""
         with self._dispatch_lock:
-            while self._pending:
-                try:
-                    event_type, group, kind, obj, old = self._pending.popleft()
-                except IndexError:
-                    return
-                for watcher in list(self._watchers):
-                    if watcher.matches(group, kind, obj):
-                        watcher.push(event_type, copy.deepcopy(obj), old)
-                for callback in list(self._subscribers):
-                    callback(event_type, copy.deepcopy(obj))
+            self._local.dispatching = getattr(self._local, "dispatching", 0) + 1
+            try:
+                self._deliver_pending()
+            finally:
+                self._local.dispatching -= 1
+
+    def _deliver_pending(self):
+        while self._pending:
+            try:
+                event_type, group, kind, obj, old = self._pending.popleft()
+            except IndexError:
+                return
+            for watcher in list(self._watchers):
+                if watcher.matches(group, kind, obj):
+                    watcher.push(event_type, copy.deepcopy(obj), old)
+            for callback in list(self._subscribers):
+                callback(event_type, copy.deepcopy(obj))
 
     # ------------------------------------------------------------------ internals: kinds
     def _default_kind_fields(self, rtype, obj, stored):
