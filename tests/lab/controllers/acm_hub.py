@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import ipaddress
 import json
+import pathlib
 import secrets
 
 from tests.lab import profiles
@@ -24,6 +25,7 @@ from tests.lab.controllers import acm_common as c
 from tests.lab.controllers import acm_cloud
 from tests.lab.controllers import acm_manifests
 
+HUB_CONTEXT = "hubcluster"
 EXCLUSIVE_SELECTOR = "ExclusiveClusterSetLabel"
 DEFAULT_CLUSTER_SET = "default"
 BROKER_ROLE_RULES = [
@@ -378,15 +380,22 @@ def cloud_cleaned_up(config: dict) -> bool:
 
 
 def hub_api_server(world) -> str:
-    """``host:port`` of the hub API server the spokes' Submariner uses as broker."""
-    server = getattr(world.lab, "server_url", None)
-    if callable(server):
-        return server("hubcluster")
-    return "api.hubcluster.lab:6443"
+    """``host:port`` of the hub API server the spokes' Submariner uses as broker (no scheme, as the addon writes it)."""
+    server_url = getattr(world.lab, "server_url", None)
+    try:
+        url = server_url(HUB_CONTEXT) if callable(server_url) else ""
+    except (KeyError, AttributeError):
+        url = ""  # servers not started yet (the world starts before them)
+    return url.split("://", 1)[-1] if url else f"api.{HUB_CONTEXT}.lab.example.com:6443"
 
 
 def hub_ca(world) -> str:
-    return getattr(world.lab, "ca_pem", "") or ""
+    """The PEM of the CA that signed the hub's serving certificate (empty when the lab has none)."""
+    ca_file = getattr(world.lab, "ca_file", None)
+    try:
+        return pathlib.Path(ca_file).read_text(encoding="ascii") if ca_file else ""
+    except OSError:
+        return ""
 
 
 # ------------------------------------------------------------------------------------------------ config
