@@ -109,7 +109,7 @@ class Evaluation:
         """One line for error messages, e.g. ``SubmarinerGatewaysLabeled=False (InsufficientNodes): ...``."""
         if self.ready:
             return "ready"
-        text = "%s: %s" % (self.state, self.condition)
+        text = "%s: %s" % (self.state, self.condition or "object")
         if self.reason:
             text += " (%s)" % self.reason
         if self.message:
@@ -408,7 +408,7 @@ def summarize_connection(connection: Mapping[str, Any]) -> dict[str, Any]:
 
 def summarize_gateway(gateway: Mapping[str, Any]) -> dict[str, Any]:
     """A Gateway object (or one entry of the Submariner CR's ``status.gateways``) in snake_case."""
-    status = gateway.get("status") if "status" in gateway and isinstance(gateway.get("status"), Mapping) else gateway
+    status = gateway.get("status") if isinstance(gateway.get("status"), Mapping) else gateway
     local = status.get("localEndpoint") or {}
     return {
         "name": (gateway.get("metadata") or {}).get("name") or local.get("hostname"),

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import find_condition
 
 # Minimum ACM version (major, minor) at which each behaviour starts.
 ADDON_FLOW_SINCE = (2, 3)
@@ -281,13 +282,6 @@ def parse_infra_id(claim_value: str | None) -> str | None:
     return None
 
 
-def _condition(obj: Mapping[str, Any], condition_type: str) -> Mapping[str, Any] | None:
-    for condition in (obj.get("status") or {}).get("conditions") or []:
-        if isinstance(condition, Mapping) and condition.get("type") == condition_type:
-            return condition
-    return None
-
-
 def managed_cluster_summary(obj: Mapping[str, Any]) -> dict[str, Any]:
     """Summarise a ManagedCluster object for facts and preflight checks.
 
@@ -300,7 +294,7 @@ def managed_cluster_summary(obj: Mapping[str, Any]) -> dict[str, Any]:
     metadata = obj.get("metadata") or {}
     labels = dict(metadata.get("labels") or {})
     claims = _claims(obj)
-    available = _condition(obj, C.COND_CLUSTER_AVAILABLE) or {}
+    available = find_condition(obj, C.COND_CLUSTER_AVAILABLE) or {}
     status = available.get("status")
     return {
         "name": metadata.get("name"),
@@ -315,7 +309,7 @@ def managed_cluster_summary(obj: Mapping[str, Any]) -> dict[str, Any]:
         "available": {"True": True, "False": False}.get(status),
         "available_reason": available.get("reason"),
         "available_message": available.get("message"),
-        "joined": (_condition(obj, C.COND_CLUSTER_JOINED) or {}).get("status") == "True",
+        "joined": (find_condition(obj, C.COND_CLUSTER_JOINED) or {}).get("status") == "True",
         "hub_accepts_client": bool((obj.get("spec") or {}).get("hubAcceptsClient")),
         "claims": claims,
     }

@@ -369,3 +369,7 @@ def test_evaluate_connections_diagnoses():
     assert result["problems"][1]["diagnosis"] is None
     no_gateway = K.evaluate_connections([], None)
     assert no_gateway["problems"][0]["diagnosis"]["category"] == "gateway_not_labeled"
+
+
+def test_describe_a_missing_object():
+    assert K.evaluate_addon(None).describe() == "waiting: object (NotFound): the ManagedClusterAddOn does not exist"
