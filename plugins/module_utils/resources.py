@@ -315,6 +315,15 @@ def membership_label_patch(
     return {"metadata": {"labels": changes}} if changes else {}
 
 
+def other_clusterset(current_labels: Mapping[str, str] | None, set_name: str) -> str | None:
+    """The set a cluster would be moved out of by joining ``set_name``: its current clusterset
+    label when that is neither ``set_name`` nor the ``default`` set every cluster starts in."""
+    current = (current_labels or {}).get(C.CLUSTERSET_LABEL)
+    if current in (None, "", set_name, C.DEFAULT_CLUSTERSET):
+        return None
+    return current
+
+
 def _label_differs(current: Mapping[str, str], key: str, value: str | None) -> bool:
     if value is None:
         return key in current

@@ -419,3 +419,12 @@ def test_apply_label_patch_round_trip():
     assert after == {SET: "s", "keep": "1", "new": "2"}
     assert R.membership_label_patch(after, "s", "addon", {"new": "2"}, [AGENT]) == {}
     assert R.apply_label_patch(current, {}) == current
+
+
+@pytest.mark.parametrize(
+    "current, set_name, expected",
+    [({SET: "default"}, "s", None), ({}, "s", None), (None, "s", None), ({SET: "s"}, "s", None), ({SET: ""}, "s", None),
+     ({SET: "blue"}, "s", "blue")],
+)
+def test_other_clusterset(current, set_name, expected):
+    assert R.other_clusterset(current, set_name) == expected
