@@ -143,8 +143,10 @@ def seed_cluster(ec2_client, cluster_name: str, *, naming: str = "legacy", regio
 def installer_ami(ec2_client) -> str:
     """A real moto AMI standing for the RHCOS image (the same one every time)."""
     images = ec2_client.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [_AMI_NAME_PATTERN]}])["Images"]
+    if not images:  # moto started with its own MOTO_AMIS_PATH list
+        images = ec2_client.describe_images()["Images"]
     if not images:
-        images = ec2_client.describe_images(Owners=["amazon"])["Images"]
+        raise RuntimeError("moto offers no AMI to seed worker instances from")
     return min(image["ImageId"] for image in images)
 
 

@@ -9,7 +9,9 @@ inventory the lab writes. Managed clusters are ``aws-sub1`` .. ``aws-subN`` on c
 from __future__ import annotations
 
 import base64
+import copy
 import datetime
+import functools
 import hashlib
 import importlib
 import logging
@@ -102,15 +104,13 @@ class World:
 
     def ec2(self, region: str = aws.DEFAULT_REGION, credentials: dict | None = None):
         """A boto3 EC2 client on the lab's moto server, with the given keys (a cluster secret's) or the lab's."""
-        if not credentials:
-            key = (region, None)
-            factory = lambda: self.lab.ec2(region)  # noqa: E731
-        else:
-            key = (region, credentials.get("aws_access_key_id"))
-            factory = lambda: _ec2_client(self.lab.aws_endpoint, region, credentials)  # noqa: E731
+        key = (region, (credentials or {}).get("aws_access_key_id"))
         with self._clients_lock:
             if key not in self._clients:
-                self._clients[key] = factory()
+                if credentials:
+                    self._clients[key] = _ec2_client(self.lab.aws_endpoint, region, credentials)
+                else:
+                    self._clients[key] = self.lab.ec2(region)
             return self._clients[key]
 
     # ------------------------------------------------------------------ CRDs
@@ -322,8 +322,8 @@ def _credentials(cluster: str) -> dict:
 def _cluster_deployment(name: str, seeded: aws.SeededCluster, cluster_id: str) -> dict:
     return {
         "apiVersion": "hive.openshift.io/v1", "kind": "ClusterDeployment",
-        "metadata": {"name": name, "namespace": name, "labels": {"hive.openshift.io/cluster-platform": "aws",
-                                                                  "hive.openshift.io/cluster-region": seeded.region}},
+        "metadata": {"name": name, "namespace": name,
+                     "labels": {"hive.openshift.io/cluster-platform": "aws", "hive.openshift.io/cluster-region": seeded.region}},
         "spec": {
             "baseDomain": "lab.example.com", "clusterName": name, "installed": True,
             "clusterMetadata": {"clusterID": cluster_id, "infraID": seeded.infra_id,
@@ -364,8 +364,15 @@ def _create_with_status(store, obj: dict, status: dict) -> dict:
 
 
 def _load_crd(path: pathlib.Path) -> dict:
-    with path.open(encoding="utf-8") as stream:
-        documents = [document for document in yaml.safe_load_all(stream) if document]
+    """The CRD in ``path``; parsed once per process (the hub and every spoke share most files)."""
+    return copy.deepcopy(_parse_crd(str(path)))
+
+
+@functools.lru_cache(maxsize=None)
+def _parse_crd(path: str) -> dict:
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml parses the big CRDs ten times faster
+    with open(path, encoding="utf-8") as stream:
+        documents = [document for document in yaml.load_all(stream, Loader=loader) if document]  # nosec: a safe loader
     return documents[0]
 
 

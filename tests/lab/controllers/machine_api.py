@@ -97,7 +97,7 @@ def machine_from_template(machineset: dict, name: str) -> dict:
                 "uid": machineset["metadata"].get("uid", ""), "controller": True, "blockOwnerDeletion": True,
             }],
         },
-        "spec": {key: value for key, value in template.get("spec", {}).items()},
+        "spec": dict(template.get("spec", {})),
     }
 
 
@@ -250,8 +250,8 @@ class MachineApiController(Controller):
         try:
             instance = self._launch(ec2, machine, provider)
         except MachineError as error:
-            self._set_machine_status(store, machine["metadata"]["name"], {"phase": "Failed", "errorReason": "InvalidConfiguration",
-                                                                        "errorMessage": str(error)})
+            failed = {"phase": "Failed", "errorReason": "InvalidConfiguration", "errorMessage": str(error)}
+            self._set_machine_status(store, machine["metadata"]["name"], failed)
             return
         self._set_machine_status(store, machine["metadata"]["name"], {
             "phase": "Provisioning",
