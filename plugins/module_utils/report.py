@@ -233,8 +233,9 @@ def _topology(report: Mapping[str, Any]) -> str:
         first, second = tunnel["clusters"]
         if first not in anchors or second not in anchors:
             continue
-        label = tunnel["status"] + (" " + tunnel["rtt_average"] if tunnel.get("rtt_average") else "")
-        arrow = "<-->" if tunnel["status"] == CONNECTED else "<-.->"
+        up = tunnel["status"] == CONNECTED
+        label = tunnel["status"] + (" " + tunnel["rtt_average"] if up and tunnel.get("rtt_average") else "")
+        arrow = "<-->" if up else "<-.->"
         lines.append('  %s %s|"%s"| %s' % (anchors[first], arrow, _mermaid_text(label), anchors[second]))
         links.append(MERMAID_LINK_COLOURS.get(tunnel["status"], MERMAID_FAILED_COLOUR))
     for index, colour in enumerate(links):
@@ -247,25 +248,25 @@ def _topology(report: Mapping[str, Any]) -> str:
 
 
 def _mermaid_cluster(cluster: Mapping[str, Any], anchors: dict[str, str]) -> list[str]:
-    """A subgraph per cluster with its gateways; the active gateway (or the cluster) anchors tunnels."""
+    """A subgraph per cluster with its gateways; the active gateway (else the first, else a
+    "no gateway" node) anchors the cluster's tunnels."""
     name = cluster["name"]
     graph_id = _mermaid_id("cluster", name)
     networks = cluster.get("networks") or {}
     cidrs = ", ".join(networks.get("global_cidr") or (networks.get("cluster_cidr") or []) + (networks.get("service_cidr") or []))
     title = name + (" (%s)" % cidrs if cidrs else "")
     lines = ['  subgraph %s["%s"]' % (graph_id, _mermaid_text(title))]
-    gateways = cluster.get("gateways") or []
-    for gateway in gateways:
-        node_id = _mermaid_id("gw_%s" % re.sub(r"[^A-Za-z0-9_]", "_", str(name)), gateway.get("name"))
-        label = "%s<br/>%s %s" % (gateway.get("name"), gateway.get("ha_status") or "?", gateway.get("public_ip") or gateway.get("private_ip") or "")
-        lines.append('    %s["%s"]' % (node_id, _mermaid_text(label).replace("#lt;br/#gt;", "<br/>")))
-        if gateway.get("ha_status") == "active":
-            anchors[name] = node_id
-    if not gateways:
-        node_id = _mermaid_id("nogw", name)
-        lines.append('    %s["no gateway"]' % node_id)
-        anchors[name] = node_id
-    anchors.setdefault(name, _mermaid_id("gw_%s" % re.sub(r"[^A-Za-z0-9_]", "_", str(name)), gateways[0].get("name")))
+    node_ids = []
+    for gateway in cluster.get("gateways") or []:
+        node_id = _mermaid_id("gw_" + _mermaid_id("", name).lstrip("_"), gateway.get("name"))
+        address = gateway.get("public_ip") or gateway.get("private_ip") or ""
+        label = "%s<br/>%s %s" % (_mermaid_text(gateway.get("name")), gateway.get("ha_status") or "?", _mermaid_text(address))
+        lines.append('    %s["%s"]' % (node_id, label.rstrip()))
+        node_ids.append((gateway.get("ha_status") == "active", node_id))
+    if not node_ids:
+        node_ids.append((True, _mermaid_id("nogw", name)))
+        lines.append('    %s["no gateway"]' % node_ids[0][1])
+    anchors[name] = next((node_id for active, node_id in node_ids if active), node_ids[0][1])
     lines.append("  end")
     lines.append("  class %s %s" % (graph_id, cluster.get("state") if cluster.get("state") in STATE_ORDER else WAITING))
     return lines

@@ -681,7 +681,7 @@ def read_cluster_side(spoke, namespace, peers):
     """Gateway nodes, Gateways with connections and networks from the managed cluster."""
     nodes = [node_summary(node) for node in spoke.list("v1", "Node", label_selector="{0}=true".format(C.GATEWAY_NODE_LABEL))]
     submariner = spoke.get(C.SUBMARINER_API_VERSION, C.SUBMARINER_KIND, C.SUBMARINER_CR_NAME, namespace)
-    gateways = spoke.list(C.GATEWAY_API_VERSION, C.GATEWAY_KIND, namespace=namespace)
+    gateways = with_tunnel_details(spoke.list(C.GATEWAY_API_VERSION, C.GATEWAY_KIND, namespace=namespace), submariner)
     connections = evaluate_connections(gateways, expected_remotes=peers)
     problems = []
     if not nodes:
@@ -698,6 +698,27 @@ def read_cluster_side(spoke, namespace, peers):
         "networks": networks_from_submariner(submariner) if submariner else None,
         "connection_state": connections["state"],
     }, problems
+
+
+def with_tunnel_details(gateways, submariner):
+    """Gateways whose connections lack ``usingIP``/``usingNAT`` (older Gateway CRDs prune them) get
+    them from the Submariner CR's ``status.gateways``, which carries the same connections."""
+    mirrored = {}
+    for entry in ((submariner or {}).get("status") or {}).get("gateways") or []:
+        for connection in entry.get("connections") or []:
+            remote = (connection.get("endpoint") or {}).get("cluster_id")
+            mirrored[((entry.get("localEndpoint") or {}).get("hostname"), remote)] = connection
+    completed = []
+    for gateway in gateways:
+        status = gateway.get("status") or {}
+        hostname = (status.get("localEndpoint") or {}).get("hostname")
+        connections = []
+        for connection in status.get("connections") or []:
+            twin = mirrored.get((hostname, (connection.get("endpoint") or {}).get("cluster_id"))) or {}
+            extra = {key: twin[key] for key in ("usingIP", "usingNAT") if connection.get(key) is None and key in twin}
+            connections.append(dict(connection, **extra))
+        completed.append(dict(gateway, status=dict(status, connections=connections)))
+    return completed
 
 
 def connection_problems(evaluation):
