@@ -75,6 +75,38 @@ SUBMARINER_CONFIG_ANNOTATIONS: dict[str, str] = {
     "worker_sg_id": C.WORKER_SG_ID_ANNOTATION,
 }
 
+# First ACM release whose SubmarinerConfig CRD has the field (domain reference, section 1.2).
+# Older addons ignore the field (and structural CRDs prune it), so setting it has no effect.
+_SINCE_22 = (2, 2)
+SUBMARINER_CONFIG_FIELDS_SINCE: dict[str, tuple[int, int]] = {
+    "cable_driver": _SINCE_22,
+    "ipsec_ike_port": _SINCE_22,
+    "ipsec_natt_port": _SINCE_22,
+    "credentials_secret": _SINCE_22,
+    "gateways": (2, 3),
+    "aws_instance_type": (2, 3),
+    "natt_discovery_port": (2, 4),
+    "natt_enable": (2, 4),
+    "global_cidr": (2, 5),
+    "load_balancer_enable": (2, 5),
+    "gcp_instance_type": (2, 5),
+    "azure_instance_type": (2, 5),
+    "rhos_instance_type": (2, 5),
+    "insecure_broker_connection": (2, 6),
+    "ipsec_debug": (2, 6),
+    "debug": (2, 6),
+    "air_gapped_deployment": (2, 7),
+    "halt_on_certificate_error": (2, 9),
+    "force_udp_encaps": (2, 10),
+    "hosted_cluster": (2, 12),
+    "ipsec_cert_auth_mode": (2, 15),
+    "subscription_config.install_plan_approval": (2, 5),
+    "image_pull_specs.globalnet": (2, 5),
+    "image_pull_specs.metrics_proxy": (2, 6),
+    "image_pull_specs.nettest": (2, 6),
+    "image_pull_specs.network_plugin_syncer": (2, 6),
+}
+
 CABLE_DRIVERS = ("libreswan", "wireguard", "vxlan")
 INSTALL_PLAN_APPROVALS = ("Automatic", "Manual")
 
@@ -113,6 +145,27 @@ def submariner_config_spec(options: Mapping[str, Any]) -> dict[str, Any]:
         if nested:
             spec[json_name] = nested
     return spec
+
+
+def _set_options(options: Mapping[str, Any]) -> list[str]:
+    names = [option for option in SUBMARINER_CONFIG_FIELDS if options.get(option) is not None]
+    for option in NESTED_SUBMARINER_CONFIG_FIELDS:
+        names.extend("%s.%s" % (option, key) for key, value in (options.get(option) or {}).items() if value is not None)
+    return names
+
+
+def options_newer_than(options: Mapping[str, Any], generation: tuple[int, int] | str) -> list[str]:
+    """Messages for the set spec options that the SubmarinerConfig CRD of ACM ``generation``
+    (``(2, 2)`` or ``"2.2"``) does not have yet; empty when all are known."""
+    if isinstance(generation, str):
+        major, minor = generation.split(".")[:2]
+        generation = (int(major), int(minor))
+    problems = []
+    for option in _set_options(options):
+        since = SUBMARINER_CONFIG_FIELDS_SINCE.get(option, _SINCE_22)
+        if generation < since:
+            problems.append("%s needs ACM %d.%d or later; this hub is ACM %d.%d, whose submariner-addon ignores it" % ((option,) + since + tuple(generation)))
+    return problems
 
 
 def submariner_config_annotations(options: Mapping[str, Any]) -> dict[str, str | None]:

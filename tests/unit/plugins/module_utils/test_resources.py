@@ -428,3 +428,30 @@ def test_apply_label_patch_round_trip():
 )
 def test_other_clusterset(current, set_name, expected):
     assert R.other_clusterset(current, set_name) == expected
+
+
+@pytest.mark.parametrize(
+    "options, generation, expected",
+    [
+        ({"ipsec_natt_port": 4500, "cable_driver": "libreswan", "subscription_config": {"channel": "alpha", "starting_csv": "v"}}, "2.2", []),
+        ({"gateways": 1}, "2.2", ["gateways needs ACM 2.3 or later; this hub is ACM 2.2, whose submariner-addon ignores it"]),
+        ({"gateways": 1}, (2, 3), []),
+        ({"natt_discovery_port": 4490, "hosted_cluster": None}, "2.3",
+         ["natt_discovery_port needs ACM 2.4 or later; this hub is ACM 2.3, whose submariner-addon ignores it"]),
+        ({"hosted_cluster": True}, "2.12", []),
+        ({"hosted_cluster": False}, "2.11", ["hosted_cluster needs ACM 2.12 or later; this hub is ACM 2.11, whose submariner-addon ignores it"]),
+        ({"subscription_config": {"install_plan_approval": "Manual", "channel": "c"}}, "2.4",
+         ["subscription_config.install_plan_approval needs ACM 2.5 or later; this hub is ACM 2.4, whose submariner-addon ignores it"]),
+        ({"image_pull_specs": {"submariner": "i", "nettest": "n"}}, "2.5",
+         ["image_pull_specs.nettest needs ACM 2.6 or later; this hub is ACM 2.5, whose submariner-addon ignores it"]),
+        (FULL_OPTIONS, "2.17", []),
+    ],
+)
+def test_options_newer_than(options, generation, expected):
+    assert R.options_newer_than(options, generation) == expected
+
+
+def test_every_spec_option_has_a_first_release():
+    nested = {"%s.%s" % (option, key) for option, (_json, fields) in R.NESTED_SUBMARINER_CONFIG_FIELDS.items() for key in fields}
+    assert set(R.SUBMARINER_CONFIG_FIELDS) <= set(R.SUBMARINER_CONFIG_FIELDS_SINCE)
+    assert set(R.SUBMARINER_CONFIG_FIELDS_SINCE) <= set(R.SUBMARINER_CONFIG_FIELDS) | nested
