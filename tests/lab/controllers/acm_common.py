@@ -14,7 +14,7 @@ import json
 
 from tests.lab.apiserver.errors import ApiError
 from tests.lab import profiles
-from tests.lab.controllers.base import Controller, group_of
+from tests.lab.controllers.base import Controller
 
 PROFILE_22 = "acm-2.2"
 PROFILE_212 = "acm-2.12"

@@ -24,6 +24,7 @@ from tests.lab import profiles
 from tests.lab.controllers import acm_common as c
 from tests.lab.controllers import acm_cloud
 from tests.lab.controllers import acm_manifests
+from tests.lab.controllers.base import group_of
 
 HUB_CONTEXT = "hubcluster"
 EXCLUSIVE_SELECTOR = "ExclusiveClusterSetLabel"
@@ -56,7 +57,7 @@ def default_clusterset_admission(operation: str, obj: dict, old: dict | None = N
     del old
     if operation not in ("CREATE", "UPDATE") or obj.get("kind") != "ManagedCluster":
         return obj
-    if c.group_of(obj.get("apiVersion", "")) != "cluster.open-cluster-management.io":
+    if group_of(obj.get("apiVersion", "")) != "cluster.open-cluster-management.io":
         return obj
     labels = obj.setdefault("metadata", {}).get("labels") or {}
     if not labels.get(c.CLUSTERSET_LABEL):

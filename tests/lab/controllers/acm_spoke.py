@@ -16,7 +16,7 @@ import copy
 from tests.lab.apiserver.errors import ApiError
 from tests.lab.controllers import acm_common as c
 from tests.lab.controllers import acm_cloud
-from tests.lab.controllers.base import Controller
+from tests.lab.controllers.base import Controller, group_of
 
 OLM_GROUP = "operators.coreos.com"
 ADDON_AGENT_DEPLOYMENT = "submariner-addon"
@@ -98,10 +98,10 @@ class WorkAgentController(c.Reconciler):
     def _apply_manifest(self, spoke, ordinal: int, manifest: dict) -> dict:
         meta = manifest["metadata"]
         api_version = manifest["apiVersion"]
-        resource_meta = {"ordinal": ordinal, "group": c.group_of(api_version), "version": api_version.rpartition("/")[2],
+        resource_meta = {"ordinal": ordinal, "group": group_of(api_version), "version": api_version.rpartition("/")[2],
                          "kind": manifest["kind"], "name": meta["name"], "namespace": meta.get("namespace", "")}
         try:
-            if c.group_of(api_version) == OLM_GROUP:
+            if group_of(api_version) == OLM_GROUP:
                 self._play_olm(spoke, manifest)
             else:
                 c.apply(spoke, manifest)
@@ -122,7 +122,7 @@ class WorkAgentController(c.Reconciler):
             meta = manifest["metadata"]
             if manifest["kind"] == "Namespace" and c.annotations_of(manifest).get(ORPHAN_ANNOTATION) == "true":
                 continue
-            if c.group_of(manifest["apiVersion"]) == OLM_GROUP:
+            if group_of(manifest["apiVersion"]) == OLM_GROUP:
                 if manifest["kind"] == "Subscription":
                     c.delete_if_present(spoke, c.APPS_V1, "Deployment", OPERATOR_DEPLOYMENT, meta["namespace"])
                 continue
@@ -257,7 +257,7 @@ def label_gateway_nodes(spoke, natt_port: int) -> list[str]:
         names.append(node["metadata"]["name"])
         if c.labels_of(node).get(c.GATEWAY_UDP_PORT_LABEL) != str(natt_port):
             Controller.mutate(spoke, c.V1, "Node", node["metadata"]["name"], None,
-                             lambda obj: obj["metadata"].setdefault("labels", {}).update({c.GATEWAY_UDP_PORT_LABEL: str(natt_port)}))
+                              lambda obj: obj["metadata"].setdefault("labels", {}).update({c.GATEWAY_UDP_PORT_LABEL: str(natt_port)}))
     return names
 
 
@@ -288,7 +288,6 @@ def unlabel_random_gateways(spoke) -> None:
             obj["metadata"]["labels"].pop(c.GATEWAY_UDP_PORT_LABEL, None)
             obj["metadata"]["annotations"].pop(c.RANDOM_GATEWAY_ANNOTATION, None)
         Controller.mutate(spoke, c.V1, "Node", node["metadata"]["name"], None, change)
-
 
 
 # ------------------------------------------------------------------------------------------------ conditions
