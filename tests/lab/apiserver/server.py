@@ -123,6 +123,7 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 60
     server_version = "lab-apiserver"
     sys_version = ""
+    _pending_record = None
 
     # ------------------------------------------------------------------ plumbing
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
@@ -158,7 +159,7 @@ class _Handler(BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         request = Request(method, split.path.rstrip("/") or "/", urllib.parse.parse_qs(split.query))
         token_kind = self._token_kind()
-        commits_before = self.api.store.commits_by_this_thread()
+        self._pending_record = (request, token_kind, started, self.api.store.commits_by_this_thread())
         status = 500
         try:
             status = self._dispatch(request, token_kind)
@@ -169,12 +170,15 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         except Exception as exc:  # pylint: disable=broad-exception-caught
             status = self._send_error(ApiError(500, "InternalError", "Internal error occurred: %s: %s" % (type(exc).__name__, exc)))
-        changed = self.api.store.commits_by_this_thread() != commits_before
-        self._record(request, token_kind, status, started, changed)
+        self._record(status)
 
-    def _record(self, request, token_kind, status, started, changed):
-        if self.api.on_request is None:
+    def _record(self, status):
+        """Log the current request once; called before the last bytes of an answer leave, so a client never outruns the log."""
+        pending, self._pending_record = self._pending_record, None
+        if pending is None or self.api.on_request is None:
             return
+        request, token_kind, started, commits_before = pending
+        changed = self.api.store.commits_by_this_thread() != commits_before
         self.api.on_request({
             "time": round(time.time(), 6),
             "cluster": self.api.store.name,
@@ -219,6 +223,7 @@ class _Handler(BaseHTTPRequestHandler):
         for key, value in (extra_headers or {}).items():
             self.send_header(key, value)
         self.end_headers()
+        self._record(code)
         self.wfile.write(data)
         return code
 
