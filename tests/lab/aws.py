@@ -111,11 +111,12 @@ def worker_instance_name(infra: str, availability_zone: str) -> str:
 
 
 def seed_cluster(ec2_client, cluster_name: str, *, naming: str = "legacy", region: str = DEFAULT_REGION,
-                 vpc_cidr: str | None = None, instance_type: str = WORKER_INSTANCE_TYPE) -> SeededCluster:
+                 vpc_cidr: str | None = None, instance_type: str = WORKER_INSTANCE_TYPE, ami: str | None = None) -> SeededCluster:
     """Create what the installer creates in EC2 for ``cluster_name`` and return the ids.
 
     ``vpc_cidr`` defaults to the first ``10.x.0.0/16`` not used by another VPC of the region, so
-    clusters seeded one after the other never overlap.
+    clusters seeded one after the other never overlap. ``ami`` defaults to :func:`installer_ami`
+    (pass it when seeding many clusters: looking it up scans moto's whole image list).
     """
     _check_naming(naming)
     infra = infra_id(cluster_name)
@@ -128,7 +129,7 @@ def seed_cluster(ec2_client, cluster_name: str, *, naming: str = "legacy", regio
     zones = _availability_zones(ec2_client)
     public, private = _create_subnets(ec2_client, vpc_id, cidr, zones, infra, naming, owned)
     worker_sg, master_sg = _create_security_groups(ec2_client, vpc_id, cidr, infra, naming, owned)
-    ami = installer_ami(ec2_client)
+    ami = ami or installer_ami(ec2_client)
     instances = {
         zone: _run_worker(ec2_client, infra, zone, ami, private[zone], worker_sg, instance_type)
         for zone in zones

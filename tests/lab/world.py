@@ -124,10 +124,11 @@ class World:
     def seed(self) -> None:
         """Seed EC2, then the hub and every spoke (called once, before the servers accept requests)."""
         self._seed_hub_common()
+        ami = aws.installer_ami(self.ec2())
         for context in self.contexts():
             index = _context_index(context)
             name = cluster_name(index)
-            seeded = aws.seed_cluster(self.ec2(), name, naming=self.naming, region=aws.DEFAULT_REGION)
+            seeded = aws.seed_cluster(self.ec2(), name, naming=self.naming, region=aws.DEFAULT_REGION, ami=ami)
             self.seeded[name] = seeded
             self._seed_hub_cluster(name, seeded, index)
             self._seed_spoke(self.spokes[context], seeded, index)
@@ -216,18 +217,19 @@ class World:
         _ensure_namespace(store, MACHINE_NAMESPACE)
         store.create(_secret(MACHINE_NAMESPACE, "aws-cloud-credentials", _credentials(seeded.cluster_name)))
         store.create(_secret(MACHINE_NAMESPACE, "worker-user-data", {"disableTemplating": "true", "userData": '{"ignition":{"version":"3.2.0"}}'}))
-        ec2 = self.ec2(seeded.region)
+        reservations = self.ec2(seeded.region).describe_instances(InstanceIds=list(seeded.worker_instances.values()))["Reservations"]
+        instances = {instance["Placement"]["AvailabilityZone"]: instance for reservation in reservations for instance in reservation["Instances"]}
         for zone in seeded.availability_zones:
-            self._seed_worker(store, ec2, seeded, zone)
+            self._seed_worker(store, seeded, zone, instances[zone])
 
-    def _seed_worker(self, store, ec2, seeded: aws.SeededCluster, zone: str) -> None:
+    @staticmethod
+    def _seed_worker(store, seeded: aws.SeededCluster, zone: str, instance: dict) -> None:
         """The installer's worker MachineSet of a zone with its Running Machine and Ready Node (the seeded instance)."""
         machineset = store.create(aws_machineset(
             name=f"{seeded.infra_id}-worker-{zone}", infra=seeded.infra_id, region=seeded.region, availability_zone=zone,
             ami=seeded.ami_id, instance_type=aws.WORKER_INSTANCE_TYPE, subnet_name=seeded.subnet_name("private", zone),
             security_group_names=[seeded.worker_sg_name],
         ))
-        instance = ec2.describe_instances(InstanceIds=[seeded.worker_instances[zone]])["Reservations"][0]["Instances"][0]
         machine = machine_from_template(machineset, aws.worker_instance_name(seeded.infra_id, zone))
         machine["metadata"]["annotations"] = {"machine.openshift.io/instance-state": "running"}
         node = node_for(machine, instance)
