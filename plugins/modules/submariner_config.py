@@ -286,6 +286,9 @@ diff:
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
+    SUBMARINER_CONFIG_RULES,
+    ConditionRule,
+    evaluate_conditions,
     evaluate_submariner_config,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
@@ -297,6 +300,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     HubModule,
     gather_hub_facts,
+    missing_api_message,
     object_ref,
     require_managed_cluster,
     wait_argument_spec,
@@ -397,13 +401,30 @@ def prepares_cloud(params, summary):
     return cloud_prepare_support(summary).status == "cloud_prepare"
 
 
-def ensure_present(module, summary):
+def readiness_rules(cloud_prepare, facts):
+    """conditions.SUBMARINER_CONFIG_RULES for this hub and cluster.
+
+    Without cloud preparation no environment is prepared; on the ACM 2.2 label flow no spoke agent
+    labels gateways, so SubmarinerGatewaysLabeled is never reported there.
+    """
+    optional = set()
+    if not cloud_prepare:
+        optional.add(C.COND_ENV_PREPARED)
+    if facts.join_flow == C.JOIN_FLOW_LABELS:
+        optional.add(C.COND_GATEWAYS_LABELED)
+    return tuple(ConditionRule(rule.type, rule.healthy_status, rule.failed_reasons, optional=True) if rule.type in optional else rule
+                 for rule in SUBMARINER_CONFIG_RULES)
+
+
+def ensure_present(module, facts, summary):
     params = module.params
     outcome = module.hub.ensure_present(desired_config(params))
-    cloud_prepare = prepares_cloud(params, summary)
+    rules = readiness_rules(prepares_cloud(params, summary), facts)
 
     def evaluate(obj):
-        return evaluate_submariner_config(obj, cloud_prepare)
+        if not obj:
+            return evaluate_submariner_config(obj)
+        return evaluate_conditions(obj, rules)
 
     if params["wait"] and not module.check_mode:
         target = Target(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
@@ -442,9 +463,11 @@ def manage_config(module):
     facts = gather_hub_facts(module.hub)
     check_name(module, facts)
     if params["state"] == "present":
+        if not facts.submariner_addon_installed:
+            raise HubError(missing_api_message(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, module.hub.target))
         summary = managed_cluster_summary(require_managed_cluster(module.hub, params["cluster"]))
         check_credentials(module, summary)
-        outcome, extra = ensure_present(module, summary)
+        outcome, extra = ensure_present(module, facts, summary)
     else:
         outcome, extra = ensure_absent(module, facts)
     result = {"changed": outcome.changed, "result": outcome.result, "name": params["name"]}
