@@ -127,8 +127,9 @@ def cmd_up(args):
     state_dir.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "tests.lab", "serve"] + _serve_arguments(args)
     with open(state_dir / "serve.log", "ab") as log:
-        process = subprocess.Popen(command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,  # pylint: disable=consider-using-with
-                                   start_new_session=True)
+        # The lab outlives this command: it is stopped by `down`, by pid.
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            command, cwd=REPO_ROOT, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:

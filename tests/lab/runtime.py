@@ -287,13 +287,13 @@ class Lab:
     def ec2_state(self, region=AWS_REGION):
         ec2 = self.ec2(region)
         instances = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+        instance_keys = ("InstanceId", "InstanceType", "State", "PrivateIpAddress", "SubnetId", "VpcId", "Tags", "SecurityGroups", "Placement")
         return {
             "vpcs": ec2.describe_vpcs()["Vpcs"],
             "subnets": ec2.describe_subnets()["Subnets"],
             "security_groups": ec2.describe_security_groups()["SecurityGroups"],
             "security_group_rules": ec2.describe_security_group_rules()["SecurityGroupRules"],
-            "instances": [{key: instance.get(key) for key in ("InstanceId", "InstanceType", "State", "PrivateIpAddress", "SubnetId",
-                                                               "VpcId", "Tags", "SecurityGroups", "Placement")} for instance in instances],
+            "instances": [{key: instance.get(key) for key in instance_keys} for instance in instances],
         }
 
     def status(self):

@@ -35,8 +35,8 @@ def widget_crd(name=WIDGETS, plural="widgets", kind="Widget", versions=("v1",), 
                     "port": {"x-kubernetes-int-or-string": True},
                     "note": {"type": "string", "nullable": True},
                     "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
-                    "items": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"},
-                                                                                         "value": {"type": "string"}}}},
+                    "items": {"type": "array", "items": {"type": "object",
+                                                         "properties": {"name": {"type": "string"}, "value": {"type": "string"}}}},
                 },
             },
             "status": {"type": "object", "x-kubernetes-preserve-unknown-fields": True},
@@ -285,8 +285,8 @@ def test_status_subresource_separates_spec_and_status_and_generation_follows_spe
     body["status"] = {"phase": "ignored"}
     updated = custom.replace_namespaced_custom_object(GROUP, "v1", ns, "widgets", "w", body)
     assert updated["metadata"]["generation"] == 2 and "status" not in updated
-    status = custom.patch_namespaced_custom_object_status(GROUP, "v1", ns, "widgets", "w", {"status": {"phase": "Ready"},
-                                                                                          "spec": {"size": 9}})
+    status = custom.patch_namespaced_custom_object_status(GROUP, "v1", ns, "widgets", "w",
+                                                          {"status": {"phase": "Ready"}, "spec": {"size": 9}})
     assert status["status"] == {"phase": "Ready"} and status["spec"]["size"] == 4 and status["metadata"]["generation"] == 2
     labelled = custom.patch_namespaced_custom_object(GROUP, "v1", ns, "widgets", "w", {"metadata": {"labels": {"x": "y"}}})
     assert labelled["metadata"]["generation"] == 2 and labelled["status"] == {"phase": "Ready"}
@@ -321,8 +321,8 @@ def test_required_fields_are_enforced(custom, ns):
     with pytest.raises(ApiException) as caught:
         custom.create_namespaced_custom_object(GROUP, "v1", ns, "widgets", {"apiVersion": GROUP + "/v1", "kind": "Widget",
                                                                             "metadata": {"name": "w"}, "spec": {}})
-    assert status_of(caught.value)["details"]["causes"][0] == {"reason": "FieldValueRequired", "message": "Required value",
-                                                                 "field": "spec.size"}
+    expected = {"reason": "FieldValueRequired", "message": "Required value", "field": "spec.size"}
+    assert status_of(caught.value)["details"]["causes"][0] == expected
 
 
 def test_validation_against_the_upstream_submarinerconfig_crd(api_lab, core):

@@ -1,6 +1,7 @@
 """Custom resource validation the way kube-apiserver does it: prune unknown fields, apply defaults, check the schema."""
 
 import copy
+import functools
 import json
 
 import jsonschema
@@ -37,6 +38,16 @@ def _to_draft7(node):
             out["enum"] = list(out["enum"]) + [None]
         out = {"anyOf": [{"type": "null"}, out]} if "anyOf" in out or "oneOf" in out else out
     return out
+
+
+def compile_schema(openapi_schema):
+    """The CompiledSchema for an ``openAPIV3Schema``; identical schemas (the same CRD on many clusters) compile once."""
+    return _compile_cached(json.dumps(openapi_schema, sort_keys=True))
+
+
+@functools.lru_cache(maxsize=512)
+def _compile_cached(schema_json):
+    return CompiledSchema(json.loads(schema_json))
 
 
 class CompiledSchema:

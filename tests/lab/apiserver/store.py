@@ -18,7 +18,7 @@ from .clock import now
 from .errors import ApiError, already_exists, bad_request, conflict, forbidden, invalid, not_found, unsupported_media_type
 from .patch import json_patch, merge_patch, strategic_merge_patch
 from .resources import Registry, types_from_crd
-from .schema import CompiledSchema
+from .schema import compile_schema
 from .selectors import parse_field_selector, parse_label_selector
 
 INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease")
@@ -717,7 +717,7 @@ class Store:
         types = types_from_crd(crd)
         for rtype in types:
             if rtype.schema is not None:
-                self._schemas[(rtype.group, rtype.version, rtype.kind)] = CompiledSchema(rtype.schema)
+                self._schemas[(rtype.group, rtype.version, rtype.kind)] = compile_schema(rtype.schema)
         self.registry.set_crd(crd["metadata"]["name"], types)
 
     # ------------------------------------------------------------------ internals: validation
