@@ -9,7 +9,7 @@ How it works
 * :meth:`Controller.watch` subscribes to a cluster's :class:`Store` (``store.subscribe``) for some
   ``(group, kind)`` pairs and calls ``handler(store, event_type, obj)`` on the reactor thread.
   :meth:`Controller.start` also replays the objects already present as ``ADDED`` events, as an
-  informer's initial list does.
+  informer's initial list does (an object version already queued as an event is not replayed).
 * :meth:`Controller.after` schedules ``fn(*args)`` after ``steps`` simulated provisioning steps:
   ``steps * lab.options.time_scale`` seconds (``time_scale == 0`` means "as soon as possible", still
   on the reactor thread, never inside the caller). Nothing ever sleeps in a request path.
@@ -188,7 +188,7 @@ class Controller:
         self.world = world
         self.lab = world.lab
         self.reactor: Reactor = world.reactor
-        self._watches: list[tuple] = []
+        self._watches: list[Callable] = []
         self._active = False
 
     # --------------------------------------------------------------- lifecycle
@@ -198,8 +198,8 @@ class Controller:
     def start(self) -> None:
         self._active = True
         self.setup()
-        for store, handler, kinds in self._watches:
-            self.reactor.submit(self._replay, store, handler, kinds)
+        for replay in self._watches:
+            self.reactor.submit(replay)
 
     def stop(self) -> None:
         self._active = False
@@ -212,13 +212,31 @@ class Controller:
         "MachineSet")``; events match on group and kind whatever the version, the initial replay
         lists the given version.
         """
-        self._watches.append((store, handler, kinds))
         wanted = {(group_of(api_version), kind) for api_version, kind in kinds}
+        # Object versions already on their way as events: the initial replay must not deliver them twice.
+        queued: set | None = set()
+        lock = threading.Lock()
 
         def on_event(event_type: str, obj: dict) -> None:
-            if self._active and kind_key(obj) in wanted:
-                self.reactor.submit(self._dispatch, handler, store, event_type, obj)
+            if not (self._active and kind_key(obj) in wanted):
+                return
+            with lock:
+                if queued is not None:
+                    queued.add(_version_key(obj))
+            self.reactor.submit(self._dispatch, handler, store, event_type, obj)
 
+        def replay() -> None:
+            nonlocal queued
+            for api_version, kind in sorted(kinds):
+                for obj in store.list(api_version, kind):
+                    with lock:
+                        duplicate = queued is not None and _version_key(obj) in queued
+                    if not duplicate:
+                        self._dispatch(handler, store, "ADDED", obj)
+            with lock:
+                queued = None
+
+        self._watches.append(replay)
         store.subscribe(on_event)
 
     def after(self, steps: float, fn: Callable, *args) -> Timer:
@@ -267,10 +285,10 @@ class Controller:
         if self._active:
             fn(*args)
 
-    def _replay(self, store, handler, kinds):
-        for api_version, kind in sorted(kinds):
-            for obj in store.list(api_version, kind):
-                self._dispatch(handler, store, "ADDED", obj)
+
+def _version_key(obj: dict) -> tuple:
+    metadata = obj.get("metadata", {})
+    return metadata.get("uid"), metadata.get("resourceVersion")
 
 
 def group_of(api_version: str) -> str:
