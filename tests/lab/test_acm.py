@@ -462,3 +462,64 @@ def test_22_removing_a_label_undeploys_and_deleting_the_config_cleans_aws():
         lab.wait_for(lambda: not any(ec2_residue(lab)["gateway_sgs"] + ec2_residue(lab)["tagged_subnets"]), message="AWS cleaned")
         lab.hub.delete(SET_V1ALPHA1, "ManagedClusterSet", "demo")
         lab.wait_for(lambda: lab.hub.get("v1", "Namespace", "submariner-clusterset-demo-broker") is None, message="broker ns gone")
+
+
+def test_212_addon_with_another_name_or_outside_a_set_does_nothing():
+    with running_lab("acm-2.12", clusters=2) as lab:
+        create_set(lab, "demo")
+        lab.settle()
+        create_broker(lab, "demo-broker")
+        label_cluster(lab, "aws-sub1", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        add_addon(lab, "aws-sub1", name="submariner-extra")
+        label_cluster(lab, "aws-sub2", {"cluster.open-cluster-management.io/clusterset": "missing"})
+        add_addon(lab, "aws-sub2")
+        lab.settle()
+        for cluster, name in (("aws-sub1", "submariner-extra"), ("aws-sub2", "submariner")):
+            addon = lab.hub.get(ADDON, "ManagedClusterAddOn", name, cluster)
+            assert not addon["metadata"].get("finalizers") and not (addon.get("status") or {}).get("conditions")
+            assert lab.hub.list(WORK, "ManifestWork", namespace=cluster) == []
+
+
+def test_212_default_set_needs_its_own_broker():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        add_addon(lab, "aws-sub1")  # the webhook put the cluster in "default"
+        lab.settle()
+        addon = lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        assert condition(addon, "SubmarinerBrokerConfigApplied")["message"].endswith('in "default-broker" namespace')
+
+
+def test_212_subnet_annotation_chooses_the_gateway_subnet():
+    with running_lab("acm-2.12", clusters=1) as lab:
+        seeded = lab.world.seeded["aws-sub1"]
+        zone = seeded.availability_zones[-1]
+        create_set(lab, "demo")
+        lab.settle()
+        create_broker(lab, "demo-broker")
+        label_cluster(lab, "aws-sub1", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        config = creds_config("aws-sub1")
+        config["metadata"]["annotations"] = {"submariner.io/subnet-id-list": seeded.public_subnets[zone],
+                                             "submariner.io/vpc-id": seeded.vpc_id}
+        lab.hub.create(config)
+        add_addon(lab, "aws-sub1")
+        lab.settle()
+        assert ec2_residue(lab)["tagged_subnets"] == [seeded.public_subnets[zone]]
+        gateway = lab.spoke("aws-sub1").list("v1", "Node", label_selector="submariner.io/gateway=true")[0]
+        assert gateway["metadata"]["labels"]["topology.kubernetes.io/zone"] == zone
+
+
+def test_212_custom_natt_port_reaches_the_gateway_sg_node_label_and_submariner_cr():
+    with running_lab("acm-2.12") as lab:
+        create_set(lab, "demo")
+        lab.settle()
+        create_broker(lab, "demo-broker")
+        for cluster in ("aws-sub1", "aws-sub2"):
+            label_cluster(lab, cluster, {"cluster.open-cluster-management.io/clusterset": "demo"})
+            lab.hub.create(creds_config(cluster, IPSecNATTPort=4501, cableDriver="vxlan"))
+            add_addon(lab, cluster)
+        lab.settle()
+        lab.wait_for(lambda: connection_statuses(lab, "aws-sub1") == ["connected"], message="connected on 4501")
+        spoke = lab.spoke("aws-sub1")
+        assert spoke.list("v1", "Node", label_selector="submariner.io/gateway=true")[0]["metadata"]["labels"][
+            "gateway.submariner.io/udp-port"] == "4501"
+        spec = spoke.get(BROKER, "Submariner", "submariner", "submariner-operator")["spec"]
+        assert (spec["ceIPSecNATTPort"], spec["cableDriver"]) == (4501, "vxlan")
