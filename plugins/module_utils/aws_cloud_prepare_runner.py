@@ -153,7 +153,9 @@ def prepare(ec2, options: Options, check_mode: bool) -> dict:
                                            options.gateways, options.instance_type)
     except cp.CloudPrepareError as exc:
         raise cp.CloudPrepareError(f"cluster {options.infra_id}: {exc} in VPC {state.vpc_id}") from exc
-    gateway_id = state.gateway_sg_id or cp.gateway_sg_name(options.infra_id)
+    # Until the gateway group exists (check mode, first run), its rules name it by its group name.
+    placeholder = cp.gateway_sg_name(options.infra_id)
+    gateway_id = state.gateway_sg_id or placeholder
     desired = cp.desired_rules(options.port_profile, gateway_id, state.worker_sg_id, state.control_plane_sg_id,
                                options.ports, options.ovn_kubernetes)
     authorize, revoke = cp.plan_rules(desired, state.rules)
@@ -162,11 +164,10 @@ def prepare(ec2, options: Options, check_mode: bool) -> dict:
     _verify_permissions(ec2, options, state, plan)
     if not check_mode and not plan.empty:
         gateway_id = _apply_present(ec2, options, state, plan)
-        desired = [dataclasses.replace(rule, group_id=gateway_id) if rule.group_id == cp.gateway_sg_name(options.infra_id) else rule
-                   for rule in desired]
+        desired = [dataclasses.replace(rule, group_id=gateway_id) if rule.group_id == placeholder else rule for rule in desired]
     result = _result(state, plan, options)
     result.update(
-        gateway_security_group_id=None if gateway_id == cp.gateway_sg_name(options.infra_id) else gateway_id,
+        gateway_security_group_id=None if gateway_id == placeholder else gateway_id,
         gateway_subnet_ids=[subnet.subnet_id for subnet in chosen],
         gateway_subnets=[{"subnet_id": subnet.subnet_id, "availability_zone": subnet.availability_zone, "name": subnet.name}
                          for subnet in chosen],
