@@ -522,3 +522,16 @@ def test_subscribers_see_http_writes_in_commit_order(api_lab, core, ns):
         api_lab.hub.unsubscribe(record)
     assert [e[:2] for e in events] == [("ADDED", "e"), ("MODIFIED", "e"), ("DELETED", "e")]
     assert [int(e[2]) for e in events] == sorted(int(e[2]) for e in events)
+
+
+def test_non_string_labels_and_configmap_values_are_400_like_the_go_decoder(core, ns):
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_config_map(ns, {"metadata": {"name": "c", "labels": {"enabled": True}}})
+    assert caught.value.status == 400
+    assert "cannot unmarshal bool into Go struct field ObjectMeta.metadata.labels of type string" in status_of(caught.value)["message"]
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_config_map(ns, {"metadata": {"name": "c"}, "data": {"port": 8080}})
+    assert caught.value.status == 400 and "ConfigMap.data of type string" in status_of(caught.value)["message"]
+    with pytest.raises(ApiException) as caught:
+        core.create_namespaced_secret(ns, {"metadata": {"name": "s"}, "data": {"k": "not base64!"}})
+    assert caught.value.status == 400 and "illegal base64 data" in status_of(caught.value)["message"]

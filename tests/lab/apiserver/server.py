@@ -96,6 +96,7 @@ class ApiServer:
         self.stopping.set()
         self.httpd.shutdown()
         self.httpd.server_close()
+        self.httpd.close_connections()
         if self._thread:
             self._thread.join(5)
 
@@ -107,7 +108,29 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, address, handler, api, ssl_context):
         self.api = api
         self.ssl_context = ssl_context
+        self._connections = set()
+        self._connections_lock = threading.Lock()
         super().__init__(address, handler)
+
+    def process_request(self, request, client_address):
+        with self._connections_lock:
+            self._connections.add(request)
+        super().process_request(request, client_address)
+
+    def shutdown_request(self, request):
+        with self._connections_lock:
+            self._connections.discard(request)
+        super().shutdown_request(request)
+
+    def close_connections(self):
+        """Hang up on idle keep-alive clients so their handler threads end with the server."""
+        with self._connections_lock:
+            connections = list(self._connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def get_request(self):
         sock, address = super().get_request()

@@ -38,6 +38,34 @@ _LABEL_KEY = re.compile(r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-
 _LABEL_VALUE = re.compile(r"^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$")
 
 
+_GO_TYPES = {bool: "bool", int: "number", float: "number", list: "array", dict: "object"}
+
+
+def _undecodable(rtype, value, go_field):
+    """400 as kube-apiserver answers when the JSON does not fit the Go type (e.g. ``labels: {enabled: true}``)."""
+    return bad_request('%s in version "%s" cannot be handled as a %s: json: cannot unmarshal %s into Go struct field %s of type string'
+                       % (rtype.kind, rtype.version, rtype.kind, _GO_TYPES.get(type(value), "value"), go_field))
+
+
+def check_decodable(rtype, obj):
+    """String maps must hold strings (metadata labels/annotations, ConfigMap data) and Secret data must be base64."""
+    meta = obj.get("metadata") or {}
+    for field in ("labels", "annotations"):
+        for value in (meta.get(field) or {}).values():
+            if not isinstance(value, str):
+                raise _undecodable(rtype, value, "ObjectMeta.metadata.%s" % field)
+    if (rtype.group, rtype.kind) == ("", "ConfigMap"):
+        for value in (obj.get("data") or {}).values():
+            if not isinstance(value, str):
+                raise _undecodable(rtype, value, "ConfigMap.data")
+    if (rtype.group, rtype.kind) == ("", "Secret"):
+        for value in (obj.get("data") or {}).values():
+            try:
+                base64.b64decode(value, validate=True)
+            except (ValueError, TypeError) as exc:
+                raise bad_request('Secret in version "v1" cannot be handled as a Secret: illegal base64 data at input byte 0') from exc
+
+
 class Watcher:
     """A stream of watch events for one resource, filled by the store after each commit."""
 
@@ -186,6 +214,7 @@ class Store:
                 meta["name"] = self._generate_name(rtype, namespace, meta["generateName"])
             for key in SERVER_METADATA:
                 meta.pop(key, None)
+            check_decodable(rtype, obj)
             self._default_kind_fields(rtype, obj, None)
             obj = self._admit("CREATE", obj, None)
             self._validate(rtype, obj)
@@ -413,6 +442,7 @@ class Store:
                 raise invalid(rtype.kind, rtype.group, old_meta["name"], [(
                     "FieldValueForbidden", "metadata.finalizers", "Forbidden: no new finalizers can be added if the object is being deleted, "
                     "found new finalizers %s" % sorted(added))])
+        check_decodable(rtype, obj)
         self._default_kind_fields(rtype, obj, stored)
         return obj
 
@@ -756,9 +786,6 @@ class Store:
             if not isinstance(value, str) or not _LABEL_VALUE.match(value):
                 causes.append(("FieldValueInvalid", "metadata.labels", "Invalid value: %r: a valid label must be an empty string or consist "
                                "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character" % (value,)))
-        for key, value in (meta.get("annotations") or {}).items():
-            if not isinstance(value, str):
-                causes.append(("FieldValueInvalid", "metadata.annotations.%s" % key, "Invalid value: annotation values must be strings"))
         return causes
 
     @staticmethod
