@@ -1,0 +1,398 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The hub modules end to end over a fake API client (kubernetes.core's K8SClient interface).
+
+The whole stack below ``main()`` runs for real (argument spec, hub facts, builders, merge patch,
+errors); only the API server is replaced by an in-memory one that records writes and honours
+``dry_run``. The lab-backed integration tests cover the same modules over HTTPS.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import pytest
+from ansible.module_utils.testing import patch_module_args
+from kubernetes.client.rest import ApiException
+from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
+from kubernetes.dynamic.resource import ResourceInstance
+
+from ansible_collections.acm.submariner.plugins.module_utils import k8s
+from ansible_collections.acm.submariner.plugins.modules import (
+    hub_info,
+    managed_cluster,
+    managed_cluster_set,
+    submariner_addon,
+    submariner_broker,
+    submariner_config,
+)
+
+SET_LABEL = "cluster.open-cluster-management.io/clusterset"
+AGENT_LABEL = "cluster.open-cluster-management.io/submariner-agent"
+
+# group -> version -> kinds, per ACM generation
+SERVED_TODAY = {
+    "operator.open-cluster-management.io": {"v1": ["MultiClusterHub"]},
+    "cluster.open-cluster-management.io": {"v1": ["ManagedCluster"], "v1beta2": ["ManagedClusterSet", "ManagedClusterSetBinding"]},
+    "addon.open-cluster-management.io": {"v1alpha1": ["ManagedClusterAddOn", "ClusterManagementAddOn"]},
+    "submarineraddon.open-cluster-management.io": {"v1alpha1": ["SubmarinerConfig"]},
+    "submariner.io": {"v1alpha1": ["Broker"], "v1": ["Cluster"]},
+    "": {"v1": ["Namespace", "Secret"]},
+}
+SERVED_22 = {
+    "operator.open-cluster-management.io": {"v1": ["MultiClusterHub"]},
+    "cluster.open-cluster-management.io": {"v1": ["ManagedCluster"], "v1alpha1": ["ManagedClusterSet", "ManagedClusterSetBinding"]},
+    "addon.open-cluster-management.io": {"v1alpha1": ["ManagedClusterAddOn", "ClusterManagementAddOn"]},
+    "submarineraddon.open-cluster-management.io": {"v1alpha1": ["SubmarinerConfig"]},
+    "": {"v1": ["Namespace", "Secret"]},
+}
+
+
+def obj(api_version, kind, name, namespace=None, **fields):
+    metadata = {"name": name, "resourceVersion": "1"}
+    if namespace:
+        metadata["namespace"] = namespace
+    metadata.update(fields.pop("metadata", {}))
+    return dict({"apiVersion": api_version, "kind": kind, "metadata": metadata}, **fields)
+
+
+def managed_cluster_obj(name, clusterset="default", extra_labels=None):
+    labels = {"cloud": "Amazon", SET_LABEL: clusterset, **(extra_labels or {})}
+    return obj("cluster.open-cluster-management.io/v1", "ManagedCluster", name, metadata={"labels": labels},
+               spec={"hubAcceptsClient": True},
+               status={"conditions": [{"type": "ManagedClusterConditionAvailable", "status": "True", "reason": "Available"}],
+                       "clusterClaims": [{"name": "platform.open-cluster-management.io", "value": "AWS"},
+                                         {"name": "product.open-cluster-management.io", "value": "OpenShift"}]})
+
+
+def hub_objects(version="2.12.2"):
+    return [
+        obj("operator.open-cluster-management.io/v1", "MultiClusterHub", "multiclusterhub", "open-cluster-management",
+            status={"currentVersion": version}),
+        obj("addon.open-cluster-management.io/v1alpha1", "ClusterManagementAddOn", "submariner"),
+        managed_cluster_obj("cluster1"), managed_cluster_obj("cluster2"),
+        obj("v1", "Namespace", "cluster1"), obj("v1", "Namespace", "cluster2"),
+        obj("v1", "Secret", "cluster1-aws-creds", "cluster1", data={"aws_access_key_id": "QUtJQQ==", "aws_secret_access_key": "c2VjcmV0"}),
+    ]
+
+
+class FakeResource:
+    def __init__(self, api_version, kind):
+        self.api_version, self.kind = api_version, kind
+
+
+class FakeApi:
+    """An API server in memory, behind kubernetes.core's K8SClient interface."""
+
+    def __init__(self, served, objects):
+        self.served = served
+        self.store = {}
+        self.writes = []
+        self.dry_run = False
+        self.client = self
+        for item in objects:
+            self._put(copy.deepcopy(item))
+
+    @staticmethod
+    def _key(api_version, kind, name, namespace):
+        return (api_version.split("/")[0] if "/" in api_version else "", kind, namespace, name)
+
+    def _put(self, item):
+        meta = item["metadata"]
+        self.store[self._key(item["apiVersion"], item["kind"], meta["name"], meta.get("namespace"))] = item
+
+    def resource(self, kind, api_version):
+        group, dummy, version = api_version.rpartition("/")
+        if kind not in self.served.get(group, {}).get(version, []):
+            raise ResourceNotFoundError("no match for {0} {1}".format(api_version, kind))
+        return FakeResource(api_version, kind)
+
+    def get(self, resource, name=None, namespace=None, label_selector=None):
+        if name:
+            found = self.store.get(self._key(resource.api_version, resource.kind, name, namespace))
+            if found is None:
+                raise NotFoundError(ApiException(status=404, reason="NotFound"))
+            return ResourceInstance(None, copy.deepcopy(found))
+        items = [copy.deepcopy(item) for (group, kind, ns, dummy), item in sorted(self.store.items())
+                 if kind == resource.kind and (namespace is None or ns == namespace) and _matches(item, label_selector)]
+        return ResourceInstance(None, {"kind": resource.kind + "List", "items": items})
+
+    def create(self, resource, definition, namespace=None):
+        key = self._key(resource.api_version, resource.kind, definition["metadata"]["name"], namespace)
+        if key in self.store:
+            raise ConflictError(ApiException(status=409, reason="AlreadyExists"))
+        created = copy.deepcopy(definition)
+        created["metadata"]["resourceVersion"] = "1"
+        self._write("create", resource, created)
+        return ResourceInstance(None, created)
+
+    def patch(self, resource, patch, name=None, namespace=None, content_type=None):
+        assert content_type == "application/merge-patch+json"
+        current = copy.deepcopy(self.store[self._key(resource.api_version, resource.kind, name, namespace)])
+        if patch["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]:
+            raise ConflictError(ApiException(status=409, reason="Conflict"))
+        _merge(current, patch)
+        current["metadata"]["resourceVersion"] = str(int(current["metadata"]["resourceVersion"]) + 1)
+        self._write("patch", resource, current, patch)
+        return ResourceInstance(None, current)
+
+    def delete(self, resource, name=None, namespace=None):
+        key = self._key(resource.api_version, resource.kind, name, namespace)
+        self.writes.append(("delete", resource.kind, name, self.dry_run))
+        if not self.dry_run:
+            del self.store[key]
+        return ResourceInstance(None, {"kind": "Status"})
+
+    def _write(self, verb, resource, item, patch=None):
+        self.writes.append((verb, resource.kind, item["metadata"]["name"], self.dry_run) + ((patch,) if patch else ()))
+        if not self.dry_run:
+            self._put(dict(item, apiVersion=resource.api_version, kind=resource.kind))
+
+    def request(self, method, path):
+        parts = path.strip("/").split("/")[1:]
+        group = parts[0]
+        if group not in self.served:
+            raise NotFoundError(ApiException(status=404, reason="NotFound"))
+        if len(parts) == 1:
+            versions = [{"groupVersion": group + "/" + v, "version": v} for v in self.served[group]]
+            return ResourceInstance(None, {"kind": "APIGroup", "versions": versions})
+        kinds = self.served[group].get(parts[1], [])
+        return ResourceInstance(None, {"kind": "APIResourceList", "resources": [{"name": k.lower() + "s", "kind": k} for k in kinds]})
+
+    def real_writes(self):
+        return [write for write in self.writes if not write[3]]
+
+
+def _merge(target, patch):
+    for key, value in patch.items():
+        if value is None:
+            target.pop(key, None)
+        elif isinstance(value, dict) and isinstance(target.get(key), dict):
+            _merge(target[key], value)
+        else:
+            target[key] = copy.deepcopy(value)
+
+
+def _matches(item, selector):
+    if not selector:
+        return True
+    key, dummy, value = selector.partition("=")
+    return (item["metadata"].get("labels") or {}).get(key) == value
+
+
+@pytest.fixture(name="run_module")
+def run_module_fixture(monkeypatch, capsys):
+    def run(module, api, args, check_mode=False, diff=False):
+        def client_for(module=None):
+            api.dry_run = module.check_mode
+            return api
+
+        monkeypatch.setattr(k8s, "get_api_client", client_for)
+        monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+        arguments = dict({"context": "hubcluster"}, _ansible_check_mode=check_mode, _ansible_diff=diff, **args)
+        with patch_module_args(arguments):
+            with pytest.raises(SystemExit):
+                module.main()
+        return json.loads(capsys.readouterr().out)
+
+    return run
+
+
+# ---------------------------------------------------------------------- hub_info
+def test_hub_info_on_both_generations(run_module):
+    today = run_module(hub_info, FakeApi(SERVED_TODAY, hub_objects()), {})
+    assert (today["hub"]["join_flow"], today["hub"]["managed_cluster_set_version"]) == ("addon", "v1beta2")
+    assert [c["name"] for c in today["managed_clusters"]] == ["cluster1", "cluster2"]
+    blog = run_module(hub_info, FakeApi(SERVED_22, hub_objects("2.2.11")), {"clusters": ["cluster2"]})
+    assert (blog["hub"]["join_flow"], blog["hub"]["config_name_rule"]) == ("labels", "any")
+    assert [c["name"] for c in blog["managed_clusters"]] == ["cluster2"]
+
+
+def test_hub_info_unknown_cluster_lists_known(run_module):
+    result = run_module(hub_info, FakeApi(SERVED_TODAY, hub_objects()), {"clusters": ["cluster9"]})
+    assert result["failed"] and result["known_clusters"] == ["cluster1", "cluster2"]
+    assert 'context "hubcluster" has no ManagedCluster named \'cluster9\'' in result["msg"]
+
+
+# ---------------------------------------------------------------------- managed_cluster_set
+def test_set_newest_version_and_legacy_namespace(run_module):
+    api = FakeApi(SERVED_22, hub_objects("2.2.11"))
+    result = run_module(managed_cluster_set, api, {"name": "submariner"})
+    assert result["changed"] and result["api_version"] == "cluster.open-cluster-management.io/v1alpha1"
+    assert result["broker_namespace"] == "submariner-clusterset-submariner-broker"
+    assert result["result"]["spec"] == {}  # v1alpha1 has no selector
+
+
+def test_set_annotation_wins_and_rerun_writes_nothing(run_module):
+    existing = obj("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner",
+                   metadata={"annotations": {"cluster.open-cluster-management.io/submariner-broker-ns": "custom-ns"}},
+                   spec={"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}})
+    api = FakeApi(SERVED_TODAY, hub_objects() + [existing])
+    result = run_module(managed_cluster_set, api, {"name": "submariner"}, diff=True)
+    assert not result["changed"] and api.writes == []
+    assert result["broker_namespace"] == "custom-ns" and result["diff"] == {"before": {}, "after": {}}
+
+
+def test_set_name_too_long_for_its_broker_namespace(run_module):
+    api = FakeApi(SERVED_22, hub_objects("2.2.11"))
+    result = run_module(managed_cluster_set, api, {"name": "a" * 35})
+    assert result["failed"] and "would exceed 63" in result["msg"] and api.writes == []
+
+
+def test_set_check_mode_is_a_dry_run(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(managed_cluster_set, api, {"name": "submariner", "bindings": ["apps"]}, check_mode=True)
+    assert result["changed"] and api.real_writes() == []
+    assert [write[:2] for write in api.writes] == [("create", "ManagedClusterSet"), ("create", "ManagedClusterSetBinding")]
+
+
+# ---------------------------------------------------------------------- managed_cluster
+def test_cluster_label_flow_sets_both_labels_and_only_them(run_module):
+    api = FakeApi(SERVED_22, hub_objects("2.2.11"))
+    api.store[("cluster.open-cluster-management.io", "ManagedClusterSet", None, "submariner")] = obj(
+        "cluster.open-cluster-management.io/v1alpha1", "ManagedClusterSet", "submariner")
+    result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "submariner"}, diff=True)
+    assert result["changed"] and result["join_flow"] == "labels"
+    assert result["patch"] == {"metadata": {"labels": {SET_LABEL: "submariner", AGENT_LABEL: "true"}}}
+    (verb, kind, name, dry, patch), = api.writes
+    assert patch == {"metadata": {"labels": {SET_LABEL: "submariner", AGENT_LABEL: "true"}, "resourceVersion": "1"}}
+    assert result["labels"]["cloud"] == "Amazon"
+    assert result["diff"]["before"] == {"metadata": {"labels": {SET_LABEL: "default"}}}
+
+
+def test_cluster_unknown_set_and_unknown_cluster(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    no_set = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "ghost"})
+    assert no_set["failed"] and "no ManagedClusterSet 'ghost'" in no_set["msg"]
+    no_cluster = run_module(managed_cluster, api, {"name": "ghost"})
+    assert no_cluster["failed"] and "cluster1, cluster2" in no_cluster["msg"] and api.writes == []
+
+
+def test_cluster_absent_removes_only_matching_set_label(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "other", "state": "absent"})
+    assert not result["changed"] and api.writes == []
+    result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "default", "state": "absent"})
+    assert result["changed"] and SET_LABEL not in result["labels"]
+
+
+# ---------------------------------------------------------------------- submariner_config
+def test_config_full_spec_with_exact_json_names(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    args = {"cluster": "cluster1", "credentials_secret": "cluster1-aws-creds", "ipsec_natt_port": 4500, "natt_discovery_port": 4490,
+            "gateways": 2, "aws_instance_type": "m5.xlarge", "cable_driver": "wireguard", "load_balancer_enable": False,
+            "subscription_config": {"channel": "stable-0.18", "install_plan_approval": "Manual"},
+            "image_pull_specs": {"submariner": "quay.io/x/gw:1"}, "subnet_ids": ["subnet-1", "subnet-2"], "skip_cloud_prepare": False}
+    result = run_module(submariner_config, api, args)
+    assert result["changed"] and result["name"] == "submariner"
+    spec = result["result"]["spec"]
+    assert spec["IPSecNATTPort"] == 4500 and spec["NATTDiscoveryPort"] == 4490 and spec["cableDriver"] == "wireguard"
+    assert spec["gatewayConfig"] == {"gateways": 2, "aws": {"instanceType": "m5.xlarge"}}
+    assert spec["subscriptionConfig"] == {"channel": "stable-0.18", "installPlanApproval": "Manual"}
+    assert spec["imagePullSpecs"] == {"submarinerImagePullSpec": "quay.io/x/gw:1"}
+    assert spec["loadBalancerEnable"] is False and spec["credentialsSecret"] == {"name": "cluster1-aws-creds"}
+    assert result["result"]["metadata"]["annotations"] == {"submariner.io/subnet-id-list": "subnet-1,subnet-2"}
+    assert result["readiness"]["state"] == "waiting"
+    assert "c2VjcmV0" not in json.dumps(result)
+
+    again = run_module(submariner_config, api, args)
+    assert not again["changed"] and len(api.writes) == 1
+
+    annotated = copy.deepcopy(api.store[("submarineraddon.open-cluster-management.io", "SubmarinerConfig", "cluster1", "submariner")])
+    annotated["metadata"]["annotations"]["submariner.io/skip-cloud-prepare"] = "true"
+    api._put(annotated)
+    removed = run_module(submariner_config, api, args)
+    assert removed["changed"] and api.writes[-1][4]["metadata"]["annotations"] == {"submariner.io/skip-cloud-prepare": None}
+
+
+def test_config_name_rule_per_generation(run_module):
+    today = run_module(submariner_config, FakeApi(SERVED_TODAY, hub_objects()), {"cluster": "cluster1", "name": "subconfig"})
+    assert today["failed"] and "only reads a SubmarinerConfig named 'submariner'" in today["msg"]
+    blog = run_module(submariner_config, FakeApi(SERVED_22, hub_objects("2.2.11")), {"cluster": "cluster1", "name": "subconfig"})
+    assert blog["changed"] and blog["result"]["metadata"]["name"] == "subconfig"
+
+
+def test_config_secret_checked_before_writing(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects() + [obj("v1", "Secret", "half", "cluster1", data={"aws_access_key_id": "QUtJQQ=="})])
+    result = run_module(submariner_config, api, {"cluster": "cluster1", "credentials_secret": "half"})
+    assert result["failed"] and "aws_secret_access_key" in result["msg"] and api.writes == []
+    missing = run_module(submariner_config, api, {"cluster": "cluster1", "credentials_secret": "nope"})
+    assert missing["failed"] and "does not exist" in missing["msg"]
+
+
+def test_config_absent_warns_when_addon_still_there(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects() + [
+        obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={}),
+        obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1", spec={})])
+    result = run_module(submariner_config, api, {"cluster": "cluster1", "state": "absent"})
+    assert result["changed"] and any("Delete the add-on first" in json.dumps(warning) for warning in result["warnings"])
+
+
+# ---------------------------------------------------------------------- submariner_addon
+def test_addon_today_and_refused_on_label_flow(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(submariner_addon, api, {"cluster": "cluster2"}, check_mode=True, diff=True)
+    assert result["changed"] and api.real_writes() == []
+    assert result["diff"]["after"]["spec"] == {"installNamespace": "submariner-operator"}
+    blog = run_module(submariner_addon, FakeApi(SERVED_22, hub_objects("2.2.11")), {"cluster": "cluster2"})
+    assert blog["failed"] and "join_flow=labels" in blog["msg"]
+
+
+def test_addon_reports_what_holds_it_back(run_module):
+    addon = obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1",
+                spec={"installNamespace": "submariner-operator"},
+                status={"conditions": [{"type": "SubmarinerBrokerConfigApplied", "status": "False", "reason": "BrokerConfigMissing",
+                                        "message": 'Waiting for brokers.submariner.io object named "submariner-broker"'}]})
+    result = run_module(submariner_addon, FakeApi(SERVED_TODAY, hub_objects() + [addon]), {"cluster": "cluster1"})
+    assert not result["changed"]
+    assert result["readiness"]["condition"] == "SubmarinerBrokerConfigApplied"
+    assert result["diagnosis"]["category"] == "broker_missing"
+
+
+# ---------------------------------------------------------------------- submariner_broker
+def broker_hub(joined=False, globalnet=False):
+    objects = hub_objects() + [
+        obj("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner",
+            spec={"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}}),
+        obj("v1", "Namespace", "submariner-broker"),
+        obj("submariner.io/v1alpha1", "Broker", "submariner-broker", "submariner-broker", spec={"globalnetEnabled": globalnet},
+            metadata={"labels": {"cluster.open-cluster-management.io/backup": "submariner"}}),
+    ]
+    if joined:
+        objects[2] = managed_cluster_obj("cluster1", clusterset="submariner")
+        objects.append(obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1", spec={}))
+    return FakeApi(SERVED_TODAY, objects)
+
+
+def test_broker_refuses_globalnet_change_after_join(run_module):
+    api = broker_hub(joined=True)
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True})
+    assert result["failed"] and result["joined_clusters"] == ["cluster1"] and "already joined" in result["msg"]
+    assert api.writes == []
+
+
+def test_broker_globalnet_before_join_and_same_value_after(run_module):
+    api = broker_hub()
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True, "globalnet_cidr_range": "242.0.0.0/8"})
+    assert result["changed"] and result["globalnet_enabled"] and result["namespace"] == "submariner-broker"
+    joined = broker_hub(joined=True, globalnet=True)
+    same = run_module(submariner_broker, joined, {"cluster_set": "submariner", "globalnet_enabled": True})
+    assert not same["changed"] and joined.writes == []
+
+
+def test_broker_not_needed_on_acm_22(run_module):
+    api = FakeApi(SERVED_22, hub_objects("2.2.11") + [obj("cluster.open-cluster-management.io/v1alpha1", "ManagedClusterSet", "submariner")])
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True})
+    assert not result["changed"] and result["required"] is False
+    assert result["namespace"] == "submariner-clusterset-submariner-broker"
+    assert any("Globalnet options were not applied" in json.dumps(warning) for warning in result["warnings"])
+
+
+def test_broker_missing_namespace_without_wait(run_module):
+    api = broker_hub()
+    del api.store[("", "Namespace", None, "submariner-broker")]
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner"})
+    assert result["failed"] and "does not exist yet" in result["msg"] and "wait=true" in result["msg"]
