@@ -76,6 +76,11 @@ def test_gateways_on_a_prepared_cluster(lab, run_playbook):
     pristine = lab_aws.snapshot(ec2)
     variables = {"infra_id": seeded.infra_id}
 
+    mark = lab.requests.mark()
+    planned = run_playbook(lab, PREPARE_AND_RUN_GATEWAYS, check=True, extra_vars=variables).check()
+    assert planned.task("gateways")["changed"] and planned.task("gateways")["node_names"] == []
+    assert mutating_requests(lab, mark, CONTEXT) == [] and lab_aws.snapshot(ec2) == pristine
+
     first = run_playbook(lab, PREPARE_AND_RUN_GATEWAYS, extra_vars=variables).check()
     zones = [subnet["availability_zone"] for subnet in first.task("prepare")["gateway_subnets"]]
     gateways = first.task("gateways")
