@@ -84,9 +84,10 @@ class WorkAgentController(c.Reconciler):
 
     def _apply(self, spoke, work: dict) -> None:
         work = c.add_finalizer(self.hub, work, c.WORK_CLEANUP_FINALIZER)
+        previous = ((work.get("status") or {}).get("resourceStatus") or {}).get("manifests") or []
         statuses = []
         for ordinal, manifest in enumerate(manifests_of(work)):
-            statuses.append(self._apply_manifest(spoke, ordinal, manifest))
+            statuses.append(keep_transition_time(self._apply_manifest(spoke, ordinal, manifest), previous))
         applied = all(status["conditions"][0]["status"] == "True" for status in statuses)
         message = "Apply manifest work complete" if applied else "Failed to apply manifest work"
         c.write_conditions(self.hub, work, [
@@ -132,6 +133,17 @@ class WorkAgentController(c.Reconciler):
                 if error.code != 404:
                     raise
         c.remove_finalizer(self.hub, work, c.WORK_CLEANUP_FINALIZER)
+
+
+def keep_transition_time(status: dict, previous: list[dict]) -> dict:
+    """Keep a manifest condition's lastTransitionTime while its status does not change (no rewrite every pass)."""
+    for old in previous:
+        if old.get("resourceMeta") != status["resourceMeta"]:
+            continue
+        old_condition = (old.get("conditions") or [{}])[0]
+        if old_condition.get("status") == status["conditions"][0]["status"]:
+            status["conditions"][0]["lastTransitionTime"] = old_condition.get("lastTransitionTime", status["conditions"][0]["lastTransitionTime"])
+    return status
 
 
 def manifests_of(work: dict) -> list[dict]:
