@@ -2,7 +2,7 @@
 
 One call per cluster: :func:`seed_cluster` creates the VPC, one public and one private subnet per
 availability zone, the worker and control-plane security groups with a few installer rules and one
-running worker instance per zone, all tagged as the installer tags them. Two naming schemes exist:
+running worker and one control-plane instance per zone, all tagged as the installer tags them. Two naming schemes exist:
 
 ``legacy`` (OpenShift < 4.16, terraform installer)
     subnets ``<infraID>-public-<az>`` / ``<infraID>-private-<az>``, SGs ``<infraID>-worker-sg`` /
@@ -52,6 +52,7 @@ class SeededCluster:
     control_plane_sg_id: str
     ami_id: str
     worker_instances: dict[str, str]      # availability zone -> instance id
+    control_plane_instances: dict[str, str]  # availability zone -> instance id of <infraID>-master-<n>
 
     @property
     def worker_sg_name(self) -> str:
@@ -105,6 +106,11 @@ def subnet_name(infra: str, role: str, availability_zone: str, naming: str) -> s
     return f"{infra}-{role}-{availability_zone}"
 
 
+def control_plane_instance_name(infra: str, index: int) -> str:
+    """``<infraID>-master-<n>``, the installer's control-plane machines (both naming schemes)."""
+    return f"{infra}-master-{index}"
+
+
 def worker_instance_name(infra: str, availability_zone: str) -> str:
     """``<infraID>-worker-<az>-xxxxx`` as machine-api names the Machines of the installer's MachineSets."""
     return f"{infra}-worker-{availability_zone}-{_suffix(infra + availability_zone)}"
@@ -131,13 +137,18 @@ def seed_cluster(ec2_client, cluster_name: str, *, naming: str = "legacy", regio
     worker_sg, master_sg = _create_security_groups(ec2_client, vpc_id, cidr, infra, naming, owned)
     ami = ami or installer_ami(ec2_client)
     instances = {
-        zone: _run_worker(ec2_client, infra, zone, ami, private[zone], worker_sg, instance_type)
+        zone: _run_instance(ec2_client, worker_instance_name(infra, zone), infra, zone, ami, private[zone], worker_sg, instance_type)
         for zone in zones
+    }
+    control_plane = {
+        zone: _run_instance(ec2_client, control_plane_instance_name(infra, index), infra, zone, ami, private[zone], master_sg, instance_type)
+        for index, zone in enumerate(zones)
     }
     return SeededCluster(
         cluster_name=cluster_name, infra_id=infra, region=region, naming=naming, vpc_id=vpc_id,
         vpc_cidr=cidr, availability_zones=tuple(zones), public_subnets=public, private_subnets=private,
         worker_sg_id=worker_sg, control_plane_sg_id=master_sg, ami_id=ami, worker_instances=instances,
+        control_plane_instances=control_plane,
     )
 
 
@@ -276,8 +287,7 @@ def _worker_rules(vpc_cidr, worker, master):
     ]
 
 
-def _run_worker(ec2_client, infra, zone, ami, subnet_id, security_group_id, instance_type):
-    name = worker_instance_name(infra, zone)
+def _run_instance(ec2_client, name, infra, zone, ami, subnet_id, security_group_id, instance_type):
     tags = {"Name": name, f"kubernetes.io/cluster/{infra}": "owned"}
     reservation = ec2_client.run_instances(
         ImageId=ami, InstanceType=instance_type, MinCount=1, MaxCount=1, SubnetId=subnet_id,

@@ -51,11 +51,17 @@ def test_legacy_seed_names_and_tags(ec2):
     assert (seeded.worker_sg_name, seeded.control_plane_sg_name) == (f"{infra}-worker-sg", f"{infra}-master-sg")
 
 
-def test_workers_run_one_per_zone_in_the_private_subnets(ec2):
+def test_workers_and_control_plane_run_one_per_zone_in_the_private_subnets(ec2):
     seeded = aws.seed_cluster(ec2, "aws-sub1")
     instances = aws.snapshot(ec2)["instances"]
-    assert len(instances) == 3
-    for instance in instances:
+    control_plane = [instance for instance in instances if "-master-" in instance["tags"]["Name"]]
+    workers = [instance for instance in instances if "-worker-" in instance["tags"]["Name"]]
+    assert len(instances) == 6 and len(workers) == 3
+    assert sorted(instance["tags"]["Name"] for instance in control_plane) == [f"{seeded.infra_id}-master-{index}" for index in range(3)]
+    assert {instance["az"] for instance in control_plane} == set(ZONES)
+    assert {tuple(instance["security_groups"]) for instance in control_plane} == {(seeded.control_plane_sg_id,)}
+    assert {instance["id"] for instance in control_plane} == set(seeded.control_plane_instances.values())
+    for instance in workers:
         zone = instance["az"]
         assert re.fullmatch(rf"{seeded.infra_id}-worker-{zone}-[a-z]{{5}}", instance["tags"]["Name"])
         assert instance["tags"][f"kubernetes.io/cluster/{seeded.infra_id}"] == "owned"
@@ -104,7 +110,8 @@ def test_snapshot_is_stable_and_rule_order_does_not_matter(ec2):
 def test_snapshot_leaves_out_terminated_instances(ec2):
     seeded = aws.seed_cluster(ec2, "aws-sub1")
     ec2.terminate_instances(InstanceIds=[seeded.worker_instances["eu-west-1a"]])
-    assert {instance["az"] for instance in aws.snapshot(ec2)["instances"]} == {"eu-west-1b", "eu-west-1c"}
+    remaining = {instance["id"] for instance in aws.snapshot(ec2)["instances"]}
+    assert remaining == (set(seeded.worker_instances.values()) | set(seeded.control_plane_instances.values())) - {seeded.worker_instances["eu-west-1a"]}
 
 
 def test_unknown_naming_is_refused(ec2):

@@ -68,8 +68,9 @@ def _gateway_like_machineset(lab, name, zone="eu-west-1a", instance_type="m5n.la
 def test_seeded_machines_are_left_alone(lab):
     assert lab.world.settle(10)
     machines = _spoke(lab).list(MACHINE_API, "Machine", NAMESPACE)
-    assert sorted(machine["metadata"]["name"] for machine in machines) == [aws.worker_instance_name(INFRA, f"eu-west-1{zone}") for zone in "abc"]
-    assert len(aws.snapshot(lab.world.ec2())["instances"]) == 3
+    assert sorted(machine["metadata"]["name"] for machine in machines) == (
+        [f"{INFRA}-master-{index}" for index in range(3)] + [aws.worker_instance_name(INFRA, f"eu-west-1{zone}") for zone in "abc"])
+    assert len(aws.snapshot(lab.world.ec2())["instances"]) == 6
 
 
 def test_new_machineset_gets_machine_instance_and_node(lab):

@@ -154,15 +154,27 @@ def test_spokes_have_worker_machinesets_machines_and_nodes(lab212):
     assert provider["credentialsSecret"] == {"name": "aws-cloud-credentials"}
     assert provider["subnet"]["filters"][0]["values"] == [f"{infra}-private-eu-west-1a"]
     assert machinesets[0]["status"]["readyReplicas"] == 1
-    machines = spoke.list(MACHINE_API, "Machine", "openshift-machine-api")
+    machines = spoke.list(MACHINE_API, "Machine", "openshift-machine-api", label_selector="machine.openshift.io/cluster-api-machine-role=worker")
     assert {machine["status"]["phase"] for machine in machines} == {"Running"}
     instance_ids = {machine["status"]["providerStatus"]["instanceId"] for machine in machines}
     assert instance_ids == set(lab212.world.seeded["aws-sub1"].worker_instances.values())
-    nodes = spoke.list("v1", "Node")
+    nodes = spoke.list("v1", "Node", label_selector="node-role.kubernetes.io/worker")
     assert len(nodes) == 3
     assert {node["metadata"]["labels"]["topology.kubernetes.io/zone"] for node in nodes} == {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
-    ready = [condition for node in nodes for condition in node["status"]["conditions"] if condition["type"] == "Ready"]
-    assert {condition["status"] for condition in ready} == {"True"}
+    ready = [condition for node in spoke.list("v1", "Node") for condition in node["status"]["conditions"] if condition["type"] == "Ready"]
+    assert [condition["status"] for condition in ready] == ["True"] * 6
+
+
+def test_spokes_have_a_tainted_control_plane(lab212):
+    spoke = lab212.spokes["cluster2"]
+    infra = aws.infra_id("aws-sub2")
+    machines = spoke.list(MACHINE_API, "Machine", "openshift-machine-api", label_selector="machine.openshift.io/cluster-api-machine-role=master")
+    assert sorted(machine["metadata"]["name"] for machine in machines) == [f"{infra}-master-{index}" for index in range(3)]
+    assert all("ownerReferences" not in machine["metadata"] for machine in machines)
+    nodes = spoke.list("v1", "Node", label_selector="node-role.kubernetes.io/control-plane")
+    assert len(nodes) == 3
+    assert {"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"} in nodes[0]["spec"]["taints"]
+    assert "node-role.kubernetes.io/worker" not in nodes[0]["metadata"]["labels"]
 
 
 def test_inventory(lab212):

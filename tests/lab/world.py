@@ -25,7 +25,7 @@ import yaml
 from tests.lab import aws, profiles
 from tests.lab.controllers import base
 from tests.lab.controllers.machine_api import (
-    ANNOTATION_MACHINE, NAMESPACE as MACHINE_NAMESPACE, aws_machineset, machine_from_template,
+    LABEL_MACHINESET, NAMESPACE as MACHINE_NAMESPACE, aws_machineset, machine_from_template,
     machine_status_running, node_for,
 )
 from tests.lab.crds_builtin import builtin_crd
@@ -221,6 +221,10 @@ class World:
         instances = {instance["Placement"]["AvailabilityZone"]: instance for reservation in reservations for instance in reservation["Instances"]}
         for zone in seeded.availability_zones:
             self._seed_worker(store, seeded, zone, instances[zone])
+        reservations = self.ec2(seeded.region).describe_instances(InstanceIds=list(seeded.control_plane_instances.values()))["Reservations"]
+        for index, instance in enumerate(sorted((instance for reservation in reservations for instance in reservation["Instances"]),
+                                                key=lambda item: item["Placement"]["AvailabilityZone"])):
+            self._seed_control_plane(store, seeded, index, instance)
 
     @staticmethod
     def _seed_worker(store, seeded: aws.SeededCluster, zone: str, instance: dict) -> None:
@@ -233,12 +237,28 @@ class World:
         machine = machine_from_template(machineset, aws.worker_instance_name(seeded.infra_id, zone))
         machine["metadata"]["annotations"] = {"machine.openshift.io/instance-state": "running"}
         node = node_for(machine, instance)
-        node["metadata"]["annotations"][ANNOTATION_MACHINE] = f"{MACHINE_NAMESPACE}/{machine['metadata']['name']}"
         _create_with_status(store, machine, machine_status_running(instance, node["metadata"]["name"]))
         _create_with_status(store, node, node.pop("status"))
         running = {"replicas": 1, "fullyLabeledReplicas": 1, "readyReplicas": 1, "availableReplicas": 1, "observedGeneration": 1}
         machineset["status"] = running
         store.update_status(machineset)
+
+    @staticmethod
+    def _seed_control_plane(store, seeded: aws.SeededCluster, index: int, instance: dict) -> None:
+        """A control-plane Machine (no MachineSet: the installer creates them directly) and its tainted Node."""
+        zone = instance["Placement"]["AvailabilityZone"]
+        template = aws_machineset(
+            name=f"{seeded.infra_id}-master", infra=seeded.infra_id, region=seeded.region, availability_zone=zone,
+            ami=seeded.ami_id, instance_type=instance["InstanceType"], subnet_name=seeded.subnet_name("private", zone),
+            security_group_names=[seeded.control_plane_sg_name], role="master",
+            taints=[{"key": "node-role.kubernetes.io/master", "effect": "NoSchedule"}],
+        )
+        template["spec"]["template"]["metadata"]["labels"].pop(LABEL_MACHINESET)
+        machine = machine_from_template(template, aws.control_plane_instance_name(seeded.infra_id, index))
+        machine["metadata"].pop("ownerReferences")
+        node = node_for(machine, instance)
+        _create_with_status(store, machine, machine_status_running(instance, node["metadata"]["name"]))
+        _create_with_status(store, node, node.pop("status"))
 
     # ------------------------------------------------------------------ controllers
     def start(self) -> None:

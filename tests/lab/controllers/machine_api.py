@@ -111,8 +111,9 @@ def node_for(machine: dict, instance: dict) -> dict:
         "beta.kubernetes.io/arch": "amd64", "beta.kubernetes.io/os": "linux",
         "beta.kubernetes.io/instance-type": instance["InstanceType"], "failure-domain.beta.kubernetes.io/region": region,
         "failure-domain.beta.kubernetes.io/zone": zone, "kubernetes.io/arch": "amd64", "kubernetes.io/hostname": name,
-        "kubernetes.io/os": "linux", "node-role.kubernetes.io/worker": "", "node.kubernetes.io/instance-type": instance["InstanceType"],
+        "kubernetes.io/os": "linux", "node.kubernetes.io/instance-type": instance["InstanceType"],
         "node.openshift.io/os_id": "rhcos", "topology.kubernetes.io/region": region, "topology.kubernetes.io/zone": zone,
+        **_role_labels(machine["metadata"].get("labels", {}).get(LABEL_ROLE, "worker")),
         **(machine["spec"].get("metadata", {}).get("labels") or {}),
     }
     addresses = [{"type": "InternalIP", "address": instance["PrivateIpAddress"]}]
@@ -133,6 +134,12 @@ def node_for(machine: dict, instance: dict) -> dict:
         "spec": spec,
         "status": node_status(addresses),
     }
+
+
+def _role_labels(role: str) -> dict:
+    if role == "master":
+        return {"node-role.kubernetes.io/master": "", "node-role.kubernetes.io/control-plane": ""}
+    return {f"node-role.kubernetes.io/{role}": ""}
 
 
 def node_status(addresses: list[dict]) -> dict:
