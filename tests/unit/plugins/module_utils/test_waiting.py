@@ -10,6 +10,7 @@ import pytest
 from kubernetes.client.rest import ApiException
 
 from ansible_collections.acm.submariner.plugins.module_utils import k8s, waiting
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import evaluate_addon
 
 TARGET = waiting.Target("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1")
 
@@ -80,6 +81,18 @@ class FakeWatch:
         if isinstance(round_, Exception):
             raise round_
         yield from round_
+
+
+class SlowWatch(FakeWatch):
+    """A watch on which nothing happens: each round just uses up its timeout on the clock."""
+
+    def __init__(self, clock):
+        super().__init__([])
+        self.clock = clock
+
+    def stream(self, func, **kwargs):
+        self.clock.now += kwargs["timeout_seconds"]
+        return self._play([])
 
 
 class Clock:
@@ -154,14 +167,8 @@ def test_without_watch_polls_with_short_backoff(monkeypatch):
 def test_timeout_reports_the_last_blocker(monkeypatch):
     resource = FakeResource([(addon("False", "5"), "5")])
     clock = Clock()
-
-    class SlowWatch(FakeWatch):
-        def stream(self, func, **kwargs):
-            clock.now += kwargs["timeout_seconds"]
-            return self._play([])
-
     with pytest.raises(waiting.WaitTimeout) as info:
-        run(resource, SlowWatch([]), monkeypatch, timeout=25, clock=clock)
+        run(resource, SlowWatch(clock), monkeypatch, timeout=25, clock=clock)
     message = str(info.value)
     assert "ManagedClusterAddOn cluster1/submariner was not ready after 25s" in message
     assert "Available is False (RFalse)" in message
@@ -174,3 +181,32 @@ def test_missing_object_can_be_waited_for(monkeypatch):
     watch = FakeWatch([[{"type": "ADDED", "raw_object": addon("True", "4")}]])
     obj, clock = run(resource, watch, monkeypatch)
     assert obj["metadata"]["resourceVersion"] == "4"
+
+
+def test_evaluation_timeout_carries_conditions_and_diagnosis(monkeypatch):
+    missing_broker = {"kind": "ManagedClusterAddOn", "metadata": {"name": "submariner", "namespace": "cluster1", "resourceVersion": "5",
+                                                                  "managedFields": [{"manager": "x"}]},
+                      "status": {"conditions": [{"type": "SubmarinerBrokerConfigApplied", "status": "False", "reason": "BrokerConfigMissing",
+                                                 "message": 'Waiting for brokers.submariner.io object named "submariner-broker"'}]}}
+    clock = Clock()
+    monkeypatch.setattr(waiting, "kube_watch", SlowWatch(clock))
+    with pytest.raises(waiting.WaitTimeout) as info:
+        waiting.wait_for_evaluation(FakeHub(FakeResource([(missing_broker, "5")])), TARGET, evaluate_addon, 5, clock=clock, sleep=clock.sleep)
+    assert "SubmarinerBrokerConfigApplied (BrokerConfigMissing)" in str(info.value)
+    assert "likely cause: the Broker CR submariner-broker is missing" in str(info.value)
+    details = info.value.details
+    assert details["diagnosis"]["category"] == "broker_missing"
+    assert details["blocking"]["condition"] == "SubmarinerBrokerConfigApplied"
+    assert details["conditions"][0]["reason"] == "BrokerConfigMissing"
+    assert "managedFields" not in details["last_seen"]["metadata"]
+
+
+def test_wait_gone_names_the_finalizers(monkeypatch):
+    stuck = {"metadata": {"name": "submariner", "namespace": "cluster1", "resourceVersion": "5", "finalizers": ["example.io/cleanup"]}}
+    resource = FakeResource([(stuck, "5")])
+    clock = Clock()
+    monkeypatch.setattr(waiting, "kube_watch", SlowWatch(clock))
+    with pytest.raises(waiting.WaitTimeout, match="still being deleted \\(finalizers: example.io/cleanup\\)"):
+        waiting.wait_gone(FakeHub(resource), TARGET, 3, clock=clock, sleep=clock.sleep)
+    monkeypatch.setattr(waiting, "kube_watch", FakeWatch([[{"type": "DELETED", "raw_object": stuck}]]))
+    assert waiting.wait_gone(FakeHub(FakeResource([(stuck, "5")])), TARGET, 3, clock=clock, sleep=clock.sleep) is None
