@@ -1,0 +1,147 @@
+"""Run the collection's playbooks against a lab the way a user does: the lab's inventory, ansible-playbook, forks.
+
+Shared by the reliability suite and ``benchmarks/``. The plays see the lab only through the inventory's
+kubeconfig and the AWS endpoint in the environment (``tests.lab.fixtures.playbook_env``).
+"""
+
+import copy
+import dataclasses
+import json
+import os
+import pathlib
+import subprocess
+import sys
+import time
+
+import yaml
+
+from tests.lab.fixtures import playbook_env
+from tests.lab.runtime import REPO_ROOT, Lab, LabOptions
+
+SITE = REPO_ROOT / "site.yml"
+VERIFY = REPO_ROOT / "playbooks" / "verify.yml"
+UNINSTALL = REPO_ROOT / "playbooks" / "uninstall.yml"
+ANSIBLE_PLAYBOOK = str(pathlib.Path(sys.executable).with_name("ansible-playbook"))
+
+
+@dataclasses.dataclass
+class Run:
+    """One finished ansible-playbook run: exit code, output, wall time and the lab requests it caused."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+    wall: float
+    requests: list
+
+    @property
+    def output(self):
+        return self.stdout + self.stderr
+
+    @property
+    def mutating(self):
+        return [r for r in self.requests if r["mutating"]]
+
+    @property
+    def results(self):
+        """``{"task", "host", "result"}`` per task result when the json callback was used."""
+        return _json_results(self.stdout)
+
+    def failures(self):
+        return [r for r in self.results if r["result"].get("failed") or r["result"].get("unreachable")]
+
+    def failure_messages(self):
+        return [str(r["result"].get("msg", "")) for r in self.failures()]
+
+    def changed_count(self):
+        return sum(1 for r in self.results if r["result"].get("changed"))
+
+    def check(self):
+        assert self.returncode == 0, "ansible-playbook failed (%d):\n%s\n%s" % (self.returncode, self.stdout[-8000:], self.stderr[-3000:])
+        return self
+
+
+def start_lab(state_dir, **options):
+    """A started Lab in ``state_dir`` (its own TMPDIR for discovery caches); the caller stops it."""
+    lab = Lab(LabOptions(state_dir=state_dir, **options))
+    lab.tmpdir = pathlib.Path(state_dir) / "tmp"
+    lab.tmpdir.mkdir(parents=True, exist_ok=True)
+    lab.start()
+    return lab
+
+
+def lab_inventory(lab):
+    return yaml.safe_load((lab.state_dir / "inventory.yml").read_text(encoding="utf-8"))
+
+
+def write_inventory(lab, path, hub=None, clusters=None, drop=()):
+    """The lab's inventory with host variables overridden (``hub``: dict, ``clusters``: {host: dict}) or dropped."""
+    inventory = copy.deepcopy(lab_inventory(lab))
+    groups = inventory["all"]["children"]
+    for host_vars in groups["acm_hub"]["hosts"].values():
+        host_vars.update(hub or {})
+    managed = groups["managed_clusters"]["hosts"]
+    for host, overrides in (clusters or {}).items():
+        managed.setdefault(host, dict(next(iter(managed.values())))).update(overrides)
+    for host in drop:
+        managed.pop(host, None)
+    for hosts in (groups["acm_hub"]["hosts"], managed):
+        for host_vars in hosts.values():
+            for key in [k for k, v in host_vars.items() if v is None]:
+                del host_vars[key]
+    path = pathlib.Path(path)
+    path.write_text(yaml.safe_dump(inventory, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def command(playbook, inventory, extra_vars=None, forks=None, verbosity=0, diff=False):
+    args = [ANSIBLE_PLAYBOOK, str(playbook), "-i", str(inventory)]
+    if extra_vars:
+        args += ["-e", json.dumps(extra_vars)]
+    if forks:
+        args += ["-f", str(forks)]
+    if verbosity:
+        args.append("-" + "v" * verbosity)
+    if diff:
+        args.append("--diff")
+    return args
+
+
+def environment(lab, callback="ansible.builtin.json"):
+    env = playbook_env(lab)
+    env["ANSIBLE_STDOUT_CALLBACK"] = callback
+    return env
+
+
+def run(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, verbosity=0, diff=False, callback="ansible.builtin.json",
+        timeout=600):
+    """Run ``playbook`` against the lab and return a Run with the lab requests made meanwhile."""
+    mark = lab.requests.mark()
+    started = time.perf_counter()
+    completed = subprocess.run(command(playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks, verbosity, diff),
+                               cwd=REPO_ROOT, env=environment(lab, callback), capture_output=True, text=True, timeout=timeout, check=False)
+    wall = time.perf_counter() - started
+    return Run(completed.returncode, completed.stdout, completed.stderr, wall, lab.requests.since(mark))
+
+
+def spawn(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, log_path=None):
+    """Start ``playbook`` in its own process group (to signal it and its workers); output goes to ``log_path``."""
+    log = open(log_path or os.devnull, "w", encoding="utf-8")  # pylint: disable=consider-using-with
+    process = subprocess.Popen(command(playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks),  # pylint: disable=consider-using-with
+                               cwd=REPO_ROOT, env=environment(lab, "default"), stdout=log, stderr=subprocess.STDOUT,
+                               start_new_session=True)
+    process.log = log
+    return process
+
+
+def _json_results(stdout):
+    try:
+        report = json.loads(stdout[stdout.index("{"):])
+    except ValueError:
+        return []
+    results = []
+    for play in report.get("plays", []):
+        for task in play.get("tasks", []):
+            for host, result in task.get("hosts", {}).items():
+                results.append({"task": task["task"]["name"], "host": host, "result": result})
+    return results
