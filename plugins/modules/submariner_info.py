@@ -107,7 +107,7 @@ options:
     description:
       - Wait until every tunnel to O(peers) is connected (and the add-on agrees) before gathering.
       - The wait watches the Submariner CR and the ManagedClusterAddOn and reacts as soon as they change;
-        it ends early when a connection is in C(error). Reaching the timeout is not a failure: the result
+        it ends early when a connection is in C(error). Reaching the timeout is not a failure; the result
         then says RV(health.timed_out=true) and lists what still blocks.
     type: bool
     default: false
@@ -341,7 +341,13 @@ networks:
   description: From the Submariner CR status on the managed cluster; V(null) without O(cluster_auth) or before Submariner runs.
   returned: always
   type: dict
-  sample: {cluster_id: cluster1, cluster_cidr: [10.128.0.0/14], service_cidr: [172.30.0.0/16], global_cidr: [], network_plugin: OVNKubernetes, nat_enabled: true}
+  sample:
+    cluster_id: cluster1
+    cluster_cidr: [10.128.0.0/14]
+    service_cidr: [172.30.0.0/16]
+    global_cidr: []
+    network_plugin: OVNKubernetes
+    nat_enabled: true
 health:
   description: The verdict.
   returned: always
