@@ -42,25 +42,29 @@ def deployment(name: str, namespace: str, replicas: int = 1, labels: dict | None
     }
 
 
-def mark_available(store, obj: dict) -> None:
-    """Play the Deployment controller: all replicas ready and available."""
+def mark_available(store, obj: dict, available: bool = True) -> None:
+    """Play the Deployment controller: all replicas available, or (while pods start) none yet."""
     replicas = obj["spec"].get("replicas", 1)
-    wanted = {"observedGeneration": obj["metadata"].get("generation", 1), "replicas": replicas, "readyReplicas": replicas,
-              "availableReplicas": replicas, "updatedReplicas": replicas,
-              "conditions": [{"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable",
-                              "message": "Deployment has minimum availability.", "lastUpdateTime": c.now(),
-                              "lastTransitionTime": c.now()}]}
+    ready = replicas if available else 0
+    wanted = {"observedGeneration": obj["metadata"].get("generation", 1), "replicas": replicas, "readyReplicas": ready,
+              "availableReplicas": ready, "updatedReplicas": replicas}
     current = obj.get("status") or {}
-    if all(current.get(key) == value for key, value in wanted.items() if key != "conditions") and current.get("conditions"):
+    if all(current.get(key) == value for key, value in wanted.items()) and current.get("conditions"):
         return
+    if available:
+        condition = {"type": "Available", "status": "True", "reason": "MinimumReplicasAvailable", "message": "Deployment has minimum availability."}
+    else:
+        condition = {"type": "Available", "status": "False", "reason": "MinimumReplicasUnavailable",
+                     "message": "Deployment does not have minimum availability."}
+    wanted["conditions"] = [dict(condition, lastUpdateTime=c.now(), lastTransitionTime=c.now())]
     updated = copy.deepcopy(obj)
     updated["status"] = wanted
     store.update_status(updated)
 
 
-def ensure_deployment(store, name: str, namespace: str) -> None:
+def ensure_deployment(store, name: str, namespace: str, available: bool = True) -> None:
     obj = c.apply(store, deployment(name, namespace))
-    mark_available(store, obj)
+    mark_available(store, obj, available)
 
 
 # ------------------------------------------------------------------------------------------------ work agent

@@ -162,6 +162,7 @@ class SubmarinerController(c.Reconciler):
         self._groups: dict[str, dict] = {}
         self._group_regions: dict[str, str] = {}
         self._deployed: set[str] = set()
+        self._started: set[str] = set()       # clusters whose Submariner pods finished starting
         for spoke in self.world.spokes.values():
             self.watch_kinds(spoke, {
                 (c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner"),
@@ -181,16 +182,21 @@ class SubmarinerController(c.Reconciler):
                 if cluster in self._deployed or submariner is not None:
                     self._tear_down(cluster, spoke, submariner)
                     self._deployed.discard(cluster)
+                    self._started.discard(cluster)
                 continue
-            self._deployed.add(cluster)
+            if cluster not in self._deployed:
+                self._deployed.add(cluster)
+                self.after(1, self._pods_started, cluster)
             network = spoke.get(c.NETWORK_CONFIG_V1, "Network", "cluster")
             members.append(Member(cluster, spoke, submariner, network))
         self._read_ec2(members)
         for member in members:
             self._run_operator(member)
-        for member in members:
+        # The gateway pods (once started) publish the cluster to the broker and run the tunnels.
+        running = [member for member in members if member.cluster in self._started]
+        for member in running:
             self._publish(member)
-            self._write_gateways(member, [peer for peer in members if peer is not member and peer.broker_namespace == member.broker_namespace])
+            self._write_gateways(member, [peer for peer in running if peer is not member and peer.broker_namespace == member.broker_namespace])
 
     def _spokes(self):
         """(ManagedCluster name, spoke store) of every spoke, in cluster order."""
@@ -273,10 +279,17 @@ class SubmarinerController(c.Reconciler):
         return [self._groups[group_id] for group_id in security_group_ids(instance) if group_id in self._groups]
 
     # ---------------------------------------------------------------- operator
+    def _pods_started(self, cluster: str) -> None:
+        if cluster in self._deployed:
+            self._started.add(cluster)
+            self.request()
+
     def _run_operator(self, member: Member) -> None:
+        """Deployments and DaemonSets of the Submariner CR; their pods are available one step after the CR appears."""
         spoke = member.spoke
+        started = member.cluster in self._started
         for name in DEPLOYMENTS:
-            acm_spoke.ensure_deployment(spoke, name, c.INSTALL_NAMESPACE)
+            acm_spoke.ensure_deployment(spoke, name, c.INSTALL_NAMESPACE, available=started)
         daemonsets = list(DAEMONSETS) + (["submariner-globalnet"] if member.global_cidr else [])
         workers = len(spoke.list(c.V1, "Node"))
         for name in daemonsets:
@@ -284,7 +297,7 @@ class SubmarinerController(c.Reconciler):
             annotations = {}
             if name == "submariner-routeagent":
                 annotations[ROUTE_AGENT_PROBLEM_ANNOTATION] = self._route_agent_problem(member)
-            self._ensure_daemonset(spoke, name, scheduled, annotations)
+            self._ensure_daemonset(spoke, name, scheduled, annotations, started)
         if not member.global_cidr:
             c.delete_if_present(spoke, c.APPS_V1, "DaemonSet", "submariner-globalnet", c.INSTALL_NAMESPACE)
 
@@ -299,7 +312,7 @@ class SubmarinerController(c.Reconciler):
                 f"UDP {profiles.INTERNAL_ROUTE_PORT} is not open between the worker security groups")
 
     @staticmethod
-    def _ensure_daemonset(spoke, name: str, scheduled: int, annotations: dict) -> None:
+    def _ensure_daemonset(spoke, name: str, scheduled: int, annotations: dict, started: bool) -> None:
         selector = {"app": name}
         template_spec = {"containers": [{"name": name, "image": f"registry.redhat.io/rhacm2/{name}:lab"}]}
         if name == "submariner-gateway":
@@ -316,9 +329,12 @@ class SubmarinerController(c.Reconciler):
                     if not value:
                         edited["metadata"]["annotations"].pop(key, None)
             obj = SubmarinerController.mutate(spoke, c.APPS_V1, "DaemonSet", name, c.INSTALL_NAMESPACE, change) or obj
-        status = {"desiredNumberScheduled": scheduled, "currentNumberScheduled": scheduled, "numberReady": scheduled,
-                  "numberAvailable": scheduled, "updatedNumberScheduled": scheduled, "numberMisscheduled": 0,
+        ready = scheduled if started else 0
+        status = {"desiredNumberScheduled": scheduled, "currentNumberScheduled": scheduled, "numberReady": ready,
+                  "numberAvailable": ready, "updatedNumberScheduled": scheduled, "numberMisscheduled": 0,
                   "observedGeneration": obj["metadata"].get("generation", 1)}
+        if ready < scheduled:
+            status["numberUnavailable"] = scheduled - ready
         if obj.get("status") != status:
             updated = copy.deepcopy(obj)
             updated["status"] = status
