@@ -114,3 +114,23 @@ def test_broker_objects_mirror_the_joined_clusters_and_leaving_removes_them():
         wait_statuses(lab, "aws-sub1", ["connected"])
         lab.wait_for(lambda: {obj["metadata"]["name"] for obj in lab.hub.list(SUBMARINER_V1, "Cluster", namespace="demo-broker")}
                      == {"aws-sub1", "aws-sub2"}, message="aws-sub3 left the broker")
+
+
+def test_a_revoked_route_agent_port_degrades_the_route_agent_connections():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        worker_sg = lab.world.seeded["aws-sub1"].worker_sg_id
+        group = lab.ec2().describe_security_groups(GroupIds=[worker_sg])["SecurityGroups"][0]
+        internal = [rule for rule in group["IpPermissions"] if rule.get("FromPort") == 4800]
+        assert internal, "cloud prepare opened UDP 4800 on the worker SG"
+        lab.ec2().revoke_security_group_ingress(GroupId=worker_sg, IpPermissions=[
+            {key: rule[key] for key in ("IpProtocol", "FromPort", "ToPort", "UserIdGroupPairs")} for rule in internal])
+
+        def route_agents(cluster):
+            return condition(lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", cluster), "RouteAgentConnectionDegraded")
+
+        lab.wait_for(lambda: route_agents("aws-sub1").get("status") == "True", message="route agents degraded")
+        assert route_agents("aws-sub1")["reason"] == "ConnectionsDegraded" and "UDP 4800" in route_agents("aws-sub1")["message"]
+        assert route_agents("aws-sub2")["status"] == "False"
+        wait_statuses(lab, "aws-sub1", ["connected"])  # the tunnel between the gateways is not affected
