@@ -57,8 +57,8 @@ def main():
     parser.add_argument("--time-scale", type=float, default=3.0)
     args = parser.parse_args()
     rows = [measure(args.profile, clusters, args.time_scale) for clusters in args.clusters]
-    print("profile %s, time scale %s; targets for hub + 2: up <= %.0f s, RSS <= %.0f MB" % (args.profile, args.time_scale,
-                                                                                         TARGET_SECONDS, TARGET_MB))
+    targets = (args.profile, args.time_scale, TARGET_SECONDS, TARGET_MB)
+    print("profile %s, time scale %s; targets for hub + 2: up <= %.0f s, RSS <= %.0f MB" % targets)
     print("%-14s %8s %10s %10s %9s  %s" % ("lab", "up (s)", "RSS (MB)", "peak (MB)", "objects", "within target"))
     for row in rows:
         within = "yes" if row["up_s"] <= TARGET_SECONDS and row["peak_mb"] <= TARGET_MB else "no"
