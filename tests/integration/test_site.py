@@ -1,0 +1,135 @@
+"""site.yml and uninstall.yml end to end against the lab: converge, idempotence, check mode, overlap, residue, scale."""
+
+import json
+import logging
+import subprocess
+import sys
+import time
+import pathlib
+
+import pytest
+
+from tests.lab.fixtures import REPO_ROOT, dump, mutating_requests, playbook_env
+
+LOG = logging.getLogger(__name__)
+# verify waits for tunnels; in check mode on a new lab there are none to wait for.
+CHECK_MODE_VERIFY = {"verify_wait": False, "verify_fail_on_problems": False}
+
+
+def run(lab, playbook, *, check=False, extra_vars=None, forks=12, timeout=1200):
+    """ansible-playbook with the lab's inventory; returns (returncode, stats per host, stdout)."""
+    command = [str(pathlib.Path(sys.executable).with_name("ansible-playbook")), playbook,
+               "-i", str(lab.state_dir / "inventory.yml"), "--forks", str(forks),
+               "-e", json.dumps({"verify_report_dir": str(lab.state_dir / "reports"), **(extra_vars or {})})]
+    if check:
+        command.append("--check")
+    completed = subprocess.run(command, cwd=REPO_ROOT, env=playbook_env(lab), capture_output=True, text=True,
+                               timeout=timeout, check=False)
+    try:
+        stats = json.loads(completed.stdout)["stats"]
+    except (ValueError, KeyError):
+        stats = {}
+    return completed.returncode, stats, completed.stdout + completed.stderr
+
+
+def failure_messages(output):
+    """Every failed task's message from the json callback output."""
+    try:
+        plays = json.loads(output[:output.rindex("}") + 1])["plays"]
+    except ValueError:
+        return [output[-4000:]]
+    return [result.get("msg", "") for play in plays for task in play["tasks"]
+            for result in task["hosts"].values() if result.get("failed")]
+
+
+def total(stats, key):
+    return sum(host.get(key, 0) for host in stats.values())
+
+
+def our_leftovers(lab):
+    """Objects and AWS resources of ours still present after uninstall."""
+    state = dump(lab)
+    left = []
+    for cluster, kinds in state["clusters"].items():
+        for kind, objects in kinds.items():
+            for obj in objects:
+                name = obj["metadata"]["name"]
+                if kind.endswith(("/SubmarinerConfig", "/ManagedClusterAddOn", "/Broker", "/Submariner", "/Gateway")):
+                    left.append("%s %s %s" % (cluster, kind, name))
+                elif kind.endswith("/ManagedClusterSet") and name == "submariner":
+                    left.append("%s %s %s" % (cluster, kind, name))
+                elif kind.endswith("/MachineSet") and "-submariner-gw-" in name:
+                    left.append("%s %s %s" % (cluster, kind, name))
+                elif kind == "Namespace" and name == "submariner-broker":
+                    left.append("%s namespace %s" % (cluster, name))
+    ec2 = lab.ec2()
+    groups = ec2.describe_security_groups()["SecurityGroups"]
+    left += ["EC2 group " + group["GroupName"] for group in groups if group["GroupName"].endswith("-submariner-gw-sg")]
+    for group in groups:
+        for permission in group["IpPermissions"]:
+            descriptions = [pair.get("Description", "") for pair in permission.get("UserIdGroupPairs", [])]
+            descriptions += [ip_range.get("Description", "") for ip_range in permission.get("IpRanges", [])]
+            if any("Submariner" in text for text in descriptions):
+                left.append("EC2 rule on " + group["GroupName"])
+    for subnet in ec2.describe_subnets()["Subnets"]:
+        keys = {tag["Key"] for tag in subnet.get("Tags", [])}
+        if keys & {"submariner.io/gateway", "open-cluster-management.io/submariner-addon/gateway"}:
+            left.append("EC2 subnet tag on " + subnet["SubnetId"])
+    for reservation in ec2.describe_instances()["Reservations"]:
+        for instance in reservation["Instances"]:
+            tags = {tag["Key"]: tag["Value"] for tag in instance.get("Tags", [])}
+            if "-submariner-gw-" in tags.get("Name", "") and instance["State"]["Name"] not in ("terminated", "shutting-down"):
+                left.append("EC2 instance " + instance["InstanceId"])
+    return left
+
+
+@pytest.mark.parametrize("profile", ["acm-2.12", "acm-2.2"])
+def test_site_lifecycle(lab_factory, profile):
+    """--check writes nothing; site converges; a second run changes nothing; uninstall leaves nothing."""
+    lab = lab_factory.get(profile=profile, clusters=2, overlap=False)
+
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "site.yml", check=True, extra_vars=CHECK_MODE_VERIFY)
+    assert code == 0, failure_messages(output)
+    assert mutating_requests(lab, mark) == []
+
+    code, stats, output = run(lab, "site.yml")
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") > 0
+
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "site.yml")
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") == 0, stats
+    assert mutating_requests(lab, mark) == []
+
+    code, stats, output = run(lab, "playbooks/uninstall.yml")
+    assert code == 0, failure_messages(output)
+    assert our_leftovers(lab) == []
+
+
+def test_overlap_without_globalnet_stops_in_preflight(lab_factory):
+    """Default OpenShift CIDRs on both clusters: one failure naming both clusters and CIDRs, nothing written."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=True)
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml")
+    assert code != 0
+    messages = " ".join(failure_messages(output))
+    assert "CIDR overlap" in messages
+    assert "aws-sub1" in messages and "aws-sub2" in messages
+    assert "10.128.0.0/14" in messages and "172.30.0.0/16" in messages
+    assert "Preflight found" in messages
+    assert mutating_requests(lab, mark) == []
+
+
+def test_ten_clusters_in_parallel(lab_factory):
+    """Ten clusters join in one run; the wall time goes to the log (clusters run side by side, not asserted)."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=10, overlap=False)
+    started = time.monotonic()
+    code, stats, output = run(lab, "site.yml", forks=11)
+    elapsed = time.monotonic() - started
+    LOG.warning("site.yml on 10 clusters: %.1f s wall time", elapsed)
+    assert code == 0, failure_messages(output)
+    assert len([host for host in stats if host.startswith("aws-sub")]) == 10
+    code, stats, output = run(lab, "playbooks/uninstall.yml", forks=11)
+    assert code == 0, failure_messages(output)
