@@ -202,6 +202,8 @@ class Lab:
         self._moto = None
         self._admin = None
         self._started = False
+        self._ec2_clients = {}
+        self._clients_lock = threading.Lock()
 
     # ------------------------------------------------------------------ lifecycle
     def start(self):
@@ -211,8 +213,11 @@ class Lab:
             context = self._write_certificates()
             self._create_stores()
             self._start_moto()
-            self._start_world()
-            self._start_servers(context)
+            self._create_world()
+            self._bind_servers(context)
+            self._seed_world()
+            for server in self.servers.values():
+                server.start()
             if self.world is not None:
                 self.world.start()
             self._start_admin()
@@ -271,7 +276,13 @@ class Lab:
         return self.state_dir / "ca.crt"
 
     def ec2(self, region=AWS_REGION):
-        """A boto3 EC2 client on the moto server with the lab's dummy keys."""
+        """A boto3 EC2 client on the moto server with the lab's dummy keys (one per region, boto3 clients are thread-safe)."""
+        with self._clients_lock:
+            if region not in self._ec2_clients:
+                self._ec2_clients[region] = self._new_ec2_client(region)
+            return self._ec2_clients[region]
+
+    def _new_ec2_client(self, region):
         import boto3  # pylint: disable=import-outside-toplevel
         return boto3.client("ec2", region_name=region, endpoint_url=self.aws_endpoint, aws_access_key_id=AWS_KEYS["AWS_ACCESS_KEY_ID"],
                             aws_secret_access_key=AWS_KEYS["AWS_SECRET_ACCESS_KEY"])
@@ -341,11 +352,15 @@ class Lab:
             return None
         return getattr(importlib.import_module("tests.lab.world"), "World", None)
 
-    def _start_world(self):
+    def _create_world(self):
         world_class = self._world_class()
-        if world_class is None:
+        if world_class is not None:
+            self.world = world_class(self)
+
+    def _seed_world(self):
+        """Install each cluster's CRDs and seed the world while the servers do not serve yet (their URLs are known)."""
+        if self.world is None:
             return
-        self.world = world_class(self)
         for context in self.contexts:
             store = self.store(context)
             for crd in self.world.crds_for(context):
@@ -364,14 +379,12 @@ class Lab:
                 info.update(major=major, minor=minor, gitVersion=git_version)
         return info
 
-    def _start_servers(self, context):
+    def _bind_servers(self, context):
         version_info = self._version_info()
         for name in self.contexts:
             tokens = {self.tokens[name]["admin"]: "admin", self.tokens[name]["readonly"]: "readonly"}
-            server = ApiServer(self.store(name), tokens, context, version_info=version_info, on_request=self.requests.append,
-                               faults=self._fault_for)
-            server.start()
-            self.servers[name] = server
+            self.servers[name] = ApiServer(self.store(name), tokens, context, version_info=version_info, on_request=self.requests.append,
+                                           faults=self._fault_for)
 
     def _fault_for(self, request):
         return self.options.faults.decide(request)

@@ -94,7 +94,8 @@ class ApiServer:
 
     def stop(self):
         self.stopping.set()
-        self.httpd.shutdown()
+        if self._thread is not None:
+            self.httpd.shutdown()
         self.httpd.server_close()
         self.httpd.close_connections()
         if self._thread:
