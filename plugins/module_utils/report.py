@@ -279,7 +279,7 @@ def _md(value: Any) -> str:
 
 
 def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    lines = ["| %s |" % " | ".join(headers), "|%s|" % "|".join("---" for _ in headers)]
+    lines = ["| %s |" % " | ".join(headers), "|%s|" % "|".join(["---"] * len(headers))]
     lines.extend("| %s |" % " | ".join(_md(cell) for cell in row) for row in rows)
     return "\n".join(lines)
 

@@ -10,7 +10,7 @@ module: submariner_info
 short_description: Verify Submariner on one managed cluster, from the hub and from the cluster itself
 version_added: 0.1.0
 author:
-  - acm.submariner contributors
+  - acm.submariner maintainers (@acm-submariner)
 description:
   - Gathers what tells whether Submariner works on one managed cluster and explains what does not.
   - From the hub (the C(kubernetes.core.k8s_auth_options)) it reads the ManagedCluster, its

@@ -12,7 +12,6 @@ port (the rule revoked in EC2), and overlapping CIDRs.
 from __future__ import annotations
 
 import json
-import pathlib
 import time
 
 import pytest
