@@ -12,7 +12,9 @@ from kubernetes import client, watch
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic.exceptions import ResourceNotFoundError
 
-from tests.lab.apiserver import ApiError
+from tests.lab.apiserver import ApiError, Store
+from tests.lab.apiserver.server import ApiServer
+from tests.lab.apiserver.tls import server_context
 from tests.lab.fixtures import api_client, dynamic_client
 from tests.lab.runtime import REPO_ROOT
 
@@ -535,3 +537,26 @@ def test_non_string_labels_and_configmap_values_are_400_like_the_go_decoder(core
     with pytest.raises(ApiException) as caught:
         core.create_namespaced_secret(ns, {"metadata": {"name": "s"}, "data": {"k": "not base64!"}})
     assert caught.value.status == 400 and "illegal base64 data" in status_of(caught.value)["message"]
+
+
+def test_watch_from_a_compacted_resource_version_gets_410_expired(api_lab):
+    store = Store("compacted", watch_history=3)
+    server = ApiServer(store, {"token": "admin"}, server_context(str(api_lab.state_dir / "apiserver.crt"),
+                                                                 str(api_lab.state_dir / "apiserver.key")))
+    server.start()
+    try:
+        first = store.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c0", "namespace": "default"}})
+        for index in range(1, 6):
+            store.create({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c%d" % index, "namespace": "default"}})
+        configuration = client.Configuration()
+        configuration.host = server.url
+        configuration.ssl_ca_cert = str(api_lab.ca_file)
+        configuration.api_key = {"BearerToken": "token"}
+        configuration.api_key_prefix = {"BearerToken": "Bearer"}
+        core = client.CoreV1Api(client.ApiClient(configuration))
+        with pytest.raises(ApiException) as caught:
+            list(watch.Watch().stream(core.list_namespaced_config_map, "default", resource_version=first["metadata"]["resourceVersion"],
+                                      timeout_seconds=1))
+        assert caught.value.status == 410
+    finally:
+        server.stop()

@@ -522,14 +522,18 @@ class _Handler(BaseHTTPRequestHandler):
         labels_match = parse_label_selector(request.param("labelSelector"))
         fields_match = parse_field_selector(request.param("fieldSelector"), rtype.group, rtype.kind)
         timeout = min(float(request.param("timeoutSeconds", MAX_WATCH_SECONDS)), MAX_WATCH_SECONDS)
-        since = request.param("resourceVersion")
-        watcher = store.start_watch(rtype.api_version, rtype.kind, request.namespace, request.param("resourceVersion"))
         try:
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Transfer-Encoding", "chunked")
-            self.send_header("Cache-Control", "no-cache, private")
-            self.end_headers()
+            watcher = store.start_watch(rtype.api_version, rtype.kind, request.namespace, request.param("resourceVersion"))
+        except ApiError as error:
+            if error.code != 410:
+                raise
+            # kube-apiserver answers a too old resourceVersion inside the stream, as an ERROR event.
+            self._start_stream()
+            self._write_chunk(json.dumps({"type": "ERROR", "object": error.status()}).encode() + b"\n")
+            self._write_chunk(b"")
+            return 200
+        try:
+            self._start_stream()
             deadline = time.monotonic() + timeout
 
             def matches(obj):
@@ -552,6 +556,13 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             watcher.close()
         return 200
+
+    def _start_stream(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Transfer-Encoding", "chunked")
+        self.send_header("Cache-Control", "no-cache, private")
+        self.end_headers()
 
     def _write_chunk(self, data):
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))

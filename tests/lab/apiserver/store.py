@@ -25,7 +25,7 @@ INITIAL_NAMESPACES = ("default", "kube-system", "kube-public", "kube-node-lease"
 CRD_GROUP_KIND = ("apiextensions.k8s.io", "CustomResourceDefinition")
 NAMESPACE_GROUP_KIND = ("", "Namespace")
 CRD_CLEANUP_FINALIZER = "customresourcecleanup.apiextensions.k8s.io"
-WATCH_HISTORY = 20000
+WATCH_HISTORY = 4096  # events kept for watches that resume from a resourceVersion (older ones get 410 Expired)
 # Keys of metadata the server owns: clients cannot set or change them.
 SERVER_METADATA = ("uid", "creationTimestamp", "resourceVersion", "generation", "deletionTimestamp",
                    "deletionGracePeriodSeconds", "managedFields", "selfLink")
@@ -99,7 +99,7 @@ class Watcher:
 class Store:
     """The objects of one cluster, addressed by apiVersion/kind/namespace/name."""
 
-    def __init__(self, name):
+    def __init__(self, name, watch_history=WATCH_HISTORY):
         self.name = name
         self.registry = Registry()
         self._objects = collections.defaultdict(dict)  # (group, kind) -> {(namespace, name): object}
@@ -112,7 +112,7 @@ class Store:
         self._subscribers = []
         self._watchers = []
         self._admission = []
-        self._history = collections.deque(maxlen=WATCH_HISTORY)
+        self._history = collections.deque(maxlen=watch_history)
         self._terminating = set()  # (group, kind, name) of namespaces and CRDs waiting for their content to go
         for namespace in INITIAL_NAMESPACES:
             self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
