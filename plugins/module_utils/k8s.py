@@ -69,7 +69,8 @@ except ImportError:  # urllib3 comes with kubernetes
         pass
 
 
-CONFLICT_RETRIES = 3
+# As client-go's retry.DefaultRetry: five attempts before a conflict is reported.
+CONFLICT_RETRIES = 5
 
 # Fields that change on every write or are server bookkeeping: never part of a diff.
 NOISY_FIELDS = ["metadata.managedFields", "metadata.resourceVersion", "metadata.generation"]

@@ -271,6 +271,28 @@ def test_errors_name_context_object_and_fix(lab, run_playbook):
     assert "has no ManagedClusterSet 'hm-nowhere'" in result.task("unknown set")["msg"]
 
 
+def test_conflicts_are_retried_from_a_fresh_read(lab, run_playbook):
+    """Injected 409s on writes (seeded, so the run is repeatable): every task still converges."""
+    from tests.lab.runtime import Faults  # pylint: disable=import-outside-toplevel
+
+    tasks = [task("set", "managed_cluster_set", {"name": "hm-conflicts", "labels": {"round": "1"}})]
+    tasks += [task("member " + cluster, "managed_cluster", {"name": cluster, "labels": {"hm-conflicts": "yes"}}) for cluster in CLUSTERS]
+    tasks += [task("relabel %d" % n, "managed_cluster_set", {"name": "hm-conflicts", "labels": {"round": str(n)}}) for n in (2, 3, 4)]
+    mark = lab.requests.mark()
+    lab.set_faults(Faults(conflict_rate=0.3, seed=1))
+    try:
+        result = run_playbook(lab, playbook(*tasks))
+    finally:
+        lab.set_faults("off")
+    result.check()
+    conflicts = [r for r in lab.requests.since(mark) if r["status"] == 409]
+    assert conflicts, "the seeded faults injected no 409 this time; pick another seed"
+    assert lab.hub.get("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "hm-conflicts")["metadata"]["labels"]["round"] == "4"
+    assert all(labels(lab, cluster)["hm-conflicts"] == "yes" for cluster in CLUSTERS)
+    cleanup = [task("member " + cluster, "managed_cluster", {"name": cluster, "labels": {"hm-conflicts": None}}) for cluster in CLUSTERS]
+    run(run_playbook, lab, *cleanup, task("set", "managed_cluster_set", {"name": "hm-conflicts", "state": "absent"}))[0].check()
+
+
 def test_missing_submariner_addon(lab_factory, run_playbook):
     lab = lab_factory.get("acm-2.12", clusters=1)
     lab.hub.delete("addon.open-cluster-management.io/v1alpha1", "ClusterManagementAddOn", "submariner")

@@ -210,7 +210,7 @@ class TestEnsurePresent:
 
     def test_endless_conflicts_fail_clearly(self):
         fake = FakeK8SClient([CLUSTER])
-        fake.fail_next["patch"] = [api_error(ConflictError, 409, "modified") for dummy in range(3)]
+        fake.fail_next["patch"] = [api_error(ConflictError, 409, "modified") for dummy in range(k8s.CONFLICT_RETRIES)]
         with pytest.raises(k8s.HubError, match="kept changing"):
             make_hub(fake).ensure_present(cluster_labels({"x": "y"}))
 
