@@ -1,0 +1,186 @@
+"""Bad input: every case fails before any write, with one message naming the cluster, the object and the fix.
+
+Each case is what a user gets wrong (an inventory variable, an extra var, or a lab where the hub or a
+cluster is not ready); the run is site.yml as users start it. "Before any write" is measured: no
+mutating request reaches any API server between two marks of the lab's request log, and the EC2
+state is unchanged.
+"""
+
+import dataclasses
+import datetime
+import pathlib
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+
+from tests.reliability import labrun
+
+MC_API = "cluster.open-cluster-management.io/v1"
+NETWORK_API = "config.openshift.io/v1"
+AVAILABLE = "ManagedClusterConditionAvailable"
+
+
+@dataclasses.dataclass
+class Case:
+    """``arrange(lab, tmp_path) -> (inventory or None, extra_vars, undo or None)``; ``expect``: words the message must hold."""
+
+    name: str
+    arrange: object
+    expect: tuple
+
+
+def extra(**variables):
+    return lambda lab, tmp_path: (None, variables, None)
+
+
+def host_vars(host, **variables):
+    return lambda lab, tmp_path: (labrun.write_inventory(lab, tmp_path / "inventory.yml", clusters={host: variables}), {}, None)
+
+
+def hub_vars(**variables):
+    return lambda lab, tmp_path: (labrun.write_inventory(lab, tmp_path / "inventory.yml", hub=_resolve(lab, variables)), {}, None)
+
+
+def _resolve(lab, variables):
+    """Values given as callables of the lab (URLs and files known only once it runs)."""
+    return {key: value(lab) if callable(value) else value for key, value in variables.items()}
+
+
+def with_store_patch(context, api_version, kind, name, namespace, patch, subresource=None, **variables):
+    """Patch an object in the lab (as a cluster in that state would be); the undo restores the saved fields."""
+    def arrange(lab, tmp_path):
+        store = lab.store(context)
+        before = store.get(api_version, kind, name, namespace)
+        store.patch(api_version, kind, name, namespace, patch, subresource=subresource)
+
+        def undo():
+            restore = {key: before.get(key) for key in patch}
+            store.patch(api_version, kind, name, namespace, restore, subresource=subresource)
+        return None, variables, undo
+    return arrange
+
+
+def not_available(lab, tmp_path):
+    """aws-sub2's klusterlet stopped renewing its lease: Available is Unknown."""
+    store = lab.hub
+    before = store.get(MC_API, "ManagedCluster", "aws-sub2")
+    conditions = [dict(c, status="Unknown", reason="ManagedClusterLeaseUpdateStopped",
+                       message="Registration agent stopped updating its lease.") if c["type"] == AVAILABLE else c
+                  for c in before["status"]["conditions"]]
+    store.patch(MC_API, "ManagedCluster", "aws-sub2", None, {"status": {"conditions": conditions}}, subresource="status")
+    return None, {}, lambda: store.patch(MC_API, "ManagedCluster", "aws-sub2", None,
+                                         {"status": {"conditions": before["status"]["conditions"]}}, subresource="status")
+
+
+def claim(name, value):
+    def arrange(lab, tmp_path):
+        store = lab.hub
+        before = store.get(MC_API, "ManagedCluster", "aws-sub2")["status"]["clusterClaims"]
+        claims = [dict(c, value=value) if c["name"] == name else c for c in before]
+        store.patch(MC_API, "ManagedCluster", "aws-sub2", None, {"status": {"clusterClaims": claims}}, subresource="status")
+        return None, {}, lambda: store.patch(MC_API, "ManagedCluster", "aws-sub2", None, {"status": {"clusterClaims": before}},
+                                             subresource="status")
+    return arrange
+
+
+def foreign_ca(lab, tmp_path):
+    """A CA that did not sign the lab's serving certificates."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "not-the-lab-ca")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True).sign(key, hashes.SHA256()))
+    path = pathlib.Path(tmp_path) / "foreign-ca.crt"
+    path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return str(path)
+
+
+def hub_token_auth(token=None, url=None, ca=None):
+    return hub_vars(acm_submariner_kubeconfig=None, acm_submariner_hub_context=None,
+                    acm_submariner_api_host=url or (lambda lab: lab.server_url("hubcluster")),
+                    acm_submariner_api_key=token or (lambda lab: lab.tokens["hubcluster"]["admin"]),
+                    acm_submariner_ca_cert=ca or (lambda lab: str(lab.ca_file)))
+
+
+def wrong_ca(lab, tmp_path):
+    ca_file = foreign_ca(lab, tmp_path)
+    return hub_token_auth(ca=lambda _lab: ca_file)(lab, tmp_path)
+
+
+SECRET = ("v1", "Secret", "aws-sub2-aws-creds", "aws-sub2")
+CASES = [
+    Case("unknown-cluster", host_vars("aws-sub9", acm_submariner_cluster_context="cluster2"), ("aws-sub9", "ManagedCluster", "it has")),
+    Case("unknown-context", host_vars("aws-sub2", acm_submariner_cluster_context="cluster9"), ("aws-sub2", "cluster9", "context")),
+    Case("missing-kubeconfig", host_vars("aws-sub2", acm_submariner_kubeconfig="/nonexistent/kubeconfig"),
+         ("aws-sub2", "/nonexistent/kubeconfig")),
+    Case("no-credentials", host_vars("aws-sub2", acm_submariner_kubeconfig=""), ("aws-sub2", "acm_submariner_kubeconfig")),
+    Case("missing-credentials-secret", host_vars("aws-sub2", acm_submariner_credentials_secret="no-such-secret"),
+         ("aws-sub2", "no-such-secret", "does not exist", "acm_submariner_aws_access_key_id")),
+    Case("incomplete-credentials-secret", with_store_patch("hubcluster", *SECRET, {"data": {"aws_secret_access_key": None}}),
+         ("aws-sub2", "aws-sub2-aws-creds", "aws_secret_access_key")),
+    Case("set-name-too-long", extra(acm_submariner_cluster_set="s" * 57), ("s" * 57, "63", "cluster set")),
+    Case("set-name-not-dns-label", extra(acm_submariner_cluster_set="Sub_Set"), ("Sub_Set", "DNS-1123", "cluster set")),
+    Case("prep-mode-unknown", extra(acm_submariner_aws_prep_mode="manual"), ("aws-sub1", "acm_submariner_aws_prep_mode", "direct")),
+    Case("cluster-network-overlap", with_store_patch("cluster2", NETWORK_API, "Network", "cluster", None,
+                                                     {"spec": {"clusterNetwork": [{"cidr": "10.132.0.0/14", "hostPrefix": 23}]}}),
+         ("aws-sub1", "aws-sub2", "10.132.0.0/14", "acm_submariner_globalnet")),
+    Case("service-network-overlap", with_store_patch("cluster2", NETWORK_API, "Network", "cluster", None,
+                                                     {"spec": {"serviceNetwork": ["172.31.128.0/17"]}}),
+         ("aws-sub1", "aws-sub2", "172.31.128.0/17", "acm_submariner_globalnet")),
+    Case("invalid-cidr", with_store_patch("cluster2", NETWORK_API, "Network", "cluster", None,
+                                          {"spec": {"serviceNetwork": ["172.30.0.0/33"]}}), ("aws-sub2", "172.30.0.0/33")),
+    Case("cluster-not-available", not_available, ("aws-sub2", "not Available", "ManagedClusterLeaseUpdateStopped")),
+    Case("platform-not-aws", claim("platform.open-cluster-management.io", "GCP"), ("aws-sub2", "GCP", "acm_submariner_aws_prep_mode")),
+    Case("vendor-not-openshift", claim("product.open-cluster-management.io", "EKS"), ("aws-sub2", "EKS", "vendor")),
+    Case("no-infra-id", claim("infrastructure.openshift.io", ""), ("aws-sub2", "infraID")),
+    Case("gateways-zero", extra(acm_submariner_gateways=0), ("aws-sub1", "gateways", "1")),
+    Case("instance-type-not-offered", extra(acm_submariner_gateway_instance_type="x9.imaginary"),
+         ("aws-sub1", "x9.imaginary", "offered")),
+    Case("nat-t-port-out-of-range", extra(acm_submariner_nat_t_port=70000), ("aws-sub1", "70000", "nat_t_port")),
+    Case("nat-t-port-zero", extra(acm_submariner_nat_t_port=0), ("aws-sub1", "nat_t_port")),
+    Case("nat-discovery-port-out-of-range", extra(acm_submariner_nat_discovery_port=65536), ("aws-sub1", "65536", "nat_discovery_port")),
+    Case("globalnet-cidr-invalid", extra(acm_submariner_globalnet=True, acm_submariner_globalnet_cidr_range="242.0.0.0/33"),
+         ("242.0.0.0/33", "globalnet")),
+    Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region")),
+    Case("wrong-token-401", hub_token_auth(token="sha256~not-a-valid-token"), ("hub", "401", "token")),
+    Case("read-only-token-403", hub_vars(acm_submariner_hub_context="hubcluster-readonly"), ("hub", "403", "forbidden")),
+    Case("unreachable-hub-api", hub_token_auth(url="https://127.0.0.1:9"), ("hub", "127.0.0.1:9")),
+    Case("unreachable-cluster-api", host_vars("aws-sub2", acm_submariner_api_host="https://127.0.0.1:9", acm_submariner_api_key="x",
+                                              acm_submariner_kubeconfig=None),
+         ("aws-sub2", "127.0.0.1:9")),
+    Case("wrong-ca", wrong_ca, ("hub", "certificate", "acm_submariner_ca_cert")),
+    Case("empty-cluster-group", lambda lab, tmp_path: (labrun.write_inventory(lab, tmp_path / "inventory.yml",
+                                                                              drop=("aws-sub1", "aws-sub2")), {}, None),
+         ("managed_clusters", "empty")),
+]
+
+
+# A case the roles let through must not wait 15 minutes for a gateway that cannot come.
+SHORT_WAITS = {"broker_wait_timeout": 30, "aws_prep_wait_timeout": 30, "agent_join_wait_timeout": 30}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def test_bad_input_fails_before_any_write(lab_factory, clean_lab, tmp_path, case):
+    inventory, extra_vars, undo = case.arrange(clean_lab, tmp_path)
+    ec2_before = clean_lab.ec2_state()
+    result = ec2_after = None
+    try:
+        result = labrun.run(clean_lab, inventory=inventory, extra_vars=dict(SHORT_WAITS, **extra_vars))
+        ec2_after = clean_lab.ec2_state()
+    finally:
+        if undo:
+            undo()
+        if result is None or result.mutating:
+            lab_factory.stop_all()  # the next case gets a lab nobody wrote to
+    assert result.returncode != 0, "site.yml succeeded with %s:\n%s" % (case.name, result.stdout[-3000:])
+    assert result.mutating == [], "writes before the failure: %s" % [(r["cluster"], r["verb"], r["path"]) for r in result.mutating]
+    assert ec2_after == ec2_before
+    failed_tasks = {failure["task"] for failure in result.failures()}
+    assert len(failed_tasks) == 1, "more than one failing task: %s" % result.failure_messages()
+    message = " ".join(result.failure_messages()) or result.output
+    missing = [word for word in case.expect if word.lower() not in message.lower()]
+    assert not missing, "the message lacks %s: %s" % (missing, message[:2000])

@@ -1,0 +1,78 @@
+"""Faults, interruptions and concurrent runs: site.yml still converges, once, with nothing duplicated or left behind."""
+
+import os
+import signal
+import time
+
+import pytest
+
+from tests.reliability import labrun, state
+
+# The issue's profile: 10 % 5xx/429, 5 % 409 on writes, 200 ms latency, an occasional dropped connection.
+FAULTS = "latency_ms=200,error_rate=0.10,conflict_rate=0.05,drop_rate=0.01,seed=%d"
+CLUSTER_SET = "submariner"
+HTTP_FAILURE = ("500", "503", "429", "409", "conflict", "connection", "timed out", "remote end closed", "reset", "protocol")
+
+
+def assert_converged_once(lab, runs=()):
+    dump = lab.dump()
+    assert state.clusterset_members(dump, CLUSTER_SET) == sorted(labrun.lab_inventory(lab)["all"]["children"]["managed_clusters"]["hosts"])
+    assert state.duplicates(dump) == []
+    assert state.orphans(dump) == []
+    for run in runs:
+        assert run.returncode == 0, run.output[-4000:]
+
+
+def test_site_converges_under_faults(fresh_lab, stop_labs_after):  # pylint: disable=unused-argument
+    lab = fresh_lab
+    lab.set_faults(FAULTS % 7)
+    first = labrun.run(lab)
+    if first.returncode != 0:
+        messages = " ".join(first.failure_messages()).lower()
+        assert messages, "the failed run named nothing:\n%s" % first.output[-4000:]
+        assert any(word in messages for word in HTTP_FAILURE), "the failure does not say what failed: %s" % messages[:2000]
+        second = labrun.run(lab)
+        assert second.returncode == 0, "a re-run under faults did not converge: %s" % second.failure_messages()
+    lab.set_faults("off")
+    assert_converged_once(lab)
+    again = labrun.run(lab).check()
+    assert again.mutating == []
+
+
+def _kill_after(lab, process, writes, signum, timeout=600):
+    """Signal the playbook's process group once the lab has seen ``writes`` mutating requests since it started."""
+    mark = lab.requests.mark()
+    deadline = time.monotonic() + timeout
+    while len(lab.requests.mutating_since(mark)) < writes:
+        if process.poll() is not None:
+            pytest.fail("the run ended (rc %s) before %d writes" % (process.returncode, writes))
+        if time.monotonic() > deadline:
+            pytest.fail("no %d writes within %d s" % (writes, timeout))
+        time.sleep(0.05)
+    os.killpg(process.pid, signum)
+    process.wait(timeout=60)
+    process.log.close()
+
+
+def test_interrupted_converge_and_uninstall_recover(fresh_lab, stop_labs_after, tmp_path):  # pylint: disable=unused-argument
+    """Killed after 3 writes (SIGKILL), then after 8 more (SIGTERM), then once during the uninstall: re-runs clean up."""
+    lab = fresh_lab
+    before = lab.dump()
+    _kill_after(lab, labrun.spawn(lab, log_path=tmp_path / "site-1.log"), 3, signal.SIGKILL)
+    _kill_after(lab, labrun.spawn(lab, log_path=tmp_path / "site-2.log"), 8, signal.SIGTERM)
+    converge = labrun.run(lab)
+    assert_converged_once(lab, [converge])
+    _kill_after(lab, labrun.spawn(lab, labrun.UNINSTALL, log_path=tmp_path / "uninstall-1.log"), 2, signal.SIGKILL)
+    labrun.run(lab, labrun.UNINSTALL).check()
+    assert state.residue(before, lab.dump()) == []
+
+
+def test_two_concurrent_runs_both_converge(fresh_lab, stop_labs_after, tmp_path):  # pylint: disable=unused-argument
+    lab = fresh_lab
+    processes = [labrun.spawn(lab, log_path=tmp_path / ("site-%d.log" % index)) for index in (1, 2)]
+    codes = [process.wait(timeout=900) for process in processes]
+    for process in processes:
+        process.log.close()
+    logs = [(tmp_path / ("site-%d.log" % index)).read_text(encoding="utf-8")[-4000:] for index in (1, 2)]
+    assert codes == [0, 0], "\n\n".join(logs)
+    assert_converged_once(lab)
