@@ -407,9 +407,13 @@ class _ExplainErrors:
         return False
 
 
-def gather_hub_facts(hub):
+def gather_hub_facts(hub, service_exports=False):
     """hub.HubFacts for the hub behind ``hub`` (a HubClient): MultiClusterHub version, served
-    API versions and whether the submariner-addon is installed."""
+    API versions and whether the submariner-addon is installed.
+
+    ServiceExport versions are only discovered when ``service_exports`` is true (hub_info): no
+    hub module writes one.
+    """
     mch_version = None
     if hub.served_versions(C.MCH_GROUP, C.MULTICLUSTER_HUB_KIND):
         hubs = hub.list(C.MULTICLUSTER_HUB_API_VERSION, C.MULTICLUSTER_HUB_KIND)
@@ -426,7 +430,7 @@ def gather_hub_facts(hub):
             mch_version,
             hub.served_versions(C.CLUSTER_GROUP, C.MANAGED_CLUSTER_SET_KIND),
             addon_versions,
-            hub.served_versions(C.MCS_GROUP, C.SERVICE_EXPORT_KIND),
+            hub.served_versions(C.MCS_GROUP, C.SERVICE_EXPORT_KIND) if service_exports else [],
             cluster_management_addon_present=cma_present,
             submariner_config_crd_present=bool(hub.served_versions(C.SUBMARINER_ADDON_GROUP, C.SUBMARINER_CONFIG_KIND)),
         )

@@ -279,7 +279,7 @@ def describe_clusters(hub, names):
 
 def describe_hub(module):
     hub = module.hub
-    facts = gather_hub_facts(hub)
+    facts = gather_hub_facts(hub, service_exports=True)
     return {
         "changed": False,
         "hub": facts.as_dict(),

@@ -16,6 +16,8 @@ import base64
 import pytest
 import yaml
 
+from tests.lab.runtime import Faults
+
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
 
 CLUSTER_API = "cluster.open-cluster-management.io/v1"
@@ -273,8 +275,6 @@ def test_errors_name_context_object_and_fix(lab, run_playbook):
 
 def test_conflicts_are_retried_from_a_fresh_read(lab, run_playbook):
     """Injected 409s on writes (seeded, so the run is repeatable): every task still converges."""
-    from tests.lab.runtime import Faults  # pylint: disable=import-outside-toplevel
-
     tasks = [task("set", "managed_cluster_set", {"name": "hm-conflicts", "labels": {"round": "1"}})]
     tasks += [task("member " + cluster, "managed_cluster", {"name": cluster, "labels": {"hm-conflicts": "yes"}}) for cluster in CLUSTERS]
     tasks += [task("relabel %d" % n, "managed_cluster_set", {"name": "hm-conflicts", "labels": {"round": str(n)}}) for n in (2, 3, 4)]
