@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import yaml
 
-from .errors import ApiError, bad_request, forbidden, method_not_allowed, unsupported_media_type
+from .errors import ApiError, bad_request, conflict, forbidden, method_not_allowed, unsupported_media_type
 from .selectors import parse_field_selector, parse_label_selector
 
 DEFAULT_VERSION_INFO = {
@@ -263,16 +263,16 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body() if request.method in ("POST", "PUT", "PATCH", "DELETE") else b""
         if token_kind is None:
             return self._send_json(401, ApiError(401, "Unauthorized", "Unauthorized").status())
-        fault = self.api.faults(request) if self.api.faults else None
-        if fault is not None:
-            handled = self._inject(fault, request)
-            if handled is not None:
-                return handled
         discovery = self._discovery(request.path)
         if discovery is not None:
             request.verb = "get"
             return self._send_json(200, discovery)
         self._resolve(request)
+        fault = self.api.faults(request) if self.api.faults else None
+        if fault is not None:
+            handled = self._inject(fault, request)
+            if handled is not None:
+                return handled
         if token_kind != "admin" and request.verb not in ("get", "list", "watch"):
             raise self._forbidden(request)
         return self._handle_resource(request, raw)
@@ -287,15 +287,16 @@ class _Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             return 0
+        rtype = request.rtype
         if fault.status == 409 and request.is_write:
-            return self._send_error(ApiError(409, "Conflict", "Operation cannot be fulfilled: the object has been modified; please apply "
-                                                              "your changes to the latest version and try again (injected)"))
+            return self._send_error(conflict(rtype.plural, rtype.group, request.name or ""))
         if fault.status == 429:
-            return self._send_error(ApiError(429, "TooManyRequests", "Too many requests, please try again later. (injected)",
-                                             {"retryAfterSeconds": 1}), {"Retry-After": "1"})
-        if fault.status and fault.status >= 500:
-            return self._send_error(ApiError(fault.status, "InternalError" if fault.status == 500 else "ServiceUnavailable",
-                                             "Internal error occurred: injected fault"))
+            return self._send_error(ApiError(429, "TooManyRequests", "Too many requests, please try again later.", {"retryAfterSeconds": 1}),
+                                    {"Retry-After": "1"})
+        if fault.status == 503:
+            return self._send_error(ApiError(503, "ServiceUnavailable", "the server is currently unable to handle the request"))
+        if fault.status:
+            return self._send_error(ApiError(fault.status, "InternalError", "Internal error occurred: etcdserver: request timed out"))
         return None
 
     def _discovery(self, path):
