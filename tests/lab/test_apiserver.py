@@ -560,3 +560,19 @@ def test_watch_from_a_compacted_resource_version_gets_410_expired(api_lab):
         assert caught.value.status == 410
     finally:
         server.stop()
+
+
+def test_deleting_an_owner_collects_its_dependents_unless_orphaned(core, ns):
+    def owned_by(owner, name):
+        reference = {"apiVersion": "v1", "kind": "ConfigMap", "name": owner.metadata.name, "uid": owner.metadata.uid}
+        return core.create_namespaced_config_map(ns, {"metadata": {"name": name, "ownerReferences": [reference]}})
+
+    owner = core.create_namespaced_config_map(ns, {"metadata": {"name": "owner"}})
+    owned_by(owner, "child")
+    core.delete_namespaced_config_map("owner", ns)
+    assert [i.metadata.name for i in core.list_namespaced_config_map(ns).items] == []
+    owner = core.create_namespaced_config_map(ns, {"metadata": {"name": "owner"}})
+    owned_by(owner, "kept")
+    core.delete_namespaced_config_map("owner", ns, propagation_policy="Orphan")
+    kept = core.read_namespaced_config_map("kept", ns)
+    assert kept.metadata.owner_references is None

@@ -486,16 +486,16 @@ class _Handler(BaseHTTPRequestHandler):
         if policy not in (None, "Orphan", "Background", "Foreground"):
             raise ApiError(422, "Invalid", 'DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "%s": '
                            'supported values: "Foreground", "Background", "Orphan", "nil"' % policy)
-        return dry_run, options.get("preconditions") or {}
+        return dry_run, options.get("preconditions") or {}, policy
 
     def _delete(self, request, raw):
-        dry_run, preconditions = self._delete_options(request, raw)
+        dry_run, preconditions, policy = self._delete_options(request, raw)
         rtype = request.rtype
         if (rtype.group, rtype.kind) == ("", "Namespace") and request.name in ("default", "kube-system", "kube-public"):
             raise forbidden('namespaces "%s" is forbidden: this namespace may not be deleted' % request.name,
                             name=request.name, plural="namespaces")
         obj, removed = self.api.store.delete_detailed(rtype.api_version, rtype.kind, request.name, request.namespace,
-                                                      dry_run=dry_run, preconditions=preconditions)
+                                                      dry_run=dry_run, preconditions=preconditions, propagation_policy=policy)
         if removed and not rtype.custom and (rtype.group, rtype.kind) not in RETURNS_DELETED_OBJECT:
             details = {"name": request.name, "kind": rtype.plural, "uid": obj["metadata"]["uid"]}
             if rtype.group:
@@ -504,14 +504,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send_json(200, obj)
 
     def _delete_collection(self, request, raw):
-        dry_run, _preconditions = self._delete_options(request, raw)
+        dry_run, _preconditions, policy = self._delete_options(request, raw)
         rtype = request.rtype
         store = self.api.store
         items = store.list(rtype.api_version, rtype.kind, request.namespace, request.param("labelSelector"), request.param("fieldSelector"))
         deleted = []
         for item in items:
             obj, _removed = store.delete_detailed(rtype.api_version, rtype.kind, item["metadata"]["name"],
-                                                  item["metadata"].get("namespace"), dry_run=dry_run)
+                                                  item["metadata"].get("namespace"), dry_run=dry_run, propagation_policy=policy)
             deleted.append(obj)
         return self._send_json(200, {"kind": rtype.kind + "List", "apiVersion": rtype.api_version,
                                      "metadata": {"resourceVersion": store.resource_version}, "items": deleted})

@@ -114,6 +114,7 @@ class Store:
         self._admission = []
         self._history = collections.deque(maxlen=watch_history)
         self._terminating = set()  # (group, kind, name) of namespaces and CRDs waiting for their content to go
+        self._owners = {}  # uid -> (group, kind, key) of every stored object, for the garbage collector
         for namespace in INITIAL_NAMESPACES:
             self.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
 
@@ -285,12 +286,17 @@ class Store:
                 new = self._admit("UPDATE", new, current)
             return self._store_update(rtype, stored, new, dry_run, field_manager, subresource)
 
-    def delete(self, api_version, kind, name, namespace=None, *, dry_run=False, preconditions=None):
-        """Delete an object; return it while finalizers keep it (with deletionTimestamp), None once gone."""
-        obj, removed = self.delete_detailed(api_version, kind, name, namespace, dry_run=dry_run, preconditions=preconditions)
+    def delete(self, api_version, kind, name, namespace=None, *, dry_run=False, preconditions=None, propagation_policy=None):
+        """Delete an object; return it while finalizers keep it (with deletionTimestamp), None once gone.
+
+        Objects whose ownerReferences all point to deleted owners are deleted too (the garbage
+        collector), unless ``propagation_policy`` is "Orphan": then they lose that ownerReference.
+        """
+        obj, removed = self.delete_detailed(api_version, kind, name, namespace, dry_run=dry_run, preconditions=preconditions,
+                                            propagation_policy=propagation_policy)
         return None if removed else obj
 
-    def delete_detailed(self, api_version, kind, name, namespace=None, *, dry_run=False, preconditions=None):
+    def delete_detailed(self, api_version, kind, name, namespace=None, *, dry_run=False, preconditions=None, propagation_policy=None):
         """``(object, removed)``: the object as deleted or as left terminating, and whether it is gone."""
         with self._writing():
             rtype = self.resource_type(api_version, kind)
@@ -302,6 +308,8 @@ class Store:
             self._admit("DELETE", self._present(stored, rtype), self._present(stored, rtype))
             if dry_run:
                 return self._present(stored, rtype), not self._keeps_object(rtype, stored)
+            if propagation_policy == "Orphan":
+                self._orphan_dependents(stored["metadata"]["uid"])
             return self._delete_stored(rtype, key, stored)
 
     # ------------------------------------------------------------------ watch
@@ -633,13 +641,36 @@ class Store:
     def _remove(self, rtype, key, stored):
         gone = copy.deepcopy(stored)
         del self._bucket(rtype)[key]
+        self._owners.pop(gone["metadata"]["uid"], None)
         self._commit("DELETED", rtype, gone, store=False)
+        self._collect_garbage(gone["metadata"]["uid"])
         if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
             self.registry.remove_crd(gone["metadata"]["name"])
             for version in gone["spec"].get("versions") or []:
                 self._schemas.pop((gone["spec"]["group"], version["name"], gone["spec"]["names"]["kind"]), None)
         self._reap()
         return self._present(gone, rtype), True
+
+    def _dependents(self, owner_uid):
+        """``[(group_kind, key, stored)]`` of the objects with an ownerReference to ``owner_uid``."""
+        return [(group_kind, key, stored) for group_kind, bucket in list(self._objects.items()) for key, stored in list(bucket.items())
+                if any(ref.get("uid") == owner_uid for ref in stored["metadata"].get("ownerReferences") or [])]
+
+    def _collect_garbage(self, owner_uid):
+        """Delete the dependents left without any existing owner (background propagation)."""
+        for group_kind, key, stored in self._dependents(owner_uid):
+            if any(ref.get("uid") in self._owners for ref in stored["metadata"]["ownerReferences"]):
+                continue
+            if self._objects[group_kind].get(key) is stored:
+                self._delete_stored(self._stored_type(group_kind, stored), key, stored)
+
+    def _orphan_dependents(self, owner_uid):
+        for group_kind, _key, stored in self._dependents(owner_uid):
+            orphan = copy.deepcopy(stored)
+            orphan["metadata"]["ownerReferences"] = [ref for ref in stored["metadata"]["ownerReferences"] if ref.get("uid") != owner_uid]
+            if not orphan["metadata"]["ownerReferences"]:
+                del orphan["metadata"]["ownerReferences"]
+            self._commit("MODIFIED", self._stored_type(group_kind, stored), orphan)
 
     def _reap(self):
         """Remove terminating namespaces and CRDs whose content is gone (the namespace/CRD controllers' job)."""
@@ -667,6 +698,7 @@ class Store:
         old = self._bucket(rtype).get(key) if event_type == "MODIFIED" else None
         if store:
             self._bucket(rtype)[key] = obj
+            self._owners[obj["metadata"]["uid"]] = (rtype.group, rtype.kind, key)
             if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
                 self._serve_crd(obj)
         snapshot = copy.deepcopy(obj)
