@@ -380,6 +380,8 @@ def test_212_uninstall_in_the_documented_order_leaves_no_aws_residue():
             assert condition(config, "SubmarinerGatewaysLabeled")["reason"] == "ManagedClusterAddOnDeleted"
             lab.hub.delete(CONFIG, "SubmarinerConfig", "submariner", cluster)
             assert lab.spoke(cluster).get(BROKER, "Submariner", "submariner", "submariner-operator") is None
+            assert lab.spoke(cluster).list("apps/v1", "Deployment", namespace="submariner-operator") == []
+            assert lab.spoke(cluster).list("submariner.io/v1", "Gateway", namespace="submariner-operator") == []
         lab.hub.delete(SET_V1BETA2, "ManagedClusterSet", "demo")
         lab.settle()
         lab.wait_for(lambda: lab.hub.get("v1", "Namespace", "demo-broker") is None, message="broker namespace gone")

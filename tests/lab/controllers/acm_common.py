@@ -30,7 +30,6 @@ SUBMARINER_CONFIG_V1ALPHA1 = "submarineraddon.open-cluster-management.io/v1alpha
 SUBMARINER_OPERATOR_V1ALPHA1 = "submariner.io/v1alpha1"
 SUBMARINER_V1 = "submariner.io/v1"
 NETWORK_CONFIG_V1 = "config.openshift.io/v1"
-MACHINE_V1BETA1 = "machine.openshift.io/v1beta1"
 
 # Labels, annotations and finalizers
 CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
@@ -41,7 +40,6 @@ CLUSTER_SA_LABEL = "cluster.open-cluster-management.io/submariner-cluster-sa"
 BACKUP_LABEL = "cluster.open-cluster-management.io/backup"
 SET_CLEANUP_FINALIZER = "cluster.open-cluster-management.io/submariner-cleanup"
 AGENT_CLEANUP_FINALIZER = "cluster.open-cluster-management.io/submariner-agent-cleanup"
-CONFIG_CLEANUP_FINALIZER = "submarineraddon.open-cluster-management.io/config-cleanup"
 ADDON_CLEANUP_FINALIZER = "submarineraddon.open-cluster-management.io/submariner-addon-cleanup"
 WORK_CLEANUP_FINALIZER = "cluster.open-cluster-management.io/manifest-work-cleanup"
 SKIP_CLOUD_PREPARE_ANNOTATION = "submariner.io/skip-cloud-prepare"

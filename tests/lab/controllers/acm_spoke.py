@@ -177,8 +177,10 @@ class AddonAgentController(c.Reconciler):
                 (c.NETWORK_CONFIG_V1, "Network"),
             })
         self._prepared: dict[tuple, int] = {}
+        self._agents: set[str] = set()
 
     def reconcile(self) -> None:
+        present = set()
         for addon in self.hub.list(c.ADDON_V1ALPHA1, "ManagedClusterAddOn"):
             if addon["metadata"]["name"] != c.ADDON_NAME:
                 continue
@@ -187,10 +189,16 @@ class AddonAgentController(c.Reconciler):
             managed_cluster = self.hub.get(c.MANAGED_CLUSTER_V1, "ManagedCluster", cluster)
             if spoke is None or managed_cluster is None:
                 continue
+            present.add(cluster)
             if c.is_deleting(addon):
                 self._on_addon_deleted(spoke, addon, managed_cluster)
             elif c.ADDON_CLEANUP_FINALIZER in (addon["metadata"].get("finalizers") or []):
+                self._agents.add(cluster)
                 self._sync(spoke, addon, managed_cluster)
+        for cluster in sorted(self._agents - present):
+            # The addon framework removes its agent once the ManagedClusterAddOn is gone.
+            c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
+            self._agents.discard(cluster)
 
     # ---------------------------------------------------------------- normal operation
     def _sync(self, spoke, addon: dict, managed_cluster: dict) -> None:
