@@ -369,6 +369,10 @@ health:
       description: Whether O(wait=true) reached O(wait_timeout).
       type: bool
       sample: false
+    wait_error:
+      description: What still blocked when the wait timed out.
+      type: str
+      returned: when RV(health.timed_out=true)
 problems:
   description: Everything that is not healthy, most specific cause first.
   returned: always
@@ -618,7 +622,7 @@ def describe_submariner_config(obj):
 
 def describe_addon(hub, facts, cluster, require_connections):
     if not facts.managed_cluster_addon_version:
-        return None, [problem("addon", FAILED, "the hub serves no ManagedClusterAddOn API", classify("CSVNotInstalled"))]
+        return None, [problem("addon", FAILED, "the hub serves no ManagedClusterAddOn API: the add-on framework is missing")]
     api_version = "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
     obj = hub.get(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
     if obj is None:
