@@ -133,3 +133,14 @@ def test_ten_clusters_in_parallel(lab_factory):
     assert len([host for host in stats if host.startswith("aws-sub")]) == 10
     code, stats, output = run(lab, "playbooks/uninstall.yml", forks=11)
     assert code == 0, failure_messages(output)
+
+
+def test_closed_port_fails_in_verify(lab_factory):
+    """AWS left unprepared (mode skip): the clusters join, and verify fails naming the blocked tunnel ports."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, network_type="OpenShiftSDN")
+    code, _stats, output = run(lab, "site.yml", extra_vars={
+        "acm_submariner_aws_prep_mode": "skip", "agent_join_wait_for_connections": False, "verify_wait_timeout": 60})
+    assert code != 0
+    messages = " ".join(failure_messages(output))
+    assert "ports_blocked" in messages or "firewall or NAT ports" in messages, messages
+    assert "Preflight found" not in messages
