@@ -78,11 +78,13 @@ def gateway_states(lab):
     return states
 
 
-def run_verify(lab, run_playbook, tmp_path, **extra_vars):
+def run_verify(lab, run_playbook, tmp_path, check=False, **extra_vars):
     report_dir = tmp_path / "report"
     variables = {"verify_report_dir": str(report_dir), "verify_wait_timeout": 30}
     variables.update(extra_vars)
-    result = run_playbook(lab, VERIFY, inventory=lab.state_dir / "inventory.yml", extra_vars=variables)
+    result = run_playbook(lab, VERIFY, inventory=lab.state_dir / "inventory.yml", extra_vars=variables, check=check)
+    if check:
+        return result, None, None
     report = json.loads((report_dir / "submariner-report.json").read_text(encoding="utf-8"))
     markdown = (report_dir / "submariner-report.md").read_text(encoding="utf-8")
     return result, report, markdown
@@ -159,3 +161,14 @@ def test_overlapping_cidrs_fail_fast_with_both_networks_named(lab_factory, run_p
     assert report["state"] == "failed"
     assert report["overlaps"], "the report names the overlapping CIDRs"
     assert "## Overlapping CIDRs" in markdown and "10.128.0.0/14 overlaps" in markdown
+
+
+def test_check_mode_neither_waits_nor_fails_but_shows_the_summary(lab_factory, run_playbook, tmp_path):
+    lab = lab_factory.get("acm-2.12", overlap=True)  # nothing joined yet, or overlapping: either way not healthy
+    started = time.monotonic()
+    result, dummy, dummy = run_verify(lab, run_playbook, tmp_path, check=True, verify_wait_timeout=120)
+    result.check()
+    assert time.monotonic() - started < 60
+    summary = result.task("acm.submariner.verify : Print the summary")["msg"]
+    assert summary[0].split()[:2] == ["Cluster", "State"]
+    assert not (tmp_path / "report" / "submariner-report.md").exists(), "check mode writes nothing"
