@@ -218,6 +218,8 @@ def test_212_long_set_name_truncated_from_the_head():
 
 def test_212_happy_path_connects_and_reports_every_condition():
     with running_lab("acm-2.12") as lab:
+        created_gateways = []
+        lab.spoke("aws-sub1").subscribe(lambda event, obj: created_gateways.append(obj) if (event, obj["kind"]) == ("ADDED", "Gateway") else None)
         join_212(lab)
         for cluster in ("aws-sub1", "aws-sub2"):
             addon = lab.wait_for(lambda cluster=cluster: _ready_addon(lab, cluster), message=f"{cluster} connected")
@@ -260,6 +262,10 @@ def test_212_happy_path_connects_and_reports_every_condition():
         # usingIP/usingNAT are written too, but the 2022 broker-chart Gateway CRD the lab serves prunes them.
         assert connection["endpoint"]["cluster_id"] == "aws-sub2" and connection["endpoint"]["public_ip"]
         assert connection["latencyRTT"]["average"].endswith("ms")
+        # Gateway's CRD has no status subresource: the status is part of the created object.
+        assert created_gateways and all(gateway["status"]["haStatus"] == "active" for gateway in created_gateways)
+        aggregate = lab.spoke("aws-sub1").get("rbac.authorization.k8s.io/v1", "ClusterRole", "open-cluster-management:submariner-addon:aggregate-admin")
+        assert aggregate["metadata"]["labels"]["rbac.authorization.k8s.io/aggregate-to-admin"] == "true"
 
 
 def _ready_addon(lab, cluster):

@@ -31,6 +31,8 @@ SERVER_METADATA = ("uid", "creationTimestamp", "resourceVersion", "generation", 
                    "deletionGracePeriodSeconds", "managedFields", "selfLink")
 # Kinds whose status a create request cannot set (their controllers own it).
 STATUS_RESET_ON_CREATE = frozenset({("apps", "Deployment"), ("apps", "DaemonSet"), ("", "Pod")})
+# RBAC objects are named by path segment only (kube-apiserver's ValidateRBACName), so "a:b:c" is valid.
+RBAC_GROUP = "rbac.authorization.k8s.io"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 _GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -222,7 +224,7 @@ class Store:
             name = obj["metadata"]["name"]
             if (namespace, name) in self._bucket(rtype):
                 raise already_exists(rtype.plural, rtype.group, name)
-            if rtype.custom or (rtype.group, rtype.kind) in STATUS_RESET_ON_CREATE:
+            if (rtype.custom and rtype.status_subresource) or (rtype.group, rtype.kind) in STATUS_RESET_ON_CREATE:
                 obj.pop("status", None)
             meta = obj["metadata"]
             meta["uid"] = str(uuid.uuid4())
@@ -805,12 +807,9 @@ class Store:
     @staticmethod
     def _metadata_causes(rtype, meta):
         causes = []
-        name = meta["name"]
-        pattern, limit = (_DNS_LABEL, 63) if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND else (_DNS_SUBDOMAIN, 253)
-        if not isinstance(name, str) or len(name) > limit or not pattern.match(name):
-            causes.append(("FieldValueInvalid", "metadata.name",
-                           "Invalid value: %r: a lowercase RFC 1123 %s must consist of lower case alphanumeric characters, '-' or '.', "
-                           "and must start and end with an alphanumeric character" % (name, "label" if limit == 63 else "subdomain")))
+        problem = _name_problem(rtype, meta["name"])
+        if problem:
+            causes.append(("FieldValueInvalid", "metadata.name", "Invalid value: %r: %s" % (meta["name"], problem)))
         for key, value in (meta.get("labels") or {}).items():
             if not _LABEL_KEY.match(key):
                 causes.append(("FieldValueInvalid", "metadata.labels", "Invalid value: %r: name part must consist of alphanumeric characters, "
@@ -843,3 +842,26 @@ class Store:
         elif sum(1 for v in versions if v.get("storage")) != 1:
             causes.append(("FieldValueInvalid", "spec.versions", "Invalid value: must have exactly one version marked as storage version"))
         return causes
+
+
+def _name_problem(rtype, name):
+    """Why ``name`` is not a valid name for ``rtype`` (kube-apiserver's per-kind name validation), or None."""
+    if not isinstance(name, str):
+        return "name must be a string"
+    if rtype.group == RBAC_GROUP:
+        return _path_segment_problem(name)
+    pattern, limit, what = (_DNS_LABEL, 63, "label") if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND else (_DNS_SUBDOMAIN, 253, "subdomain")
+    if len(name) > limit or not pattern.match(name):
+        return ("a lowercase RFC 1123 %s must consist of lower case alphanumeric characters, '-' or '.', "
+                "and must start and end with an alphanumeric character" % what)
+    return None
+
+
+def _path_segment_problem(name):
+    """apimachinery's IsValidPathSegmentName: the name is used as one URL path segment."""
+    if name in (".", ".."):
+        return "may not be '%s'" % name
+    for illegal in ("/", "%"):
+        if illegal in name:
+            return "may not contain '%s'" % illegal
+    return None

@@ -13,6 +13,8 @@ from tests.lab.controllers import acm_common as c
 OLM_V1ALPHA1 = "operators.coreos.com/v1alpha1"
 OLM_V1 = "operators.coreos.com/v1"
 RHACM_REPOSITORY = "registry.redhat.io/rhacm2"
+# ACM names its RBAC objects "open-cluster-management:<component>:<role>" (domain.md 1.5).
+AGGREGATE_ADMIN_ROLE = "open-cluster-management:submariner-addon:aggregate-admin"
 
 
 def manifest_work(name: str, namespace: str, manifests: list[dict]) -> dict:
@@ -53,7 +55,7 @@ def operator_manifests(profile: str, config: dict | None) -> list[dict]:
     })
     manifests.append({
         "apiVersion": c.RBAC_V1, "kind": "ClusterRole",
-        "metadata": {"name": "submariner-addon-aggregate-admin",
+        "metadata": {"name": AGGREGATE_ADMIN_ROLE,
                      "labels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}},
         "rules": [{"apiGroups": ["submariner.io"], "resources": ["*"], "verbs": ["*"]}],
     })

@@ -488,9 +488,7 @@ def write_with_status(store, wanted: dict) -> dict:
     meta = wanted["metadata"]
     existing = store.get(wanted["apiVersion"], wanted["kind"], meta["name"], meta.get("namespace"))
     if existing is None:
-        existing = store.create(copy.deepcopy(wanted))
-        if existing.get("status") == wanted.get("status"):
-            return existing
+        return store.create(copy.deepcopy(wanted))
     if existing.get("status") == wanted.get("status"):
         return existing
     updated = copy.deepcopy(existing)
