@@ -23,3 +23,7 @@ def stop_labs_after_fixture(lab_factory):
     """Stop the labs after a test that converged one, so no later test sees its state."""
     yield
     lab_factory.stop_all()
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "converges: converges a lab with site.yml at least once (minutes on a loaded 2-core machine)")

@@ -94,10 +94,11 @@ def write_inventory(lab, path, hub=None, clusters=None, drop=()):
     return path
 
 
-def command(playbook, inventory, extra_vars=None, forks=None, verbosity=0, diff=False):
-    args = [ANSIBLE_PLAYBOOK, str(playbook), "-i", str(inventory)]
-    if extra_vars:
-        args += ["-e", json.dumps(extra_vars)]
+def command(lab, playbook, inventory, extra_vars=None, forks=None, verbosity=0, diff=False):
+    """ansible-playbook's argv; verify's report goes to the lab's TMPDIR unless the caller names a place."""
+    variables = {"verify_report_dir": str(pathlib.Path(lab.tmpdir) / "submariner-report")}
+    variables.update(extra_vars or {})
+    args = [ANSIBLE_PLAYBOOK, str(playbook), "-i", str(inventory), "-e", json.dumps(variables)]
     if forks:
         args += ["-f", str(forks)]
     if verbosity:
@@ -118,7 +119,7 @@ def run(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, verbosi
     """Run ``playbook`` against the lab and return a Run with the lab requests made meanwhile."""
     mark = lab.requests.mark()
     started = time.perf_counter()
-    completed = subprocess.run(command(playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks, verbosity, diff),
+    completed = subprocess.run(command(lab, playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks, verbosity, diff),
                                cwd=REPO_ROOT, env=environment(lab, callback), capture_output=True, text=True, timeout=timeout, check=False)
     wall = time.perf_counter() - started
     return Run(completed.returncode, completed.stdout, completed.stderr, wall, lab.requests.since(mark))
@@ -127,7 +128,7 @@ def run(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, verbosi
 def spawn(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, log_path=None):
     """Start ``playbook`` in its own process group (to signal it and its workers); output goes to ``log_path``."""
     log = open(log_path or os.devnull, "w", encoding="utf-8")  # pylint: disable=consider-using-with
-    process = subprocess.Popen(command(playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks),  # pylint: disable=consider-using-with
+    process = subprocess.Popen(command(lab, playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks),  # pylint: disable=consider-using-with
                                cwd=REPO_ROOT, env=environment(lab, "default"), stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     process.log = log

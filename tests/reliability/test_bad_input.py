@@ -30,6 +30,12 @@ class Case:
     name: str
     arrange: object
     expect: tuple
+    finding: str = ""  # why the collection lets it through today (the case is a strict xfail until fixed)
+
+
+PREFLIGHT_FALLBACK = ("preflight: a cluster whose own API cannot be used (bad context, kubeconfig or URL) falls back to the "
+                      "install-config secret on the hub, so site.yml writes everything and only verify fails at the end")
+NOT_CHECKED = "preflight: %s is not validated before the first write (SubmarinerConfig, set, Broker, labels and add-ons are written)"
 
 
 def extra(**variables):
@@ -114,9 +120,9 @@ def wrong_ca(lab, tmp_path):
 SECRET = ("v1", "Secret", "aws-sub2-aws-creds", "aws-sub2")
 CASES = [
     Case("unknown-cluster", host_vars("aws-sub9", acm_submariner_cluster_context="cluster2"), ("aws-sub9", "ManagedCluster", "it has")),
-    Case("unknown-context", host_vars("aws-sub2", acm_submariner_cluster_context="cluster9"), ("aws-sub2", "cluster9", "context")),
+    Case("unknown-context", host_vars("aws-sub2", acm_submariner_cluster_context="cluster9"), ("aws-sub2", "cluster9", "context"), finding=PREFLIGHT_FALLBACK),
     Case("missing-kubeconfig", host_vars("aws-sub2", acm_submariner_kubeconfig="/nonexistent/kubeconfig"),
-         ("aws-sub2", "/nonexistent/kubeconfig")),
+         ("aws-sub2", "/nonexistent/kubeconfig"), finding=PREFLIGHT_FALLBACK),
     Case("no-credentials", host_vars("aws-sub2", acm_submariner_kubeconfig=""), ("aws-sub2", "acm_submariner_kubeconfig")),
     Case("missing-credentials-secret", host_vars("aws-sub2", acm_submariner_credentials_secret="no-such-secret"),
          ("aws-sub2", "no-such-secret", "does not exist", "acm_submariner_aws_access_key_id")),
@@ -136,23 +142,25 @@ CASES = [
     Case("cluster-not-available", not_available, ("aws-sub2", "not Available", "ManagedClusterLeaseUpdateStopped")),
     Case("platform-not-aws", claim("platform.open-cluster-management.io", "GCP"), ("aws-sub2", "GCP", "acm_submariner_aws_prep_mode")),
     Case("vendor-not-openshift", claim("product.open-cluster-management.io", "EKS"), ("aws-sub2", "EKS", "vendor")),
-    Case("no-infra-id", claim("infrastructure.openshift.io", ""), ("aws-sub2", "infraID")),
-    Case("gateways-zero", extra(acm_submariner_gateways=0), ("aws-sub1", "gateways", "1")),
+    Case("no-infra-id", claim("infrastructure.openshift.io", "{}"), ("aws-sub2", "infraID")),
+    Case("gateways-zero", extra(acm_submariner_gateways=0), ("aws-sub1", "gateways", "1"), finding=NOT_CHECKED % "acm_submariner_gateways < 1"),
     Case("instance-type-not-offered", extra(acm_submariner_gateway_instance_type="x9.imaginary"),
-         ("aws-sub1", "x9.imaginary", "offered")),
-    Case("nat-t-port-out-of-range", extra(acm_submariner_nat_t_port=70000), ("aws-sub1", "70000", "nat_t_port")),
-    Case("nat-t-port-zero", extra(acm_submariner_nat_t_port=0), ("aws-sub1", "nat_t_port")),
-    Case("nat-discovery-port-out-of-range", extra(acm_submariner_nat_discovery_port=65536), ("aws-sub1", "65536", "nat_discovery_port")),
+         ("aws-sub1", "x9.imaginary", "offered"), finding=NOT_CHECKED % "the gateway instance type (EC2 offerings)"),
+    Case("nat-t-port-out-of-range", extra(acm_submariner_nat_t_port=70000), ("aws-sub1", "70000", "nat_t_port"),
+         finding=NOT_CHECKED % "acm_submariner_nat_t_port (70000 is accepted and site.yml succeeds)"),
+    Case("nat-t-port-zero", extra(acm_submariner_nat_t_port=0), ("aws-sub1", "nat_t_port"), finding=NOT_CHECKED % "acm_submariner_nat_t_port"),
+    Case("nat-discovery-port-out-of-range", extra(acm_submariner_nat_discovery_port=65536), ("aws-sub1", "65536", "nat_discovery_port"),
+         finding=NOT_CHECKED % "acm_submariner_nat_discovery_port (65536 is accepted and site.yml succeeds)"),
     Case("globalnet-cidr-invalid", extra(acm_submariner_globalnet=True, acm_submariner_globalnet_cidr_range="242.0.0.0/33"),
-         ("242.0.0.0/33", "globalnet")),
-    Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region")),
+         ("242.0.0.0/33", "globalnet"), finding=NOT_CHECKED % "acm_submariner_globalnet_cidr_range"),
+    Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region"), finding=NOT_CHECKED % "acm_submariner_region"),
     Case("wrong-token-401", hub_token_auth(token="sha256~not-a-valid-token"), ("hub", "401", "token")),
     Case("read-only-token-403", hub_vars(acm_submariner_hub_context="hubcluster-readonly"), ("hub", "403", "forbidden")),
     Case("unreachable-hub-api", hub_token_auth(url="https://127.0.0.1:9"), ("hub", "127.0.0.1:9")),
     Case("unreachable-cluster-api", host_vars("aws-sub2", acm_submariner_api_host="https://127.0.0.1:9", acm_submariner_api_key="x",
                                               acm_submariner_kubeconfig=None),
-         ("aws-sub2", "127.0.0.1:9")),
-    Case("wrong-ca", wrong_ca, ("hub", "certificate", "acm_submariner_ca_cert")),
+         ("aws-sub2", "127.0.0.1:9"), finding=PREFLIGHT_FALLBACK),
+    Case("wrong-ca", wrong_ca, ("hub", "certificate", "ca_cert")),
     Case("empty-cluster-group", lambda lab, tmp_path: (labrun.write_inventory(lab, tmp_path / "inventory.yml",
                                                                               drop=("aws-sub1", "aws-sub2")), {}, None),
          ("managed_clusters", "empty")),
@@ -163,7 +171,12 @@ CASES = [
 SHORT_WAITS = {"broker_wait_timeout": 30, "aws_prep_wait_timeout": 30, "agent_join_wait_timeout": 30}
 
 
-@pytest.mark.parametrize("case", CASES, ids=[case.name for case in CASES])
+def _param(case):
+    marks = [pytest.mark.xfail(strict=True, reason=case.finding), pytest.mark.converges] if case.finding else []
+    return pytest.param(case, id=case.name, marks=marks)
+
+
+@pytest.mark.parametrize("case", [_param(case) for case in CASES])
 def test_bad_input_fails_before_any_write(lab_factory, clean_lab, tmp_path, case):
     inventory, extra_vars, undo = case.arrange(clean_lab, tmp_path)
     ec2_before = clean_lab.ec2_state()
@@ -181,6 +194,7 @@ def test_bad_input_fails_before_any_write(lab_factory, clean_lab, tmp_path, case
     assert ec2_after == ec2_before
     failed_tasks = {failure["task"] for failure in result.failures()}
     assert len(failed_tasks) == 1, "more than one failing task: %s" % result.failure_messages()
-    message = " ".join(result.failure_messages()) or result.output
+    # What the user reads: "fatal: [host]: ... msg"; the host is the cluster (or hub) the message is about.
+    message = " ".join("%s: %s" % (failure["host"], failure["result"].get("msg", "")) for failure in result.failures()) or result.output
     missing = [word for word in case.expect if word.lower() not in message.lower()]
     assert not missing, "the message lacks %s: %s" % (missing, message[:2000])

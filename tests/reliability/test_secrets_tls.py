@@ -39,6 +39,7 @@ def leaks(values, texts):
     return sorted({"%s in %s" % (label, where) for label, value in values.items() for where, text in texts.items() if value in text})
 
 
+@pytest.mark.converges
 @pytest.mark.usefixtures("stop_labs_after")
 def test_no_secret_in_output_reports_or_facts(fresh_lab, tmp_path):
     lab = fresh_lab
