@@ -16,7 +16,9 @@ ANSIBLE_CORE_VERSION = $(shell $(BIN)/python -c 'import ansible.release as r; pr
 COLLECTIONS_DIR := $(CURDIR)/build
 COLLECTION_LINK := $(COLLECTIONS_DIR)/ansible_collections/acm/submariner
 # ansible-test wants a real tree (it resolves symlinks) with the dependencies beside ours.
-TEST_TREE ?= $(CURDIR)/build/test/ansible_collections
+# Outside the checkout: inside it, ansible-test would list files with git, which ignores build/,
+# and then skip every target.
+TEST_TREE ?= $(or $(TMPDIR),/tmp)/acm.submariner-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-8)/ansible_collections
 TEST_COLLECTION := $(TEST_TREE)/acm/submariner
 
 export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS_DIR)
@@ -76,7 +78,8 @@ test-tree: venv
 sanity: test-tree $(SANITY_VENV)/.stamp  ## ansible-test sanity, offline, in its own venv
 	cd $(TEST_COLLECTION) && HOME=$(SANITY_HOME) PATH=$(SANITY_VENV)/bin:/usr/bin:/bin \
 	  $(SANITY_VENV)/bin/ansible-test sanity --python $$($(SANITY_VENV)/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
-	  --skip-test pslint --color no
+	  --skip-test pslint --color no 2>&1 | tee $(CURDIR)/.cache/sanity.log
+	@! grep -q "All targets skipped" $(CURDIR)/.cache/sanity.log || { echo "sanity: ansible-test found no targets in $(TEST_COLLECTION)" >&2; exit 1; }
 
 .PHONY: lint
 lint: venv  ## ansible-lint, production profile
