@@ -97,14 +97,23 @@ lab-tests: venv  ## The lab's own tests (they start and stop their own lab)
 integration: venv  ## Integration tests against a lab they start themselves
 	$(BIN)/python -m pytest tests/integration
 
+.PHONY: reliability
+reliability: venv  ## Bad input, faults, interruption, concurrency, secrets and TLS against the lab
+	$(BIN)/python -m pytest tests/reliability
+
 .PHONY: test
-test: sanity lint units lab-tests integration  ## Everything CI runs
+test: sanity lint units lab-tests integration reliability  ## Everything CI runs
 	@echo "== make test: all suites passed"
 
 # ---------------------------------------------------------------- demo
 .PHONY: demo
 demo: venv  ## Start the lab (LAB_PROFILE, LAB_CLUSTERS), run site.yml against it, print the result
 	LAB_PROFILE=$(LAB_PROFILE) LAB_CLUSTERS=$(LAB_CLUSTERS) scripts/demo.sh
+
+# ---------------------------------------------------------------- benchmarks
+.PHONY: bench
+bench: venv  ## Speed and memory against a naive kubernetes.core playbook, on the lab (not part of make test)
+	$(BIN)/python benchmarks/bench.py
 
 # ---------------------------------------------------------------- lab
 .PHONY: lab-up
