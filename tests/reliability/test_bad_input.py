@@ -198,3 +198,34 @@ def test_bad_input_fails_before_any_write(lab_factory, clean_lab, tmp_path, case
     message = " ".join("%s: %s" % (failure["host"], failure["result"].get("msg", "")) for failure in result.failures()) or result.output
     missing = [word for word in case.expect if word.lower() not in message.lower()]
     assert not missing, "the message lacks %s: %s" % (missing, message[:2000])
+
+
+CONFIG_NAMED = """
+- hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Write a SubmarinerConfig under a name the hub's submariner-addon does not read
+      acm.submariner.submariner_config:
+        kubeconfig: "{{ kubeconfig }}"
+        context: hubcluster
+        cluster: aws-sub1
+        name: subconfig
+        credentials_secret: aws-sub1-aws-creds
+"""
+
+
+@pytest.mark.xfail(strict=True, reason="submariner_config names the hub context and the name, not the managed cluster (namespace) "
+                                       "the SubmarinerConfig is for")
+def test_submariner_config_name_not_allowed_on_this_acm(clean_lab, tmp_path):
+    """ACM 2.3 and later read only the SubmarinerConfig named submariner: any other name fails before the write."""
+    playbook = tmp_path / "config.yml"
+    playbook.write_text(CONFIG_NAMED, encoding="utf-8")
+    inventory = tmp_path / "localhost.yml"
+    inventory.write_text("all:\n  hosts:\n    localhost:\n      ansible_connection: local\n"
+                         "      ansible_python_interpreter: {{ ansible_playbook_python }}\n", encoding="utf-8")
+    result = labrun.run(clean_lab, playbook, inventory=inventory, extra_vars={"kubeconfig": str(clean_lab.kubeconfig)})
+    assert result.returncode != 0
+    assert result.mutating == []
+    message = " ".join(result.failure_messages())
+    missing = [word for word in ("aws-sub1", "subconfig", "submariner") if word not in message]
+    assert not missing, "the message lacks %s: %s" % (missing, message)

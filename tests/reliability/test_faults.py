@@ -81,3 +81,18 @@ def test_two_concurrent_runs_both_converge(fresh_lab, stop_labs_after, tmp_path)
     logs = [(tmp_path / ("site-%d.log" % index)).read_text(encoding="utf-8")[-4000:] for index in (1, 2)]
     assert codes == [0, 0], "\n\n".join(logs)
     assert_converged_once(lab)
+
+
+@pytest.mark.converges
+def test_globalnet_change_after_join_fails_before_any_write(fresh_lab, stop_labs_after):  # pylint: disable=unused-argument
+    """Globalnet is decided before the first join: turning it on for a converged set must stop, not half-migrate."""
+    lab = fresh_lab
+    labrun.run(lab).check()
+    ec2_before = lab.ec2_state()
+    changed = labrun.run(lab, extra_vars={"acm_submariner_globalnet": True})
+    assert changed.returncode != 0
+    assert changed.mutating == [], [(r["cluster"], r["verb"], r["path"]) for r in changed.mutating]
+    assert lab.ec2_state() == ec2_before
+    message = " ".join("%s: %s" % (f["host"], f["result"].get("msg", "")) for f in changed.failures())
+    missing = [word for word in ("globalnet", "submariner", "remove") if word not in message.lower()]
+    assert not missing, "the message lacks %s: %s" % (missing, message[:2000])
