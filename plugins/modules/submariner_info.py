@@ -418,12 +418,15 @@ from ansible_collections.acm.submariner.plugins.module_utils import constants as
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
     CONNECTED,
     ERROR,
+    SUBMARINER_CONFIG_RULES,
+    ConditionRule,
     FAILED,
     READY,
     WAITING,
     classify,
     classify_evaluation,
     evaluate_addon,
+    evaluate_conditions,
     evaluate_connections,
     evaluate_managed_cluster,
     evaluate_submariner_config,
@@ -611,11 +614,27 @@ def read_submariner_config(hub, facts, cluster, config_name):
     return items[0] if len(items) == 1 else None
 
 
-def describe_submariner_config(obj):
+# ACM 2.2's addon does not report SubmarinerGatewaysLabeled (its spoke agent came with ACM 2.3):
+# the same rules, with that condition optional.
+LABEL_FLOW_CONFIG_RULES = tuple(
+    ConditionRule(rule.type, rule.healthy_status, rule.failed_reasons, optional=True) if rule.type == C.COND_GATEWAYS_LABELED else rule
+    for rule in SUBMARINER_CONFIG_RULES
+)
+
+
+def describe_submariner_config(obj, join_flow=C.JOIN_FLOW_ADDON):
     if obj is None:
         return None, [problem("submariner_config", FAILED, "there is no SubmarinerConfig in the cluster namespace")]
     annotations = obj["metadata"].get("annotations") or {}
-    evaluation = evaluate_submariner_config(obj, cloud_prepare=annotations.get(C.SKIP_CLOUD_PREPARE_ANNOTATION) != "true")
+    cloud_prepare = annotations.get(C.SKIP_CLOUD_PREPARE_ANNOTATION) != "true"
+    if join_flow == C.JOIN_FLOW_LABELS:
+        rules = LABEL_FLOW_CONFIG_RULES
+        if not cloud_prepare:
+            rules = tuple(ConditionRule(r.type, r.healthy_status, r.failed_reasons, optional=True) if r.type == C.COND_ENV_PREPARED else r
+                          for r in rules)
+        evaluation = evaluate_conditions(obj, rules)
+    else:
+        evaluation = evaluate_submariner_config(obj, cloud_prepare=cloud_prepare)
     info = {"name": obj["metadata"]["name"], "spec": obj.get("spec") or {}, "state": evaluation.state, "conditions": evaluation.conditions}
     return info, [evaluation_problem("submariner_config", evaluation)]
 
@@ -833,7 +852,7 @@ def gather(module, hub, spoke, spoke_problem=None, clock=time.monotonic):
     else:
         join_labels, found = describe_join_labels(hub, cluster, summary)
     problems.extend(found)
-    config, found = describe_submariner_config(read_submariner_config(hub, facts, cluster, params["config_name"]))
+    config, found = describe_submariner_config(read_submariner_config(hub, facts, cluster, params["config_name"]), facts.join_flow)
     problems.extend(found)
 
     cluster_side = None

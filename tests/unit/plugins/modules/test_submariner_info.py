@@ -89,9 +89,12 @@ def healthy_addon(connection_degraded=("False", "ConnectionsEstablished", "")):
     ]})
 
 
-def submariner_config(name="submariner"):
-    return obj(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, name, "cluster1", spec={"IPSecNATTPort": 4500}, status={"conditions": [
-        condition(C.COND_CONFIG_APPLIED, "True"), condition(C.COND_ENV_PREPARED, "True"), condition(C.COND_GATEWAYS_LABELED, "True", "Success")]})
+def submariner_config(name="submariner", gateways_labeled=True):
+    conditions = [condition(C.COND_CONFIG_APPLIED, "True"), condition(C.COND_ENV_PREPARED, "True")]
+    if gateways_labeled:
+        conditions.append(condition(C.COND_GATEWAYS_LABELED, "True", "Success"))
+    return obj(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, name, "cluster1", spec={"IPSecNATTPort": 4500},
+               status={"conditions": conditions})
 
 
 def hub_212(*overrides, drop=()):
@@ -252,7 +255,7 @@ def test_acm_22_label_flow_reads_the_single_config_and_the_labels():
     labels = {C.CLUSTERSET_LABEL: "submariner"}
     served = {(C.CLUSTER_GROUP, C.MANAGED_CLUSTER_SET_KIND): ["v1alpha1"], (C.SUBMARINER_ADDON_GROUP, C.SUBMARINER_CONFIG_KIND): ["v1alpha1"]}
     objects = [obj("cluster.open-cluster-management.io/v1alpha1", C.MANAGED_CLUSTER_SET_KIND, "submariner"),
-               managed_cluster(labels=labels), submariner_config("subconfig")]
+               managed_cluster(labels=labels), submariner_config("subconfig", gateways_labeled=False)]
     result = info.gather(FakeModule(), FakeClient("hub", objects, served), spoke())
     assert result["hub"]["join_flow"] == "labels"
     assert result["cluster_set"]["broker_namespace"] == "submariner-clusterset-submariner-broker"
@@ -265,8 +268,8 @@ def test_acm_22_label_flow_reads_the_single_config_and_the_labels():
     joined = managed_cluster(labels=dict(labels, **{C.SUBMARINER_AGENT_LABEL: "true"}))
     work = obj(info.MANIFEST_WORK_API_VERSION, info.MANIFEST_WORK_KIND, "submariner-operator", "cluster1",
                status={"conditions": [condition("Applied", "True")]})
-    result = info.gather(FakeModule(), FakeClient("hub", objects[:1] + [joined, submariner_config("subconfig"), work], served), spoke())
-    assert result["problems"] == []
+    result = info.gather(FakeModule(), FakeClient("hub", objects[:1] + [joined, submariner_config("subconfig", gateways_labeled=False), work], served), spoke())
+    assert result["problems"] == [], "ACM 2.2 does not report SubmarinerGatewaysLabeled"
     assert result["join_labels"]["submariner_agent"] == "true" and result["join_labels"]["manifest_work_present"] is True
 
 
@@ -339,3 +342,9 @@ def test_unreachable_cluster_becomes_a_problem(monkeypatch):
     monkeypatch.setattr(info, "HubClient", refuse)
     client, problem = info.connect_cluster(FakeModule(cluster_auth={"context": "cluster1"}))
     assert client is None and problem["source"] == "cluster_api" and problem["state"] == "failed"
+
+
+def test_acm_212_still_needs_gateways_labeled():
+    result = info.gather(FakeModule(), hub_212(submariner_config(gateways_labeled=False)), spoke())
+    assert [p["source"] for p in result["problems"]] == ["submariner_config"]
+    assert "SubmarinerGatewaysLabeled" in result["problems"][0]["message"]
