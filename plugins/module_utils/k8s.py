@@ -114,6 +114,19 @@ def wait_argument_spec(timeout=300):
     return spec
 
 
+def state_argument_spec():
+    """``state``: V(present) creates or updates, V(absent) deletes."""
+    return {"state": {"type": "str", "choices": ["present", "absent"], "default": "present"}}
+
+
+def writer_argument_spec(options, wait_timeout=300):
+    """A writing module's options: ``options`` plus ``state``, ``wait`` and ``wait_timeout``."""
+    spec = copy.deepcopy(options)
+    spec.update(state_argument_spec())
+    spec.update(wait_argument_spec(wait_timeout))
+    return spec
+
+
 def object_ref(kind, name, namespace=None):
     """``Kind ns/name`` or ``Kind name``: how messages name an object."""
     return "{0} {1}".format(kind, "{0}/{1}".format(namespace, name) if namespace else name)
@@ -451,6 +464,23 @@ def require_managed_cluster(hub, name):
     return cluster
 
 
+def require_managed_cluster_set(hub, facts, name):
+    """The ManagedClusterSet ``name`` in the newest version the hub serves; fails when there is none."""
+    version = facts.managed_cluster_set_version
+    cluster_set = hub.get("{0}/{1}".format(C.CLUSTER_GROUP, version), C.MANAGED_CLUSTER_SET_KIND, name) if version else None
+    if cluster_set is None:
+        raise HubError("{0} has no ManagedClusterSet {1!r}: create it first (acm.submariner.managed_cluster_set).".format(hub.target, name))
+    return cluster_set
+
+
+def get_submariner_addon(hub, facts, cluster):
+    """The ManagedClusterAddOn ``submariner`` of ``cluster``; ``None`` when absent or the hub serves no add-ons."""
+    if not facts.managed_cluster_addon_version:
+        return None
+    api_version = "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
+    return hub.get(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
+
+
 def describe_target(params):
     """``context "hub" (https://...)`` or the host: how messages name the cluster we talk to."""
     context = params.get("context") or os.environ.get("K8S_AUTH_CONTEXT")
@@ -503,6 +533,11 @@ class HubModule(AnsibleK8SModule):
     @property
     def diff_mode(self):
         return self._diff
+
+    @property
+    def wait_requested(self):
+        """``wait=true`` outside check mode: in check mode nothing was stored, so nothing will happen."""
+        return bool(self.params.get("wait")) and not self.check_mode
 
     def run(self, action):
         try:

@@ -198,3 +198,19 @@ def wait_gone(hub, target, timeout, **kwargs):
         return "it is still being deleted (finalizers: {0})".format(finalizers)
 
     wait_until(hub, target, blocker, timeout, **kwargs)
+
+
+def readiness_after_write(module, target, evaluate, written):
+    """The conditions.Evaluation of ``target``: waited for with ``module.wait_requested``, else of ``written``."""
+    if module.wait_requested:
+        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, module.params["wait_timeout"])
+        return evaluation
+    return evaluate(written)
+
+
+def delete_and_wait(module, target):
+    """Delete ``target`` if it exists; with ``module.wait_requested`` wait until it is gone. Returns the k8s.Outcome."""
+    outcome = module.hub.ensure_absent(target.api_version, target.kind, target.name, target.namespace)
+    if outcome.changed and module.wait_requested:
+        wait_gone(module.hub, target, module.params["wait_timeout"])
+    return outcome
