@@ -234,58 +234,8 @@ managed_clusters:
       sample: {platform.open-cluster-management.io: AWS}
 """
 
-from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.hub import (
-    broker_namespace,
-    managed_cluster_summary,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
-    HubModule,
-    gather_hub_facts,
-    require_managed_cluster,
-)
-
-
-def describe_sets(hub, facts):
-    if not facts.managed_cluster_set_version:
-        return []
-    api_version = "{0}/{1}".format(C.CLUSTER_GROUP, facts.managed_cluster_set_version)
-    return [describe_set(item, facts.broker_namespace_rule) for item in hub.list(api_version, C.MANAGED_CLUSTER_SET_KIND)]
-
-
-# The submariner-addon only gives a broker to sets chosen by the exclusive clusterset label.
-BROKER_SELECTORS = (None, "ExclusiveClusterSetLabel", "LegacyClusterSetLabel")
-
-
-def describe_set(item, rule):
-    name = item["metadata"]["name"]
-    annotation = (item["metadata"].get("annotations") or {}).get(C.BROKER_NAMESPACE_ANNOTATION)
-    selector = ((item.get("spec") or {}).get("clusterSelector") or {}).get("selectorType")
-    namespace = None
-    if selector in BROKER_SELECTORS:
-        try:
-            namespace = broker_namespace(name, rule, annotation)
-        except ValueError:
-            namespace = None
-    return {"name": name, "selector_type": selector, "broker_namespace": namespace}
-
-
-def describe_clusters(hub, names):
-    if names:
-        return [managed_cluster_summary(require_managed_cluster(hub, name)) for name in names]
-    clusters = hub.list(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND)
-    return [managed_cluster_summary(item) for item in sorted(clusters, key=lambda item: item["metadata"]["name"])]
-
-
-def describe_hub(module):
-    hub = module.hub
-    facts = gather_hub_facts(hub, service_exports=True)
-    return {
-        "changed": False,
-        "hub": facts.as_dict(),
-        "managed_cluster_sets": describe_sets(hub, facts),
-        "managed_clusters": describe_clusters(hub, module.params["clusters"]),
-    }
+from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import describe_hub
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule
 
 
 def main():

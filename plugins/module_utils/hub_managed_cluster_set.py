@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What acm.submariner.managed_cluster_set does: the set, its bindings, and its broker namespace."""
+
+from __future__ import annotations
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.hub import (
+    broker_namespace,
+    preferred_version,
+    validate_set_name,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
+    gather_hub_facts,
+    missing_api_message,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.resources import (
+    build_managed_cluster_set,
+    build_managed_cluster_set_binding,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
+    Target,
+    delete_and_wait,
+    wait_until,
+)
+
+
+def set_broker_namespace(name, cluster_set, rule):
+    """The broker namespace of set ``name``: the addon's annotation on ``cluster_set`` when present, else ``rule``'s.
+
+    ``cluster_set`` may be ``None`` or empty (a set not created yet); ValueError as hub.broker_namespace.
+    """
+    annotations = ((cluster_set or {}).get("metadata") or {}).get("annotations") or {}
+    return broker_namespace(name, rule, annotations.get(C.BROKER_NAMESPACE_ANNOTATION))
+
+
+def set_api_versions(hub, facts):
+    """(set version, binding version) the hub serves; fails when it serves no ManagedClusterSet."""
+    version = facts.managed_cluster_set_version
+    if not version:
+        raise HubError(missing_api_message(C.CLUSTER_GROUP + "/v1beta2", C.MANAGED_CLUSTER_SET_KIND, hub.target))
+    binding_version = preferred_version(
+        hub.served_versions(C.CLUSTER_GROUP, C.MANAGED_CLUSTER_SET_BINDING_KIND), C.MANAGED_CLUSTER_SET_VERSIONS)
+    return version, binding_version
+
+
+def binding_outcomes(hub, params, binding_version):
+    if params["bindings"] and not binding_version:
+        raise HubError(missing_api_message(C.CLUSTER_GROUP + "/v1beta2", C.MANAGED_CLUSTER_SET_BINDING_KIND, hub.target))
+    outcomes = {}
+    for namespace in params["bindings"]:
+        binding = build_managed_cluster_set_binding(params["name"], namespace, binding_version)
+        if params["state"] == "present":
+            outcomes["binding " + namespace] = hub.ensure_present(binding)
+        else:
+            outcomes["binding " + namespace] = hub.ensure_absent(binding["apiVersion"], binding["kind"], params["name"], namespace)
+    return outcomes
+
+
+def wait_for_broker_namespace(module, namespace):
+    def blocker(obj):
+        if obj is None:
+            return ("the submariner-addon has not created the broker namespace {0} yet; is the addon installed"
+                    " and enabled (hub_info reports submariner_addon_installed)?".format(namespace))
+        phase = (obj.get("status") or {}).get("phase")
+        return None if phase in (None, "Active") else "namespace {0} is {1}".format(namespace, phase)
+
+    wait_until(module.hub, Target("v1", "Namespace", namespace), blocker, module.params["wait_timeout"])
+
+
+def ensure_present(module, facts, version, binding_version):
+    params, hub = module.params, module.hub
+    desired = build_managed_cluster_set(params["name"], version, params["labels"])
+    outcomes = {"managed_cluster_set": hub.ensure_present(desired)}
+    outcomes.update(binding_outcomes(hub, params, binding_version))
+    cluster_set = outcomes["managed_cluster_set"].after
+    namespace = set_broker_namespace(params["name"], cluster_set, facts.broker_namespace_rule)
+    if module.wait_requested:
+        wait_for_broker_namespace(module, namespace)
+        # The addon annotates the set with the namespace it chose once it has created it.
+        cluster_set = hub.get(desired["apiVersion"], desired["kind"], params["name"]) or cluster_set
+        namespace = set_broker_namespace(params["name"], cluster_set, facts.broker_namespace_rule)
+    result = {
+        "result": outcomes["managed_cluster_set"].result,
+        "api_version": desired["apiVersion"],
+        "broker_namespace": namespace,
+        "broker_namespace_exists": hub.get("v1", "Namespace", namespace) is not None,
+    }
+    return outcomes, result
+
+
+def ensure_absent(module, facts, version, binding_version):
+    params = module.params
+    outcomes = binding_outcomes(module.hub, params, binding_version)
+    api_version = "{0}/{1}".format(C.CLUSTER_GROUP, version)
+    outcome = delete_and_wait(module, Target(api_version, C.MANAGED_CLUSTER_SET_KIND, params["name"]))
+    outcomes["managed_cluster_set"] = outcome
+    result = {
+        "result": {},
+        "api_version": api_version,
+        "broker_namespace": set_broker_namespace(params["name"], outcome.before, facts.broker_namespace_rule),
+    }
+    return outcomes, result
+
+
+def manage_cluster_set(module):
+    """Run acm.submariner.managed_cluster_set for ``module`` (a k8s.HubModule); return its result."""
+    params = module.params
+    facts = gather_hub_facts(module.hub)
+    problems = validate_set_name(params["name"], facts.broker_namespace_rule)
+    if problems:
+        raise HubError("; ".join(problems) + ".", problems=problems)
+    version, binding_version = set_api_versions(module.hub, facts)
+    action = ensure_present if params["state"] == "present" else ensure_absent
+    outcomes, result = action(module, facts, version, binding_version)
+    result["changed"] = any(outcome.changed for outcome in outcomes.values())
+    result["bindings"] = list(params["bindings"])
+    return module.with_diff(result, outcomes)
