@@ -192,11 +192,26 @@ def lab_factory_fixture(tmp_path_factory):
     factory.stop_all()
 
 
+def uses_lab_factory(item):
+    """Whether a test needs the factory's labs: it or one of its fixtures requests ``lab_factory``.
+
+    Names are not enough: a module may define its own ``lab`` fixture (on ``mock_aws``), and every
+    test's closure holds ``lab_factory`` through the autouse ``lab_isolation``.
+    """
+    info = getattr(item, "_fixtureinfo", None)
+    if info is None:
+        return False
+    if "lab_factory" in info.argnames:
+        return True
+    return any(name != "lab_isolation" and definitions and "lab_factory" in definitions[-1].argnames
+               for name, definitions in info.name2fixturedefs.items())
+
+
 @pytest.fixture(name="lab_isolation", scope="module", autouse=True)
 def lab_isolation_fixture(request, lab_factory):
     """Stop running labs before a module that does not use them (it may use mock_aws, which resets moto)."""
     module_items = [item for item in request.session.items if item.module is request.module]
-    if not any(LAB_FIXTURES & set(getattr(item, "fixturenames", ())) for item in module_items):
+    if not any(uses_lab_factory(item) for item in module_items):
         lab_factory.stop_all()
     yield
 

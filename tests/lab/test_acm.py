@@ -14,13 +14,13 @@ import copy
 import logging
 import time
 import types
-import urllib.request
 
 import boto3
 import pytest
 
 from tests.lab import aws
 from tests.lab.apiserver.store import Store
+from tests.lab.runtime import reset_moto
 from tests.lab.world import World
 
 moto_server = pytest.importorskip("moto.server")
@@ -69,7 +69,7 @@ class MiniLab:
                                              ocp_naming="legacy", time_scale=time_scale, faults=None, state_dir=".lab", crds_dir=None)
         self.aws_endpoint = shared_moto_endpoint()
         # moto keeps one backend per process: every lab starts from an empty account.
-        urllib.request.urlopen(urllib.request.Request(f"{self.aws_endpoint}/moto-api/reset", method="POST"), timeout=10).close()
+        reset_moto(self.aws_endpoint)
         self.hub = Store(HUB)
         self.spokes = {f"cluster{index}": Store(f"cluster{index}") for index in range(1, clusters + 1)}
         self.world = World(self)
@@ -84,7 +84,11 @@ class MiniLab:
                             aws_access_key_id="testing", aws_secret_access_key="testing")
 
     def stop(self) -> None:
-        self.world.stop()
+        """Stop the controllers, then empty moto: the next test (maybe on ``mock_aws``) shares its backends."""
+        try:
+            self.world.stop()
+        finally:
+            reset_moto(self.aws_endpoint)
 
     # ---------------------------------------------------------------- helpers for tests
     def settle(self) -> None:

@@ -72,6 +72,41 @@ def test_stop_drops_pending_work():
     assert not seen and not reactor.running
 
 
+def _blocking_task(reactor):
+    """Submit a task that runs until the returned ``release`` event is set; returns (release, finished)."""
+    started, release, finished = threading.Event(), threading.Event(), threading.Event()
+
+    def task():
+        started.set()
+        release.wait(10)
+        finished.set()
+
+    reactor.submit(task)
+    assert started.wait(10)
+    return release, finished
+
+
+def test_stop_waits_for_the_running_task():
+    reactor = Reactor()
+    reactor.start()
+    release, finished = _blocking_task(reactor)
+    threading.Timer(0.2, release.set).start()
+    reactor.stop()
+    assert finished.is_set()
+
+
+def test_stop_raises_when_the_running_task_outlives_the_timeout():
+    reactor = Reactor()
+    reactor.start()
+    release, finished = _blocking_task(reactor)
+    try:
+        with pytest.raises(RuntimeError, match="still running"):
+            reactor.stop(timeout=0.1)
+    finally:
+        release.set()
+    assert finished.wait(10)
+
+
 class Recorder(Controller):
     name = "recorder"
 

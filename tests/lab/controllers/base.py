@@ -89,16 +89,23 @@ class Reactor:
         self._thread = threading.Thread(target=self._loop, name="lab-reactor", daemon=True)
         self._thread.start()
 
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop the thread; queued tasks and timers are dropped."""
+    def stop(self, timeout: float = 120.0) -> None:
+        """Stop the thread once its current task is done; queued tasks and timers are dropped.
+
+        Waits for the thread to end: a task still running after ``stop`` would write to EC2 (moto's
+        process-wide backends) or a store behind the next lab's or test's back. A task that does not
+        finish in ``timeout`` seconds raises RuntimeError.
+        """
         with self._condition:
             self._running = False
             self._ready.clear()
             self._timers.clear()
             self._condition.notify_all()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
+        thread, self._thread = self._thread, None
+        if thread is not None and thread is not threading.current_thread():
+            thread.join(timeout)
+            if thread.is_alive():
+                raise RuntimeError(f"the lab reactor is still running a task {timeout:g} s after stop()")
 
     @property
     def running(self) -> bool:
