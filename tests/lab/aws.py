@@ -33,6 +33,9 @@ AZ_COUNT = 3
 _VPC_POOL = ipaddress.ip_network("10.0.0.0/9")
 _INFRA_ALPHABET = "0123456789abcdefghijklmnopqrstuvwxyz"
 _AMI_NAME_PATTERN = "RHEL-*"
+# The image installer_ami picks among moto's bundled AMIs (its list is fixed per moto release): the
+# lowest id of the "RHEL-*" images. Looked up by id, it costs one dictionary hit instead of a scan.
+INSTALLER_AMI_ID = "ami-bb9a6bc2"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,7 +157,9 @@ def seed_cluster(ec2_client, cluster_name: str, *, naming: str = "legacy", regio
 
 def installer_ami(ec2_client) -> str:
     """A real moto AMI standing for the RHCOS image (the same one every time)."""
-    images = ec2_client.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [_AMI_NAME_PATTERN]}])["Images"]
+    images = ec2_client.describe_images(Filters=[{"Name": "image-id", "Values": [INSTALLER_AMI_ID]}])["Images"]
+    if not images:  # another moto release
+        images = ec2_client.describe_images(Owners=["amazon"], Filters=[{"Name": "name", "Values": [_AMI_NAME_PATTERN]}])["Images"]
     if not images:  # moto started with its own MOTO_AMIS_PATH list
         images = ec2_client.describe_images()["Images"]
     if not images:
@@ -307,7 +312,7 @@ def _snapshot_vpcs(ec2_client):
 
 
 def _snapshot_subnets(ec2_client):
-    subnets = _paginate(ec2_client, "describe_subnets", "Subnets")
+    subnets = paginate(ec2_client, "describe_subnets", "Subnets")
     return sorted(
         ({"id": subnet["SubnetId"], "vpc": subnet["VpcId"], "az": subnet["AvailabilityZone"], "cidr": subnet["CidrBlock"],
           "tags": tags_to_dict(subnet.get("Tags"))} for subnet in subnets),
@@ -316,7 +321,7 @@ def _snapshot_subnets(ec2_client):
 
 
 def _snapshot_security_groups(ec2_client):
-    groups = _paginate(ec2_client, "describe_security_groups", "SecurityGroups")
+    groups = paginate(ec2_client, "describe_security_groups", "SecurityGroups")
     return sorted(
         ({"id": group["GroupId"], "name": group["GroupName"], "vpc": group.get("VpcId"), "description": group.get("Description", ""),
           "tags": tags_to_dict(group.get("Tags")), "ingress": _normalise_permissions(group.get("IpPermissions", []))}
@@ -326,7 +331,7 @@ def _snapshot_security_groups(ec2_client):
 
 
 def _snapshot_instances(ec2_client):
-    reservations = _paginate(ec2_client, "describe_instances", "Reservations")
+    reservations = paginate(ec2_client, "describe_instances", "Reservations")
     instances = [instance for reservation in reservations for instance in reservation["Instances"]]
     return sorted(
         ({"id": instance["InstanceId"], "type": instance["InstanceType"], "state": instance["State"]["Name"],
@@ -350,7 +355,8 @@ def _normalise_permissions(permissions: list[dict]) -> list[dict]:
     return sorted(entries, key=lambda entry: json.dumps(entry, sort_keys=True))
 
 
-def _paginate(ec2_client, operation: str, key: str) -> list[dict]:
+def paginate(ec2_client, operation: str, key: str) -> list[dict]:
+    """Every ``key`` item of a paginated EC2 describe call."""
     items = []
     for page in ec2_client.get_paginator(operation).paginate():
         items.extend(page[key])

@@ -13,7 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
-from tests.lab.runtime import NETWORK_TYPES, OCP_NAMINGS, PROFILES, REPO_ROOT, Faults, Lab, LabOptions
+from tests.lab.runtime import NETWORK_TYPES, OCP_NAMINGS, PROFILES, REPO_ROOT, Faults, Lab, LabOptions, use_installer_ami_only
 
 READY_TIMEOUT = 90
 STOP_TIMEOUT = 15
@@ -156,7 +156,9 @@ def _serve_arguments(args):
 
 
 def cmd_serve(args):
-    lab = Lab(_options(args))
+    options = _options(args)
+    use_installer_ami_only(options.state_dir)
+    lab = Lab(options)
     stop = threading.Event()
 
     def request_stop(_signum, _frame):

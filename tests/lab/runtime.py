@@ -14,6 +14,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import urllib.parse
+import urllib.request
 
 import yaml
 
@@ -30,6 +31,45 @@ AWS_REGION = "eu-west-1"
 AWS_KEYS = {"AWS_ACCESS_KEY_ID": "AKIALABLABLABLAB0000", "AWS_SECRET_ACCESS_KEY": "lab-secret-access-key"}
 # What ``--faults on`` means: noticeable, but a client with sane retries still gets through.
 DEFAULT_FAULTS = "latency_ms=20,error_rate=0.05,conflict_rate=0.05,drop_rate=0.01"
+
+
+def use_installer_ami_only(state_dir):
+    """Make moto load only the installer AMI (``MOTO_AMIS_PATH``), in a process that owns its moto.
+
+    moto builds ~1300 AMI objects for every region backend it creates (and again after each reset);
+    the lab only ever runs instances from :data:`tests.lab.aws.INSTALLER_AMI_ID`. moto reads the
+    variable when its EC2 models are imported, so this is a no-op once they are. Returns whether it
+    took effect. Never call it in a shared process (pytest): ``mock_aws`` users expect moto's images.
+    """
+    if "moto.ec2.models.amis" in sys.modules or "MOTO_AMIS_PATH" in os.environ:
+        return False
+    from moto.utilities.utils import load_resource  # pylint: disable=import-outside-toplevel
+    from tests.lab.aws import INSTALLER_AMI_ID  # pylint: disable=import-outside-toplevel
+    images = [image for image in load_resource("ec2/resources/amis.json") if image["ami_id"] == INSTALLER_AMI_ID]
+    if not images:
+        return False
+    path = pathlib.Path(state_dir) / "moto-amis.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(images), encoding="utf-8")
+    os.environ["MOTO_AMIS_PATH"] = str(path)
+    return True
+
+
+def reset_moto(aws_endpoint):
+    """Empty moto's backends through its server (they are global to the process, shared with ``mock_aws``)."""
+    request = urllib.request.Request(aws_endpoint + "/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=30):  # nosec: the lab's own loopback moto server
+        pass
+
+
+def _sorted_by(items, key):
+    """EC2 items sorted by their id, their ``Tags`` by key (moto keeps neither order stable)."""
+    ordered = []
+    for item in sorted(items, key=lambda entry: entry[key]):
+        if item.get("Tags"):
+            item = dict(item, Tags=sorted(item["Tags"], key=lambda tag: tag["Key"]))
+        ordered.append(item)
+    return ordered
 
 
 def is_discovery(path):
@@ -242,8 +282,11 @@ class Lab:
             self._admin.server_close()
             self._admin = None
         if self._moto is not None:
-            self._moto.stop()
-            self._moto = None
+            try:
+                reset_moto(self.aws_endpoint)  # leave no EC2 state to whoever uses moto in this process next
+            finally:
+                self._moto.stop()
+                self._moto = None
         if self.requests is not None:
             self.requests.close()
         self._started = False
@@ -296,15 +339,22 @@ class Lab:
         return {"clusters": {context: self.store(context).dump() for context in self.contexts}, "ec2": self.ec2_state()}
 
     def ec2_state(self, region=AWS_REGION):
+        """EC2 as ``dump`` shows it: AWS-shaped lists sorted by id (stable between calls), plus ``snapshot``.
+
+        ``snapshot`` is :func:`tests.lab.aws.snapshot`: normalised and sorted, without terminated
+        instances, so residue checks can compare two states with ``==``.
+        """
+        from tests.lab import aws  # pylint: disable=import-outside-toplevel
         ec2 = self.ec2(region)
-        instances = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
+        instances = [i for r in aws.paginate(ec2, "describe_instances", "Reservations") for i in r["Instances"]]
         instance_keys = ("InstanceId", "InstanceType", "State", "PrivateIpAddress", "SubnetId", "VpcId", "Tags", "SecurityGroups", "Placement")
         return {
-            "vpcs": ec2.describe_vpcs()["Vpcs"],
-            "subnets": ec2.describe_subnets()["Subnets"],
-            "security_groups": ec2.describe_security_groups()["SecurityGroups"],
-            "security_group_rules": ec2.describe_security_group_rules()["SecurityGroupRules"],
-            "instances": [{key: instance.get(key) for key in instance_keys} for instance in instances],
+            "vpcs": _sorted_by(ec2.describe_vpcs()["Vpcs"], "VpcId"),
+            "subnets": _sorted_by(aws.paginate(ec2, "describe_subnets", "Subnets"), "SubnetId"),
+            "security_groups": _sorted_by(aws.paginate(ec2, "describe_security_groups", "SecurityGroups"), "GroupId"),
+            "security_group_rules": _sorted_by(aws.paginate(ec2, "describe_security_group_rules", "SecurityGroupRules"), "SecurityGroupRuleId"),
+            "instances": _sorted_by([{key: instance.get(key) for key in instance_keys} for instance in instances], "InstanceId"),
+            "snapshot": aws.snapshot(ec2),
         }
 
     def status(self):
@@ -343,9 +393,7 @@ class Lab:
         host, port = self._moto.get_host_and_port()
         self.aws_endpoint = "http://%s:%d" % (host, port)
         # moto's backends live in this process: start from an empty account even if an earlier lab ran here.
-        import urllib.request  # pylint: disable=import-outside-toplevel
-        with urllib.request.urlopen(urllib.request.Request(self.aws_endpoint + "/moto-api/reset", method="POST"), timeout=10):
-            pass
+        reset_moto(self.aws_endpoint)
 
     def _world_class(self):
         if not self.options.world or importlib.util.find_spec("tests.lab.world") is None:

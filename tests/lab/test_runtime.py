@@ -2,7 +2,10 @@
 
 import http.client
 import json
+import os
 import ssl
+import subprocess
+import sys
 import urllib.error
 import urllib.request
 
@@ -11,8 +14,9 @@ import yaml
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
+from tests.lab import aws
 from tests.lab.fixtures import api_client, dump, kubeconfig_contexts, mutating_requests
-from tests.lab.runtime import Faults, LabOptions
+from tests.lab.runtime import REPO_ROOT, Faults, LabOptions
 
 
 @pytest.fixture(name="bare_lab")
@@ -115,3 +119,32 @@ def test_a_world_lab_seeds_clusters_and_ec2_and_dumps_them(lab):
     assert (lab.state_dir / "inventory.yml").is_file()
     discovered = {g.name for g in client.ApisApi(api_client(lab)).get_api_versions().groups}
     assert "cluster.open-cluster-management.io" in discovered
+
+
+def test_ec2_state_is_sorted_stable_and_carries_the_comparable_snapshot(lab):
+    first, second = lab.ec2_state(), lab.ec2_state()
+    assert first == second
+    for key, id_key in (("vpcs", "VpcId"), ("subnets", "SubnetId"), ("security_groups", "GroupId"),
+                        ("security_group_rules", "SecurityGroupRuleId"), ("instances", "InstanceId")):
+        ids = [item[id_key] for item in first[key]]
+        assert ids and ids == sorted(ids), key
+    assert all([tag["Key"] for tag in item["Tags"]] == sorted(tag["Key"] for tag in item["Tags"]) for item in first["instances"])
+    assert first["snapshot"] == aws.snapshot(lab.ec2())
+    assert json.loads(json.dumps(dump(lab)["ec2"]["snapshot"])) == first["snapshot"]
+
+
+def test_a_serving_process_loads_only_the_installer_ami(tmp_path):
+    """``serve`` points MOTO_AMIS_PATH at the one image the lab runs, before moto's EC2 models load."""
+    script = (
+        "import json, os, sys\n"
+        "from tests.lab.runtime import use_installer_ami_only\n"
+        "assert use_installer_ami_only(sys.argv[1])\n"
+        "from moto.ec2.models import ec2_backends\n"
+        "backend = ec2_backends['123456789012']['eu-west-1']\n"
+        "print(json.dumps(sorted(backend.amis)))\n"
+    )
+    env = {key: value for key, value in os.environ.items() if key != "MOTO_AMIS_PATH"}
+    completed = subprocess.run([sys.executable, "-c", script, str(tmp_path)], cwd=REPO_ROOT, env=env, capture_output=True, text=True,
+                               timeout=120, check=True)
+    assert json.loads(completed.stdout) == [aws.INSTALLER_AMI_ID]
+    assert json.loads((tmp_path / "moto-amis.json").read_text(encoding="utf-8"))[0]["name"].startswith("RHEL-")
