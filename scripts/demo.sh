@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 LAB_PROFILE="${LAB_PROFILE:-acm-2.12}"
 LAB_CLUSTERS="${LAB_CLUSTERS:-2}"
 LAB_TIME_SCALE="${LAB_TIME_SCALE:-1}"
-STATE_DIR=.lab
+STATE_DIR="${LAB_STATE_DIR:-.lab}"
 REPORT_DIR="$PWD/reports"
 BIN=.venv/bin
 
@@ -48,9 +48,11 @@ sed -n '/^PLAY RECAP/,$p' "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' | ta
 if ls "$REPORT_DIR"/*.md >/dev/null 2>&1; then
   echo "== report: $(ls -1t "$REPORT_DIR"/*.md | head -1) (and .json beside it)"
 fi
+stop="'make lab-down'"
+[[ "$STATE_DIR" == .lab ]] || stop="'$BIN/python -m tests.lab down --state-dir $STATE_DIR'"
 cat <<MSG
 == the lab is still running; explore it with:
-     export KUBECONFIG=$PWD/$STATE_DIR/kubeconfig; kubectl --context hubcluster get managedclusters,managedclusteraddons -A
-   run 'make demo' again to see a converged run (changed=0), and stop the lab with 'make lab-down'
+     export KUBECONFIG=$(cd "$STATE_DIR" && pwd)/kubeconfig; kubectl --context hubcluster get managedclusters,managedclusteraddons -A
+   run 'make demo' again to see a converged run (changed=0), and stop the lab with $stop
 MSG
 exit "$status"
