@@ -142,107 +142,18 @@ diff:
            after: {metadata: {labels: {cluster.open-cluster-management.io/clusterset: submariner}}}}
 """
 
-from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
-    evaluate_managed_cluster,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.hub import (
-    managed_cluster_summary,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
-    HubError,
-    HubModule,
-    Outcome,
-    gather_hub_facts,
-    require_managed_cluster,
-    wait_argument_spec,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.resources import (
-    membership_label_patch,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
-    Target,
-    wait_for_evaluation,
-)
+from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster import manage_cluster
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
 
 
 def argument_spec():
-    spec = {
+    return writer_argument_spec({
         "name": {"type": "str", "required": True, "aliases": ["cluster"]},
         "cluster_set": {"type": "str"},
         "join_flow": {"type": "str", "choices": ["auto", "labels", "addon"], "default": "auto"},
         "labels": {"type": "dict"},
         "remove_labels": {"type": "list", "elements": "str", "default": []},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    }
-    spec.update(wait_argument_spec())
-    return spec
-
-
-def join_flow(module, facts):
-    if module.params["join_flow"] != "auto":
-        return module.params["join_flow"]
-    return facts.join_flow
-
-
-def require_cluster_set(module, facts):
-    """Fail early when the set to join does not exist: ACM would accept the label and nothing joins."""
-    name = module.params["cluster_set"]
-    if module.params["state"] != "present" or not name:
-        return
-    hub = module.hub
-    version = facts.managed_cluster_set_version
-    if version and hub.get("{0}/{1}".format(C.CLUSTER_GROUP, version), C.MANAGED_CLUSTER_SET_KIND, name) is None:
-        raise HubError(
-            "{0} has no ManagedClusterSet {1!r}: create it first (acm.submariner.managed_cluster_set)."
-            .format(hub.target, name))
-
-
-def label_patch(module, cluster, flow):
-    params = module.params
-    return membership_label_patch(
-        cluster["metadata"].get("labels"), params["cluster_set"], flow,
-        extra_labels=params["labels"], remove_labels=params["remove_labels"], state=params["state"],
-    )
-
-
-def apply_patch(module, cluster, patch):
-    if not patch:
-        return Outcome(False, cluster, cluster)
-    desired = {
-        "apiVersion": C.MANAGED_CLUSTER_API_VERSION,
-        "kind": C.MANAGED_CLUSTER_KIND,
-        "metadata": {"name": cluster["metadata"]["name"], "labels": patch["metadata"]["labels"]},
-    }
-    return module.hub.ensure_present(desired)
-
-
-def wait_available(module, name):
-    target = Target(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, name)
-    obj, dummy = wait_for_evaluation(module.hub, target, evaluate_managed_cluster, module.params["wait_timeout"])
-    return obj
-
-
-def manage_cluster(module):
-    params = module.params
-    facts = gather_hub_facts(module.hub)
-    flow = join_flow(module, facts)
-    require_cluster_set(module, facts)
-    cluster = require_managed_cluster(module.hub, params["name"])
-    patch = label_patch(module, cluster, flow)
-    outcome = apply_patch(module, cluster, patch)
-    after = outcome.after
-    if params["wait"] and params["state"] == "present" and not module.check_mode:
-        after = wait_available(module, params["name"])
-    result = {
-        "changed": outcome.changed,
-        "result": outcome.result,
-        "labels": after["metadata"].get("labels") or {},
-        "patch": patch,
-        "join_flow": flow,
-        "cluster": managed_cluster_summary(after),
-    }
-    return module.with_diff(result, {"managed_cluster": outcome})
+    })
 
 
 def main():

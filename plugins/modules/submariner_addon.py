@@ -133,98 +133,16 @@ diff:
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
-    classify_evaluation,
-    evaluate_addon,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
-    HubError,
-    HubModule,
-    gather_hub_facts,
-    missing_api_message,
-    require_managed_cluster,
-    wait_argument_spec,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.resources import (
-    build_managed_cluster_addon,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
-    Target,
-    wait_for_evaluation,
-    wait_gone,
-)
+from ansible_collections.acm.submariner.plugins.module_utils.hub_submariner_addon import manage_addon
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
 
 
 def argument_spec():
-    spec = {
+    return writer_argument_spec({
         "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "install_namespace": {"type": "str", "default": C.INSTALL_NAMESPACE},
         "wait_for_connections": {"type": "bool", "default": True},
-    }
-    spec.update(wait_argument_spec())
-    return spec
-
-
-def addon_api_version(module, facts):
-    """The ManagedClusterAddOn version to write; fails where the add-on flow does not apply."""
-    hub = module.hub
-    if not facts.managed_cluster_addon_version:
-        raise HubError(missing_api_message(C.ADDON_GROUP + "/v1alpha1", C.MANAGED_CLUSTER_ADDON_KIND, hub.target))
-    if module.params["state"] == "present":
-        if facts.join_flow == C.JOIN_FLOW_LABELS:
-            raise HubError(
-                "{0} runs ACM {1}, where clusters join Submariner with labels and the ManagedClusterAddOn is ignored:"
-                " use acm.submariner.managed_cluster with join_flow=labels instead.".format(hub.target, facts.generation))
-        if not facts.submariner_addon_installed:
-            raise HubError(
-                "{0}: the submariner-addon is not installed on the hub (no ClusterManagementAddOn submariner), so the"
-                " ManagedClusterAddOn would do nothing. Enable the MultiClusterHub component 'submariner-addon'."
-                .format(hub.target))
-    return "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
-
-
-def ensure_present(module, api_version):
-    params = module.params
-    version = api_version.split("/")[1]
-    outcome = module.hub.ensure_present(build_managed_cluster_addon(params["cluster"], version, params["install_namespace"]))
-
-    def evaluate(obj):
-        return evaluate_addon(obj, require_connections=params["wait_for_connections"])
-
-    if params["wait"] and not module.check_mode:
-        target = Target(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, params["cluster"])
-        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, params["wait_timeout"])
-    else:
-        evaluation = evaluate(outcome.after)
-    diagnosis = classify_evaluation(evaluation)
-    return outcome, {
-        "conditions": evaluation.conditions,
-        "readiness": evaluation.as_dict(),
-        "diagnosis": diagnosis.as_dict() if diagnosis else None,
-    }
-
-
-def ensure_absent(module, api_version):
-    params = module.params
-    outcome = module.hub.ensure_absent(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, params["cluster"])
-    if params["wait"] and outcome.changed and not module.check_mode:
-        wait_gone(module.hub, Target(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, params["cluster"]), params["wait_timeout"])
-    return outcome, {}
-
-
-def manage_addon(module):
-    params = module.params
-    facts = gather_hub_facts(module.hub)
-    api_version = addon_api_version(module, facts)
-    if params["state"] == "present":
-        require_managed_cluster(module.hub, params["cluster"])
-        outcome, extra = ensure_present(module, api_version)
-    else:
-        outcome, extra = ensure_absent(module, api_version)
-    result = {"changed": outcome.changed, "result": outcome.result}
-    result.update(extra)
-    return module.with_diff(result, {"managed_cluster_addon": outcome})
+    })
 
 
 def main():

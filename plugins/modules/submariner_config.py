@@ -285,39 +285,13 @@ diff:
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
-    SUBMARINER_CONFIG_RULES,
-    ConditionRule,
-    evaluate_conditions,
-    evaluate_submariner_config,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.hub import (
-    cloud_prepare_support,
-    config_name_problem,
-    managed_cluster_summary,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
-    HubError,
-    HubModule,
-    gather_hub_facts,
-    missing_api_message,
-    object_ref,
-    require_managed_cluster,
-    wait_argument_spec,
-)
+from ansible_collections.acm.submariner.plugins.module_utils.hub_submariner_config import manage_config
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     CABLE_DRIVERS,
     IMAGE_PULL_SPEC_FIELDS,
     INSTALL_PLAN_APPROVALS,
     SUBSCRIPTION_CONFIG_FIELDS,
-    aws_credentials_problems,
-    build_submariner_config,
-    submariner_config_annotations,
-)
-from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
-    Target,
-    wait_for_evaluation,
-    wait_gone,
 )
 
 BOOL_FIELDS = (
@@ -330,149 +304,21 @@ STR_FIELDS = ("credentials_secret", "global_cidr", "aws_instance_type", "gcp_ins
 
 
 def argument_spec():
-    spec = {
+    spec = writer_argument_spec({
         "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
         "name": {"type": "str", "default": C.SUBMARINER_CONFIG_NAME},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
         "cable_driver": {"type": "str", "choices": list(CABLE_DRIVERS)},
         "skip_cloud_prepare": {"type": "bool"},
         "subnet_ids": {"type": "list", "elements": "str"},
         "subscription_config": {"type": "dict", "options": {key: {"type": "str"} for key in SUBSCRIPTION_CONFIG_FIELDS}},
         "image_pull_specs": {"type": "dict", "options": {key: {"type": "str"} for key in IMAGE_PULL_SPEC_FIELDS}},
-    }
+    })
     spec["subscription_config"]["options"]["install_plan_approval"]["choices"] = list(INSTALL_PLAN_APPROVALS)
     spec.update({key: {"type": "bool"} for key in BOOL_FIELDS})
     spec.update({key: {"type": "int"} for key in INT_FIELDS})
     spec.update({key: {"type": "str"} for key in STR_FIELDS})
     spec["credentials_secret"]["no_log"] = False  # the name of a Secret, not a secret
-    spec.update(wait_argument_spec())
     return spec
-
-
-def check_name(module, facts):
-    """The hub's name rule: fixed from ACM 2.3; on 2.2 the config must be alone in its namespace."""
-    params = module.params
-    if params["state"] != "present":
-        return
-    problem = config_name_problem(params["name"], facts.config_name_rule)
-    if problem:
-        raise HubError("{0}: {1}.".format(module.hub.target, problem))
-    if facts.config_name_rule != C.CONFIG_NAME_RULE_ANY:
-        return
-    others = [item["metadata"]["name"] for item in module.hub.list(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["cluster"])
-              if item["metadata"]["name"] != params["name"]]
-    if others:
-        raise HubError(
-            "{0}: namespace {1} already has SubmarinerConfig {2}; this hub (ACM 2.2) only reads a SubmarinerConfig"
-            " when it is the only one in the namespace. Use name={3} or delete the other one."
-            .format(module.hub.target, params["cluster"], ", ".join(others), others[0]))
-
-
-def check_credentials(module, summary):
-    """The credentials secret must exist (and carry both AWS keys on AWS) before the addon reads it."""
-    params = module.params
-    name = params["credentials_secret"]
-    if params["state"] != "present" or not name:
-        return
-    secret = module.hub.get("v1", "Secret", name, params["cluster"])
-    problems = aws_credentials_problems(secret) if summary.get("platform") in (None, "AWS") else []
-    if secret is None and not problems:
-        problems = ["the secret does not exist"]
-    if problems:
-        raise HubError(
-            "{0}: the credentials secret {1} is not usable: {2}. Create it in namespace {3} with the keys {4}"
-            " (the addon reads them to prepare the cloud).".format(
-                module.hub.target, object_ref("Secret", name, params["cluster"]), "; ".join(problems),
-                params["cluster"], " and ".join(C.AWS_CREDENTIALS_KEYS)),
-            problems=problems)
-
-
-def desired_config(params):
-    config = build_submariner_config(params["cluster"], params, params["name"])
-    removals = {key: None for key, value in submariner_config_annotations(params).items() if value is None}
-    if removals:
-        config["metadata"].setdefault("annotations", {}).update(removals)
-    return config
-
-
-def prepares_cloud(params, summary):
-    if params["skip_cloud_prepare"]:
-        return False
-    return cloud_prepare_support(summary).status == "cloud_prepare"
-
-
-def readiness_rules(cloud_prepare, facts):
-    """conditions.SUBMARINER_CONFIG_RULES for this hub and cluster.
-
-    Without cloud preparation no environment is prepared; on the ACM 2.2 label flow no spoke agent
-    labels gateways, so SubmarinerGatewaysLabeled is never reported there.
-    """
-    optional = set()
-    if not cloud_prepare:
-        optional.add(C.COND_ENV_PREPARED)
-    if facts.join_flow == C.JOIN_FLOW_LABELS:
-        optional.add(C.COND_GATEWAYS_LABELED)
-    return tuple(ConditionRule(rule.type, rule.healthy_status, rule.failed_reasons, optional=True) if rule.type in optional else rule
-                 for rule in SUBMARINER_CONFIG_RULES)
-
-
-def ensure_present(module, facts, summary):
-    params = module.params
-    outcome = module.hub.ensure_present(desired_config(params))
-    rules = readiness_rules(prepares_cloud(params, summary), facts)
-
-    def evaluate(obj):
-        if not obj:
-            return evaluate_submariner_config(obj)
-        return evaluate_conditions(obj, rules)
-
-    if params["wait"] and not module.check_mode:
-        target = Target(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
-        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, params["wait_timeout"])
-    else:
-        evaluation = evaluate(outcome.after)
-    return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
-
-
-def warn_if_cleanup_skipped(module, facts):
-    """From ACM 2.8 deleting the config before the add-on leaves the cloud resources behind."""
-    if not facts.cleanup_addon_driven or not facts.managed_cluster_addon_version:
-        return
-    api_version = "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
-    if module.hub.get(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, module.params["cluster"]) is not None:
-        module.warn(
-            "The ManagedClusterAddOn submariner still exists in {0}: on this hub the addon cleans up the cloud only"
-            " when the add-on is deleted while the SubmarinerConfig exists. Delete the add-on first"
-            " (acm.submariner.submariner_addon state=absent) to avoid leaking AWS resources.".format(module.params["cluster"]))
-
-
-def ensure_absent(module, facts):
-    params = module.params
-    existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
-    if existing is not None:
-        warn_if_cleanup_skipped(module, facts)
-    outcome = module.hub.ensure_absent(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
-    if params["wait"] and outcome.changed and not module.check_mode:
-        target = Target(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
-        wait_gone(module.hub, target, params["wait_timeout"])
-    return outcome, {}
-
-
-def manage_config(module):
-    params = module.params
-    facts = gather_hub_facts(module.hub)
-    check_name(module, facts)
-    if params["state"] == "present":
-        if not facts.submariner_addon_installed:
-            raise HubError(missing_api_message(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, module.hub.target))
-        summary = managed_cluster_summary(require_managed_cluster(module.hub, params["cluster"]))
-        check_credentials(module, summary)
-        outcome, extra = ensure_present(module, facts, summary)
-    else:
-        outcome, extra = ensure_absent(module, facts)
-    result = {"changed": outcome.changed, "result": outcome.result, "name": params["name"]}
-    result.update(extra)
-    return module.with_diff(result, {"submariner_config": outcome})
 
 
 def main():

@@ -1,0 +1,79 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What acm.submariner.submariner_addon does: the ManagedClusterAddOn submariner of one cluster and its readiness."""
+
+from __future__ import annotations
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
+    classify_evaluation,
+    evaluate_addon,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
+    gather_hub_facts,
+    missing_api_message,
+    require_managed_cluster,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.resources import build_managed_cluster_addon
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
+    Target,
+    delete_and_wait,
+    readiness_after_write,
+)
+
+
+def addon_api_version(module, facts):
+    """The ManagedClusterAddOn version to write; fails where the add-on flow does not apply."""
+    hub = module.hub
+    if not facts.managed_cluster_addon_version:
+        raise HubError(missing_api_message(C.ADDON_GROUP + "/v1alpha1", C.MANAGED_CLUSTER_ADDON_KIND, hub.target))
+    if module.params["state"] == "present":
+        if facts.join_flow == C.JOIN_FLOW_LABELS:
+            raise HubError(
+                "{0} runs ACM {1}, where clusters join Submariner with labels and the ManagedClusterAddOn is ignored:"
+                " use acm.submariner.managed_cluster with join_flow=labels instead.".format(hub.target, facts.generation))
+        if not facts.submariner_addon_installed:
+            raise HubError(
+                "{0}: the submariner-addon is not installed on the hub (no ClusterManagementAddOn submariner), so the"
+                " ManagedClusterAddOn would do nothing. Enable the MultiClusterHub component 'submariner-addon'."
+                .format(hub.target))
+    return "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
+
+
+def addon_target(api_version, cluster):
+    return Target(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
+
+
+def ensure_present(module, api_version):
+    params = module.params
+    version = api_version.split("/")[1]
+    outcome = module.hub.ensure_present(build_managed_cluster_addon(params["cluster"], version, params["install_namespace"]))
+
+    def evaluate(obj):
+        return evaluate_addon(obj, require_connections=params["wait_for_connections"])
+
+    evaluation = readiness_after_write(module, addon_target(api_version, params["cluster"]), evaluate, outcome.after)
+    diagnosis = classify_evaluation(evaluation)
+    return outcome, {
+        "conditions": evaluation.conditions,
+        "readiness": evaluation.as_dict(),
+        "diagnosis": diagnosis.as_dict() if diagnosis else None,
+    }
+
+
+def manage_addon(module):
+    """Run acm.submariner.submariner_addon for ``module`` (a k8s.HubModule); return its result."""
+    params = module.params
+    facts = gather_hub_facts(module.hub)
+    api_version = addon_api_version(module, facts)
+    if params["state"] == "present":
+        require_managed_cluster(module.hub, params["cluster"])
+        outcome, extra = ensure_present(module, api_version)
+    else:
+        outcome, extra = delete_and_wait(module, addon_target(api_version, params["cluster"])), {}
+    result = {"changed": outcome.changed, "result": outcome.result}
+    result.update(extra)
+    return module.with_diff(result, {"managed_cluster_addon": outcome})

@@ -1,0 +1,143 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What acm.submariner.submariner_broker does: the Broker of a set, and the Globalnet rule once clusters joined."""
+
+from __future__ import annotations
+
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster_set import set_broker_namespace
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
+    Outcome,
+    gather_hub_facts,
+    get_submariner_addon,
+    missing_api_message,
+    require_managed_cluster_set,
+)
+from ansible_collections.acm.submariner.plugins.module_utils.resources import build_broker
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
+    Target,
+    wait_until,
+)
+
+CLUSTER_API_VERSION = C.SUBMARINER_GROUP + "/v1"
+
+
+def resolve_namespace(module, facts):
+    """The broker namespace: given, or from the set's annotation, or from the hub's naming rule."""
+    params, hub = module.params, module.hub
+    if params["namespace"]:
+        return params["namespace"]
+    name = params["cluster_set"]
+    cluster_set = require_managed_cluster_set(hub, facts, name)
+    try:
+        return set_broker_namespace(name, cluster_set, facts.broker_namespace_rule)
+    except ValueError as exc:
+        raise HubError("{0}: {1}.".format(hub.target, exc)) from exc
+
+
+def joined_clusters(module, facts, namespace):
+    """Clusters of the set that joined Submariner: add-on / agent label, or a Cluster in the broker namespace."""
+    hub, set_name = module.hub, module.params["cluster_set"]
+    joined = set()
+    if hub.served_versions(C.SUBMARINER_GROUP, "Cluster"):
+        joined.update(item["metadata"]["name"] for item in hub.list(CLUSTER_API_VERSION, "Cluster", namespace))
+    if set_name:
+        selector = "{0}={1}".format(C.CLUSTERSET_LABEL, set_name)
+        for cluster in hub.list(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, label_selector=selector):
+            if has_joined(hub, facts, cluster):
+                joined.add(cluster["metadata"]["name"])
+    return sorted(joined)
+
+
+def has_joined(hub, facts, cluster):
+    if C.SUBMARINER_AGENT_LABEL in (cluster["metadata"].get("labels") or {}):
+        return True
+    return get_submariner_addon(hub, facts, cluster["metadata"]["name"]) is not None
+
+
+def globalnet_of(broker):
+    return bool(((broker or {}).get("spec") or {}).get("globalnetEnabled"))
+
+
+def params_broker(params, namespace):
+    return build_broker(namespace, params["globalnet_enabled"], params["globalnet_cidr_range"], params["default_globalnet_cluster_size"])
+
+
+def desired_broker(module, existing, joined, namespace):
+    """The Broker to write; refuses a Globalnet change once clusters joined."""
+    params = module.params
+    wanted = params["globalnet_enabled"]
+    if existing is not None and wanted is not None and wanted != globalnet_of(existing) and joined:
+        raise HubError(
+            "{0}: refusing to {1} Globalnet on Broker {2}/{3}: clusters {4} already joined. Globalnet decides how"
+            " every cluster is addressed, so it is chosen before the first cluster joins; to change it, remove"
+            " those clusters from Submariner (acm.submariner.submariner_addon state=absent), change the Broker,"
+            " and join them again.".format(
+                module.hub.target, "enable" if wanted else "disable", namespace, C.BROKER_NAME, ", ".join(joined)),
+            joined_clusters=joined)
+    desired = params_broker(params, namespace)
+    # An absent globalnetEnabled already means false: writing the explicit false would be a no-op change.
+    if existing is not None and wanted is False and "globalnetEnabled" not in (existing.get("spec") or {}):
+        desired["spec"].pop("globalnetEnabled")
+    return desired
+
+
+def require_namespace(module, namespace):
+    """True when the broker namespace exists (after waiting, with wait=true)."""
+    hub = module.hub
+    if hub.get("v1", "Namespace", namespace) is not None:
+        return True
+    if module.wait_requested:
+        wait_until(hub, Target("v1", "Namespace", namespace),
+                   lambda obj: None if obj else "the submariner-addon has not created it yet", module.params["wait_timeout"])
+        return True
+    if module.check_mode:
+        module.warn("The broker namespace {0} does not exist yet; the Broker would be created once the submariner-addon"
+                    " creates it.".format(namespace))
+        return False
+    raise HubError(
+        "{0}: the broker namespace {1} does not exist yet. The submariner-addon creates it for the ManagedClusterSet;"
+        " run with wait=true, or check that the addon is installed and the set uses the ExclusiveClusterSetLabel"
+        " selector.".format(hub.target, namespace))
+
+
+def ensure_present(module, facts, namespace):
+    hub = module.hub
+    if not require_namespace(module, namespace):
+        return Outcome(True, {}, params_broker(module.params, namespace)), []
+    existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace)
+    joined = joined_clusters(module, facts, namespace)
+    outcome = hub.ensure_present(desired_broker(module, existing, joined, namespace))
+    return outcome, joined
+
+
+def broker_served(module, facts):
+    """Whether to manage a Broker; on hubs that neither need nor serve it the task is a no-op."""
+    if C.BROKER_API_VERSION.split("/")[1] in module.hub.served_versions(C.SUBMARINER_GROUP, C.BROKER_KIND):
+        return True
+    if facts.broker_cr_required:
+        raise HubError(missing_api_message(C.BROKER_API_VERSION, C.BROKER_KIND, module.hub.target))
+    return False
+
+
+def manage_broker(module):
+    """Run acm.submariner.submariner_broker for ``module`` (a k8s.HubModule); return its result."""
+    params = module.params
+    facts = gather_hub_facts(module.hub)
+    namespace = resolve_namespace(module, facts)
+    result = {"namespace": namespace, "required": facts.broker_cr_required}
+    if not broker_served(module, facts):
+        if params["globalnet_enabled"] or params["globalnet_cidr_range"] or params["default_globalnet_cluster_size"]:
+            module.warn("ACM {0} has no Broker API: the Globalnet options were not applied.".format(facts.generation))
+        result.update(changed=False, result={}, globalnet_enabled=False, joined_clusters=[])
+        return result
+    if params["state"] == "present":
+        outcome, joined = ensure_present(module, facts, namespace)
+    else:
+        outcome, joined = module.hub.ensure_absent(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace), []
+    result.update(changed=outcome.changed, result=outcome.result, globalnet_enabled=globalnet_of(outcome.after),
+                  joined_clusters=joined)
+    return module.with_diff(result, {"broker": outcome})
