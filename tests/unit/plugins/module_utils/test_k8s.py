@@ -315,3 +315,43 @@ def test_wait_spec_keeps_kubernetes_core_shape():
     spec = k8s.wait_argument_spec(timeout=42)
     assert spec == {"wait": {"type": "bool", "default": False}, "wait_timeout": {"type": "int", "default": 42}}
     assert "validate_certs" in k8s.auth_argument_spec()
+
+
+def test_writer_spec_adds_state_and_wait_without_touching_options():
+    options = {"name": {"type": "str", "required": True}}
+    spec = k8s.writer_argument_spec(options, wait_timeout=900)
+    assert spec["state"] == {"type": "str", "choices": ["present", "absent"], "default": "present"}
+    assert spec["wait_timeout"]["default"] == 900 and spec["wait"]["default"] is False
+    spec["name"]["required"] = False
+    assert options == {"name": {"type": "str", "required": True}}
+
+
+class Facts:
+    """The fields of hub.HubFacts the lookups read."""
+
+    def __init__(self, set_version="v1beta2", addon_version="v1alpha1"):
+        self.managed_cluster_set_version = set_version
+        self.managed_cluster_addon_version = addon_version
+
+
+SET = {"apiVersion": "cluster.open-cluster-management.io/v1beta2", "kind": "ManagedClusterSet", "metadata": {"name": "submariner"}}
+ADDON = {"apiVersion": "addon.open-cluster-management.io/v1alpha1", "kind": "ManagedClusterAddOn",
+         "metadata": {"name": "submariner", "namespace": "cluster1"}}
+
+
+class TestHubLookups:
+    def test_cluster_set_found(self):
+        assert k8s.require_managed_cluster_set(make_hub(FakeK8SClient([SET])), Facts(), "submariner")["metadata"]["name"] == "submariner"
+
+    @pytest.mark.parametrize("facts", [Facts(), Facts(set_version=None)], ids=["absent", "api not served"])
+    def test_cluster_set_missing_says_create_it(self, facts):
+        with pytest.raises(k8s.HubError, match="context \"hubcluster\" has no ManagedClusterSet 'other': create it first"):
+            k8s.require_managed_cluster_set(make_hub(FakeK8SClient([SET])), facts, "other")
+
+    def test_submariner_addon(self):
+        fake = FakeK8SClient([ADDON])
+        assert k8s.get_submariner_addon(make_hub(fake), Facts(), "cluster1")["metadata"]["namespace"] == "cluster1"
+        assert k8s.get_submariner_addon(make_hub(fake), Facts(), "cluster2") is None
+        calls = len(fake.calls)
+        assert k8s.get_submariner_addon(make_hub(fake), Facts(addon_version=None), "cluster1") is None
+        assert len(fake.calls) == calls  # no add-on API: nothing to ask

@@ -210,3 +210,55 @@ def test_wait_gone_names_the_finalizers(monkeypatch):
         waiting.wait_gone(FakeHub(resource), TARGET, 3, clock=clock, sleep=clock.sleep)
     monkeypatch.setattr(waiting, "kube_watch", FakeWatch([[{"type": "DELETED", "raw_object": stuck}]]))
     assert waiting.wait_gone(FakeHub(FakeResource([(stuck, "5")])), TARGET, 3, clock=clock, sleep=clock.sleep) is None
+
+
+class FakeModule:
+    """What readiness_after_write and delete_and_wait read of a k8s.HubModule."""
+
+    def __init__(self, wait_requested, hub=None):
+        self.wait_requested = wait_requested
+        self.params = {"wait_timeout": 12}
+        self.hub = hub
+
+
+class Outcome:
+    def __init__(self, changed):
+        self.changed = changed
+
+
+class DeletingHub:
+    def __init__(self, changed):
+        self.changed = changed
+        self.deleted = []
+
+    def ensure_absent(self, api_version, kind, name, namespace=None):
+        self.deleted.append((api_version, kind, name, namespace))
+        return Outcome(self.changed)
+
+
+@pytest.mark.parametrize("wait_requested", [True, False])
+def test_readiness_after_write_waits_only_when_asked(monkeypatch, wait_requested):
+    waits = []
+
+    def wait_for_evaluation(hub, target, evaluate, timeout):
+        waits.append((target, timeout))
+        return addon("True", "9"), evaluate(addon("True", "9"))
+
+    def evaluate(obj):
+        return "evaluated at resourceVersion " + obj["metadata"]["resourceVersion"]
+
+    monkeypatch.setattr(waiting, "wait_for_evaluation", wait_for_evaluation)
+    evaluation = waiting.readiness_after_write(FakeModule(wait_requested), TARGET, evaluate, addon("False", "3"))
+    assert evaluation == "evaluated at resourceVersion " + ("9" if wait_requested else "3")
+    assert waits == ([(TARGET, 12)] if wait_requested else [])
+
+
+@pytest.mark.parametrize("changed, wait_requested, waited", [(True, True, True), (True, False, False), (False, True, False)])
+def test_delete_and_wait_waits_for_what_it_deleted(monkeypatch, changed, wait_requested, waited):
+    gone = []
+    monkeypatch.setattr(waiting, "wait_gone", lambda hub, target, timeout: gone.append((target, timeout)))
+    hub = DeletingHub(changed)
+    outcome = waiting.delete_and_wait(FakeModule(wait_requested, hub), TARGET)
+    assert outcome.changed is changed
+    assert hub.deleted == [(TARGET.api_version, TARGET.kind, "submariner", "cluster1")]
+    assert gone == ([(TARGET, 12)] if waited else [])
