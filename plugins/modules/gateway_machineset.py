@@ -121,118 +121,26 @@ diff:
   type: dict
 """
 
-from ansible_collections.acm.submariner.plugins.module_utils import aws_gateway_machineset as gw
-from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import DEFAULT_INSTANCE_TYPE, gateway_sg_name
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError, HubModule, wait_argument_spec
-from ansible_collections.acm.submariner.plugins.module_utils.waiting import Target, wait_gone, wait_until
+from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import DEFAULT_INSTANCE_TYPE
+from ansible_collections.acm.submariner.plugins.module_utils.aws_gateway_machineset_runner import manage_gateway_machinesets
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
 
 
 def argument_spec():
-    spec = {
+    spec = writer_argument_spec({
         "infra_id": {"type": "str"},
         "availability_zones": {"type": "list", "elements": "str"},
         "instance_type": {"type": "str", "default": DEFAULT_INSTANCE_TYPE},
         "public_subnet_names": {"type": "dict"},
         "infra_node_label": {"type": "bool", "default": True},
-        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
-    }
-    spec.update(wait_argument_spec(timeout=900))
+    }, wait_timeout=900)
     spec["wait"]["default"] = True
     return spec
 
 
-def resolve_infra_id(module, machinesets):
-    if module.params["infra_id"]:
-        return module.params["infra_id"]
-    found = sorted({gw.infra_id_of(item) for item in machinesets if gw.is_worker(item)} - {None})
-    if len(found) != 1:
-        raise HubError("{0}: cannot tell the cluster's infrastructure name from its worker MachineSets (found: {1});"
-                       " set infra_id".format(module.hub.target, ", ".join(found) or "none"))
-    return found[0]
-
-
-def machines_and_nodes(hub, name):
-    machines = hub.list(gw.MACHINE_API_VERSION, gw.MACHINE_KIND, gw.MACHINE_API_NAMESPACE,
-                        label_selector="{0}={1}".format(gw.LABEL_MACHINESET, name))
-    nodes = {}
-    for machine in machines:
-        node_name = ((machine.get("status") or {}).get("nodeRef") or {}).get("name")
-        if node_name:
-            nodes[node_name] = hub.get("v1", "Node", node_name)
-    return machines, {key: value for key, value in nodes.items() if value}
-
-
-def wait_ready(hub, name, timeout):
-    def blocker(machineset):
-        if machineset is None:
-            return "the MachineSet does not exist"
-        return gw.machine_blocker(*machines_and_nodes(hub, name))
-
-    wait_until(hub, Target(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE), blocker, timeout)
-
-
-def ensure_present(module, machinesets, infra_id):
-    params, hub = module.params, module.hub
-    outcomes = {}
-    for zone in params["availability_zones"]:
-        try:
-            worker = gw.worker_for_zone(machinesets, infra_id, zone)
-            desired = gw.build_gateway_machineset(
-                worker, infra_id=infra_id, instance_type=params["instance_type"], gateway_sg_name=gateway_sg_name(infra_id),
-                subnet_name=(params["public_subnet_names"] or {}).get(zone), infra_label=params["infra_node_label"])
-        except gw.MachineSetError as exc:
-            raise HubError("{0}: {1}".format(hub.target, exc)) from exc
-        outcomes[desired["metadata"]["name"]] = hub.ensure_present(desired)
-    if params["wait"] and not module.check_mode:
-        for name in outcomes:
-            wait_ready(hub, name, params["wait_timeout"])
-    return outcomes
-
-
-def ensure_absent(module, machinesets, infra_id):
-    params, hub = module.params, module.hub
-    if params["availability_zones"]:
-        names = [gw.gateway_machineset_name(infra_id, zone) for zone in params["availability_zones"]]
-    else:
-        names = sorted(item["metadata"]["name"] for item in machinesets
-                       if gw.is_gateway(item) and gw.infra_id_of(item) == infra_id)
-    outcomes = {name: hub.ensure_absent(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE)
-                for name in names}
-    if params["wait"] and not module.check_mode:
-        for name, outcome in outcomes.items():
-            if outcome.changed:
-                target = Target(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE)
-                wait_gone(hub, target, params["wait_timeout"])
-                wait_until(hub, target, lambda _obj, name=name: machines_left(hub, name), params["wait_timeout"])
-    return outcomes
-
-
-def machines_left(hub, name):
-    """None once the MachineSet's Machines are gone (their instances terminated), else which remain."""
-    machines, _nodes = machines_and_nodes(hub, name)
-    if not machines:
-        return None
-    return "Machine(s) {0} still being deleted".format(", ".join(sorted(item["metadata"]["name"] for item in machines)))
-
-
-def manage(module):
-    hub = module.hub
-    machinesets = hub.list(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, gw.MACHINE_API_NAMESPACE)
-    infra_id = resolve_infra_id(module, machinesets)
-    run = ensure_present if module.params["state"] == "present" else ensure_absent
-    outcomes = run(module, machinesets, infra_id)
-    nodes = []
-    if module.params["state"] == "present":
-        for name in outcomes:
-            nodes += gw.ready_node_names(*machines_and_nodes(hub, name))
-    result = {"changed": any(outcome.changed for outcome in outcomes.values()), "infra_id": infra_id,
-              "machinesets": list(outcomes), "node_names": sorted(nodes)}
-    return module.with_diff(result, outcomes)
-
-
 def main():
     module = HubModule(argument_spec=argument_spec(), required_if=[("state", "present", ("availability_zones",))])
-    module.run(manage)
+    module.run(manage_gateway_machinesets)
 
 
 if __name__ == "__main__":

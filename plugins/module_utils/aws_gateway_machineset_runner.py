@@ -1,0 +1,107 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""What acm.submariner.gateway_machineset does on a managed cluster: read the worker MachineSets, write or
+delete the gateway ones, and wait for their Machines and Nodes. The shapes come from aws_gateway_machineset."""
+
+from __future__ import annotations
+
+from ansible_collections.acm.submariner.plugins.module_utils import aws_gateway_machineset as gw
+from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import gateway_sg_name
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import Target, wait_gone, wait_until
+
+
+def machineset_target(name):
+    return Target(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE)
+
+
+def resolve_infra_id(module, machinesets):
+    if module.params["infra_id"]:
+        return module.params["infra_id"]
+    found = sorted({gw.infra_id_of(item) for item in machinesets if gw.is_worker(item)} - {None})
+    if len(found) != 1:
+        raise HubError("{0}: cannot tell the cluster's infrastructure name from its worker MachineSets (found: {1});"
+                       " set infra_id".format(module.hub.target, ", ".join(found) or "none"))
+    return found[0]
+
+
+def machines_and_nodes(hub, name):
+    machines = hub.list(gw.MACHINE_API_VERSION, gw.MACHINE_KIND, gw.MACHINE_API_NAMESPACE,
+                        label_selector="{0}={1}".format(gw.LABEL_MACHINESET, name))
+    nodes = {}
+    for machine in machines:
+        node_name = ((machine.get("status") or {}).get("nodeRef") or {}).get("name")
+        if node_name:
+            nodes[node_name] = hub.get("v1", "Node", node_name)
+    return machines, {key: value for key, value in nodes.items() if value}
+
+
+def wait_ready(hub, name, timeout):
+    def blocker(machineset):
+        if machineset is None:
+            return "the MachineSet does not exist"
+        return gw.machine_blocker(*machines_and_nodes(hub, name))
+
+    wait_until(hub, machineset_target(name), blocker, timeout)
+
+
+def machines_left(hub, name):
+    """None once the MachineSet's Machines are gone (their instances terminated), else which remain."""
+    machines, _nodes = machines_and_nodes(hub, name)
+    if not machines:
+        return None
+    return "Machine(s) {0} still being deleted".format(", ".join(sorted(item["metadata"]["name"] for item in machines)))
+
+
+def ensure_present(module, machinesets, infra_id):
+    params, hub = module.params, module.hub
+    outcomes = {}
+    for zone in params["availability_zones"]:
+        try:
+            worker = gw.worker_for_zone(machinesets, infra_id, zone)
+            desired = gw.build_gateway_machineset(
+                worker, infra_id=infra_id, instance_type=params["instance_type"], gateway_sg_name=gateway_sg_name(infra_id),
+                subnet_name=(params["public_subnet_names"] or {}).get(zone), infra_label=params["infra_node_label"])
+        except gw.MachineSetError as exc:
+            raise HubError("{0}: {1}".format(hub.target, exc)) from exc
+        outcomes[desired["metadata"]["name"]] = hub.ensure_present(desired)
+    if module.wait_requested:
+        for name in outcomes:
+            wait_ready(hub, name, params["wait_timeout"])
+    return outcomes
+
+
+def ensure_absent(module, machinesets, infra_id):
+    params, hub = module.params, module.hub
+    if params["availability_zones"]:
+        names = [gw.gateway_machineset_name(infra_id, zone) for zone in params["availability_zones"]]
+    else:
+        names = sorted(item["metadata"]["name"] for item in machinesets
+                       if gw.is_gateway(item) and gw.infra_id_of(item) == infra_id)
+    # Every delete is sent before the first wait, so the instances terminate in parallel.
+    outcomes = {name: hub.ensure_absent(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE)
+                for name in names}
+    if module.wait_requested:
+        for name, outcome in outcomes.items():
+            if outcome.changed:
+                wait_gone(hub, machineset_target(name), params["wait_timeout"])
+                wait_until(hub, machineset_target(name), lambda _obj, name=name: machines_left(hub, name), params["wait_timeout"])
+    return outcomes
+
+
+def manage_gateway_machinesets(module):
+    """Run acm.submariner.gateway_machineset for ``module`` (a k8s.HubModule on the managed cluster)."""
+    hub = module.hub
+    machinesets = hub.list(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, gw.MACHINE_API_NAMESPACE)
+    infra_id = resolve_infra_id(module, machinesets)
+    run = ensure_present if module.params["state"] == "present" else ensure_absent
+    outcomes = run(module, machinesets, infra_id)
+    nodes = []
+    if module.params["state"] == "present":
+        for name in outcomes:
+            nodes += gw.ready_node_names(*machines_and_nodes(hub, name))
+    result = {"changed": any(outcome.changed for outcome in outcomes.values()), "infra_id": infra_id,
+              "machinesets": list(outcomes), "node_names": sorted(nodes)}
+    return module.with_diff(result, outcomes)
