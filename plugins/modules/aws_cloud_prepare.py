@@ -267,52 +267,23 @@ diff:
            after: {gateway_security_group: cluster1-x7k2p-submariner-gw-sg, rules: [], subnet_tags: {}}}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_prepare as cp
-from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_runner import Options, cleanup, prepare
-from ansible_collections.acm.submariner.plugins.module_utils.aws_ec2 import ClusterEC2
+from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_module import cluster_argument_spec, prepare_or_clean_up
 
 
 def argument_spec():
-    return dict(
-        infra_id=dict(type="str", required=True),
+    spec = cluster_argument_spec()
+    spec.update(
         state=dict(type="str", choices=["present", "absent"], default="present"),
-        gateways=dict(type="int", default=1),
-        instance_type=dict(type="str", default=cp.DEFAULT_INSTANCE_TYPE),
-        port_profile=dict(type="str", choices=list(cp.PORT_PROFILES), default=cp.PROFILE_CURRENT),
-        nat_t_port=dict(type="int", default=cp.DEFAULT_NAT_T_PORT),
-        nat_discovery_port=dict(type="int", default=cp.DEFAULT_NAT_DISCOVERY_PORT),
-        vxlan_port=dict(type="int", default=cp.DEFAULT_VXLAN_PORT),
-        network_type=dict(type="str"),
-        vpc_id=dict(type="str"),
-        subnet_ids=dict(type="list", elements="str"),
-        worker_security_group_id=dict(type="str"),
-        control_plane_security_group_id=dict(type="str"),
         verify_permissions=dict(type="bool", default=True),
     )
+    return spec
 
 
 def main():
     module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if module.params["gateways"] < 1:
-        module.fail_json(msg=f"cluster {module.params['infra_id']}: the count of gateways is less than 1")
-    if not module.region:
-        module.fail_json(msg=f"cluster {module.params['infra_id']}: the cluster region is empty; set region or AWS_REGION")
-    options = Options.from_params(module.params, module.region)
-    ec2 = ClusterEC2(module.client("ec2", retry_decorator=AWSRetry.jittered_backoff()), options.infra_id, options.region)
-    run = prepare if module.params["state"] == "present" else cleanup
-    try:
-        result = run(ec2, options, module.check_mode)
-    except AnsibleAWSError as exc:
-        module.fail_json_aws_error(exc)
-    except cp.CloudPrepareError as exc:
-        module.fail_json(msg=str(exc))
-    if not module._diff:
-        result.pop("diff")
-    module.exit_json(**result)
+    prepare_or_clean_up(module)
 
 
 if __name__ == "__main__":

@@ -169,45 +169,14 @@ gateway_instances:
        subnet_id: subnet-0123456789abcdef0, public_ip: 203.0.113.10, name: cluster1-x7k2p-submariner-gw-eu-west-1a-x2v9q}
 """
 
-from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
-from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
-from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_prepare as cp
-from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_runner import Options, inspect
-from ansible_collections.acm.submariner.plugins.module_utils.aws_ec2 import ClusterEC2
-
-
-def argument_spec():
-    return dict(
-        infra_id=dict(type="str", required=True),
-        gateways=dict(type="int", default=1),
-        instance_type=dict(type="str", default=cp.DEFAULT_INSTANCE_TYPE),
-        port_profile=dict(type="str", choices=list(cp.PORT_PROFILES), default=cp.PROFILE_CURRENT),
-        nat_t_port=dict(type="int", default=cp.DEFAULT_NAT_T_PORT),
-        nat_discovery_port=dict(type="int", default=cp.DEFAULT_NAT_DISCOVERY_PORT),
-        vxlan_port=dict(type="int", default=cp.DEFAULT_VXLAN_PORT),
-        network_type=dict(type="str"),
-        vpc_id=dict(type="str"),
-        subnet_ids=dict(type="list", elements="str"),
-        worker_security_group_id=dict(type="str"),
-        control_plane_security_group_id=dict(type="str"),
-    )
+from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_module import cluster_argument_spec, report_network
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=argument_spec(), supports_check_mode=True)
-    if not module.region:
-        module.fail_json(msg=f"cluster {module.params['infra_id']}: the cluster region is empty; set region or AWS_REGION")
-    options = Options.from_params(module.params, module.region)
-    ec2 = ClusterEC2(module.client("ec2", retry_decorator=AWSRetry.jittered_backoff()), options.infra_id, options.region)
-    try:
-        report = inspect(ec2, options)
-    except AnsibleAWSError as exc:
-        module.fail_json_aws_error(exc)
-    except cp.CloudPrepareError as exc:
-        module.fail_json(msg=str(exc))
-    module.exit_json(changed=False, **report)
+    module = AnsibleAWSModule(argument_spec=cluster_argument_spec(), supports_check_mode=True)
+    report_network(module)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,69 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The module side of acm.submariner.aws_cloud_prepare and aws_cloud_prepare_info: their shared options,
+the EC2 client of the cluster's region, and how AWS and plan errors fail the task.
+The work itself is aws_cloud_prepare_runner's."""
+
+from __future__ import annotations
+
+from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
+
+from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_prepare as cp
+from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_runner import Options, cleanup, inspect, prepare
+from ansible_collections.acm.submariner.plugins.module_utils.aws_ec2 import ClusterEC2
+
+
+def cluster_argument_spec():
+    """The options both modules take: which cluster, where its network is, and the gateway ports to plan."""
+    return dict(
+        infra_id=dict(type="str", required=True),
+        gateways=dict(type="int", default=1),
+        instance_type=dict(type="str", default=cp.DEFAULT_INSTANCE_TYPE),
+        port_profile=dict(type="str", choices=list(cp.PORT_PROFILES), default=cp.PROFILE_CURRENT),
+        nat_t_port=dict(type="int", default=cp.DEFAULT_NAT_T_PORT),
+        nat_discovery_port=dict(type="int", default=cp.DEFAULT_NAT_DISCOVERY_PORT),
+        vxlan_port=dict(type="int", default=cp.DEFAULT_VXLAN_PORT),
+        network_type=dict(type="str"),
+        vpc_id=dict(type="str"),
+        subnet_ids=dict(type="list", elements="str"),
+        worker_security_group_id=dict(type="str"),
+        control_plane_security_group_id=dict(type="str"),
+    )
+
+
+def run_on_cluster(module, action):
+    """Exit ``module`` (an AnsibleAWSModule) with ``action(ec2, options)``; AWS and plan errors fail it."""
+    if not module.region:
+        module.fail_json(msg=f"cluster {module.params['infra_id']}: the cluster region is empty; set region or AWS_REGION")
+    options = Options.from_params(module.params, module.region)
+    ec2 = ClusterEC2(module.client("ec2", retry_decorator=AWSRetry.jittered_backoff()), options.infra_id, options.region)
+    try:
+        result = action(ec2, options)
+    except AnsibleAWSError as exc:
+        module.fail_json_aws_error(exc)
+    except cp.CloudPrepareError as exc:
+        module.fail_json(msg=str(exc))
+    module.exit_json(**result)
+
+
+def prepare_or_clean_up(module):
+    """acm.submariner.aws_cloud_prepare: open (V(present)) or remove (V(absent)) the cluster's gateway network."""
+    if module.params["gateways"] < 1:
+        module.fail_json(msg=f"cluster {module.params['infra_id']}: the count of gateways is less than 1")
+    run = prepare if module.params["state"] == "present" else cleanup
+
+    def action(ec2, options):
+        result = run(ec2, options, module.check_mode)
+        if not module._diff:
+            result.pop("diff")
+        return result
+
+    run_on_cluster(module, action)
+
+
+def report_network(module):
+    """acm.submariner.aws_cloud_prepare_info: what the cluster's gateway network has and lacks; changes nothing."""
+    run_on_cluster(module, lambda ec2, options: dict(inspect(ec2, options), changed=False))
