@@ -33,7 +33,9 @@ from tests.reliability import labrun  # noqa: E402  pylint: disable=wrong-import
 
 BASELINE = REPO_ROOT / "benchmarks" / "baseline" / "site.yml"
 ADDON_API = "addon.open-cluster-management.io/v1alpha1"
-HEALTHY = {"SubmarinerGatewayNodesLabeled": "True", "SubmarinerAgentDegraded": "False", "SubmarinerConnectionDegraded": "False"}
+# Every condition either wait looks at: the baseline's three and the route agents' (acm.submariner.submariner_addon).
+HEALTHY = {"SubmarinerGatewayNodesLabeled": "True", "SubmarinerAgentDegraded": "False", "SubmarinerConnectionDegraded": "False",
+           "RouteAgentConnectionDegraded": "False"}
 OUR_WAIT_TASK = "reports its gateway connections established"
 BASELINE_WAIT_TASK = "Wait for the gateway connections"
 
