@@ -98,7 +98,11 @@ integration: venv  ## Integration tests against a lab they start themselves
 	$(BIN)/python -m pytest tests/integration
 
 .PHONY: reliability
-reliability: venv  ## Bad input, faults, interruption, concurrency, secrets and TLS against the lab
+reliability: venv  ## Bad input, secrets and TLS against the lab (the cases that need no full converge)
+	$(BIN)/python -m pytest tests/reliability -m "not converges"
+
+.PHONY: test-reliability
+test-reliability: venv  ## The whole reliability suite, with faults, interruption and concurrency (~20 min)
 	$(BIN)/python -m pytest tests/reliability
 
 .PHONY: test
