@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
@@ -192,18 +192,31 @@ def evaluate_conditions(
     return first_waiting or Evaluation(state=READY, conditions=summary)
 
 
-def evaluate_submariner_config(obj: Mapping[str, Any] | None, cloud_prepare: bool = True) -> Evaluation:
+def submariner_config_rules(cloud_prepare: bool = True, join_flow: str = C.JOIN_FLOW_ADDON) -> tuple[ConditionRule, ...]:
+    """:data:`SUBMARINER_CONFIG_RULES` for one cluster and hub.
+
+    Without cloud preparation no environment is prepared, so ``SubmarinerClusterEnvironmentPrepared``
+    becomes optional. On the ACM 2.2 label join flow (``join_flow="labels"``) no spoke agent labels
+    gateways, so ``SubmarinerGatewaysLabeled`` is never reported and becomes optional too. An
+    optional condition that is reported still counts.
+    """
+    optional = set()
+    if not cloud_prepare:
+        optional.add(C.COND_ENV_PREPARED)
+    if join_flow == C.JOIN_FLOW_LABELS:
+        optional.add(C.COND_GATEWAYS_LABELED)
+    return tuple(replace(rule, optional=True) if rule.type in optional else rule for rule in SUBMARINER_CONFIG_RULES)
+
+
+def evaluate_submariner_config(obj: Mapping[str, Any] | None, cloud_prepare: bool = True, join_flow: str = C.JOIN_FLOW_ADDON) -> Evaluation:
     """Readiness of a SubmarinerConfig: applied, environment prepared, gateways labelled.
 
-    With ``cloud_prepare=False`` (``skip-cloud-prepare``, platforms without a provider) a
-    missing ``SubmarinerClusterEnvironmentPrepared`` is accepted; a False one still counts.
+    ``cloud_prepare=False`` (``skip-cloud-prepare``, platforms without a provider) and
+    ``join_flow="labels"`` (ACM 2.2) relax the rules as :func:`submariner_config_rules` says.
     """
     if not obj:
         return Evaluation(state=WAITING, condition=None, reason="NotFound", message="the SubmarinerConfig does not exist")
-    rules = SUBMARINER_CONFIG_RULES
-    if not cloud_prepare:
-        rules = tuple(ConditionRule(r.type, r.healthy_status, r.failed_reasons, optional=True) if r.type == C.COND_ENV_PREPARED else r for r in rules)
-    return evaluate_conditions(obj, rules)
+    return evaluate_conditions(obj, submariner_config_rules(cloud_prepare, join_flow))
 
 
 def evaluate_addon(obj: Mapping[str, Any] | None, require_connections: bool = True) -> Evaluation:

@@ -117,6 +117,39 @@ def test_evaluate_submariner_config_without_cloud_prepare():
     assert K.evaluate_submariner_config(obj(APPLIED, PREP_FAILED, LABELED), cloud_prepare=False).state == "failed"
 
 
+
+def test_acm_22_label_flow_never_reports_gateways_labeled():
+    assert K.evaluate_submariner_config(obj(APPLIED, PREPARED), join_flow=C.JOIN_FLOW_LABELS).ready
+    assert K.evaluate_submariner_config(obj(APPLIED), cloud_prepare=False, join_flow=C.JOIN_FLOW_LABELS).ready
+    waiting = K.evaluate_submariner_config(obj(APPLIED, PREPARED), join_flow=C.JOIN_FLOW_ADDON)
+    assert waiting.state == "waiting" and waiting.condition == C.COND_GATEWAYS_LABELED
+
+
+def test_acm_22_label_flow_still_judges_a_reported_gateways_labeled():
+    bad = cond(C.COND_GATEWAYS_LABELED, "False", "InvalidInput", "gateways < 1")
+    failed = K.evaluate_submariner_config(obj(APPLIED, PREPARED, bad), join_flow=C.JOIN_FLOW_LABELS)
+    assert failed.state == "failed" and failed.condition == C.COND_GATEWAYS_LABELED
+    assert K.evaluate_submariner_config(obj(APPLIED, PREPARED, INSUFFICIENT), join_flow=C.JOIN_FLOW_LABELS).state == "waiting"
+    assert K.evaluate_submariner_config(None, join_flow=C.JOIN_FLOW_LABELS).reason == "NotFound"
+
+
+@pytest.mark.parametrize(
+    "cloud_prepare, join_flow, optional",
+    [
+        (True, C.JOIN_FLOW_ADDON, set()),
+        (False, C.JOIN_FLOW_ADDON, {C.COND_ENV_PREPARED}),
+        (True, C.JOIN_FLOW_LABELS, {C.COND_GATEWAYS_LABELED}),
+        (False, C.JOIN_FLOW_LABELS, {C.COND_ENV_PREPARED, C.COND_GATEWAYS_LABELED}),
+    ],
+)
+def test_submariner_config_rules(cloud_prepare, join_flow, optional):
+    rules = K.submariner_config_rules(cloud_prepare, join_flow)
+    assert [rule.type for rule in rules] == [rule.type for rule in K.SUBMARINER_CONFIG_RULES]
+    assert {rule.type for rule in rules if rule.optional} == optional
+    assert [rule.failed_reasons for rule in rules] == [rule.failed_reasons for rule in K.SUBMARINER_CONFIG_RULES]
+    assert K.submariner_config_rules() == K.SUBMARINER_CONFIG_RULES
+
+
 @pytest.mark.parametrize(
     "observed, generation, ready",
     [(None, 3, True), (3, 3, True), (4, 3, True), (2, 3, False), (2, None, True)],
