@@ -54,3 +54,8 @@ attributes:
     membership:
       - acm.submariner.submariner
 """
+
+    # AWS modules: same attributes, in the acm.submariner.aws action group.
+    AWS = DOCUMENTATION.replace("acm.submariner.submariner", "acm.submariner.aws")
+
+    AWS_INFO_MODULE = INFO_MODULE.replace("acm.submariner.submariner", "acm.submariner.aws")

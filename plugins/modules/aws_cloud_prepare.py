@@ -104,7 +104,7 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - acm.submariner.attributes
+  - acm.submariner.attributes.AWS
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3
