@@ -5,14 +5,18 @@
 from __future__ import annotations
 
 import copy
+import json
 import os
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils import k8s
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import WaitTimeout
-from ansible_collections.acm.submariner.plugins.modules import submariner_info as info
+from ansible_collections.acm.submariner.plugins.module_utils import submariner_status as info
+from ansible_collections.acm.submariner.plugins.modules import submariner_info
 
 PORTS_MESSAGE = "Failed to successfully establish a connection to cluster 'cluster2': no response from 54.0.0.2:4500/udp (IKE timed out)"
 OVERLAP_MESSAGE = "The remote cluster 'cluster2' CIDR 10.128.0.0/14 overlaps with the local cluster 'cluster1' CIDR 10.128.0.0/14"
@@ -348,3 +352,35 @@ def test_acm_212_still_needs_gateways_labeled():
     result = info.gather(FakeModule(), hub_212(submariner_config(gateways_labeled=False)), spoke())
     assert [p["source"] for p in result["problems"]] == ["submariner_config"]
     assert "SubmarinerGatewaysLabeled" in result["problems"][0]["message"]
+
+
+def test_acm_22_label_flow_accepts_a_config_without_gateways_labeled():
+    result = info.describe_submariner_config(submariner_config(gateways_labeled=False), C.JOIN_FLOW_LABELS)
+    assert result == ({"name": "submariner", "spec": {"IPSecNATTPort": 4500}, "state": "ready", "conditions": result[0]["conditions"]}, [None])
+
+
+# --- the module ------------------------------------------------------------------------------------
+
+
+def run_submariner_info(monkeypatch, capsys, hub, cluster, args):
+    from ansible.module_utils import _internal  # pylint: disable=import-outside-toplevel
+
+    monkeypatch.setattr(_internal, "is_controller", False)  # exit_json prints the result, as on a managed node
+    monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+    monkeypatch.setattr(k8s, "HubClient", lambda module: hub)
+    monkeypatch.setattr(info, "HubClient", lambda view: cluster if view.params == {"context": "cluster1"} else pytest.fail(view.params))
+    with patch_module_args(dict({"context": "hub", "wait": False}, **args)):
+        with pytest.raises(SystemExit):
+            submariner_info.main()
+    return json.loads(capsys.readouterr().out)
+
+
+def test_module_reports_both_sides(monkeypatch, capsys):
+    result = run_submariner_info(monkeypatch, capsys, hub_212(), spoke(), {"cluster": "cluster1", "cluster_auth": {"context": "cluster1"}})
+    assert result["changed"] is False and result["health"]["state"] == "ready"
+    assert [c["remote_cluster"] for c in result["connections"]] == ["cluster2"]
+
+
+def test_module_fails_on_an_unknown_cluster(monkeypatch, capsys):
+    result = run_submariner_info(monkeypatch, capsys, hub_212(), None, {"cluster": "nope"})
+    assert result["failed"] is True and "no ManagedCluster named 'nope'" in result["msg"]
