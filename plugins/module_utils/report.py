@@ -18,18 +18,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils.cidr import describe_overlap, find_overlaps
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import CONNECTED, CONNECTING, ERROR, FAILED, READY, WAITING
 
-READY = "ready"
-WAITING = "waiting"
-FAILED = "failed"
 # Worst first: the overall verdict is the worst cluster state.
 STATE_ORDER = (FAILED, WAITING, READY)
 
-CONNECTED = "connected"
+MISSING = "missing"  # a tunnel only one of two verified clusters sees
 # Worst first, for a tunnel seen from both ends.
-TUNNEL_ORDER = ("error", "unknown", "connecting", "missing", CONNECTED)
+TUNNEL_ORDER = (ERROR, "unknown", CONNECTING, MISSING, CONNECTED)
 
-MERMAID_LINK_COLOURS = {CONNECTED: "#2da44e", "connecting": "#d29922", "missing": "#d29922"}
+MERMAID_LINK_COLOURS = {CONNECTED: "#2da44e", CONNECTING: "#d29922", MISSING: "#d29922"}
 MERMAID_FAILED_COLOUR = "#cf222e"
 
 
@@ -141,7 +139,7 @@ def tunnels(clusters: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
         entry = pairs[key]
         statuses = [end["status"] for end in entry["ends"].values()]
         if len(entry["ends"]) < 2 and set(key) <= names:
-            statuses.append("missing")  # the other end, verified too, does not see this tunnel
+            statuses.append(MISSING)  # the other end, verified too, does not see this tunnel
         entry["status"] = _worst_tunnel_status(statuses)
         entry["rtt_average"] = next((end["rtt_average"] for end in entry["ends"].values() if end["rtt_average"]), None)
         result.append(entry)
