@@ -15,6 +15,8 @@ from __future__ import annotations
 import copy
 import json
 import os
+import random
+import time
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
@@ -64,13 +66,27 @@ except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
 
 try:
     from urllib3.exceptions import HTTPError as TransportError
+    from urllib3.exceptions import MaxRetryError, ProtocolError
+    from urllib3.exceptions import TimeoutError as TransportTimeout
 except ImportError:  # urllib3 comes with kubernetes
     class TransportError(Exception):  # type: ignore[no-redef]
+        pass
+
+    class MaxRetryError(TransportError):  # type: ignore[no-redef]
+        reason = None
+
+    class ProtocolError(TransportError):  # type: ignore[no-redef]
+        pass
+
+    class TransportTimeout(TransportError):  # type: ignore[no-redef]
         pass
 
 
 # As client-go's retry.DefaultRetry: five attempts before a conflict is reported.
 CONFLICT_RETRIES = 5
+
+# Answers that say "try again later": throttled, or the API server (or its etcd) briefly unwell.
+RETRYABLE_STATUSES = frozenset((429, 500, 502, 503, 504))
 
 # Fields that change on every write or are server bookkeeping: never part of a diff.
 NOISY_FIELDS = ["metadata.managedFields", "metadata.resourceVersion", "metadata.generation"]
@@ -195,6 +211,87 @@ def transport_error_message(exc, target, doing):
     )
 
 
+def retried_message(message, attempts, elapsed):
+    """``message`` plus how hard we tried, for an error that outlived the retries."""
+    return (
+        "{0} Tried {1} times over {2:.0f}s: the API server stayed unavailable (overloaded, restarting or"
+        " unreachable); check the cluster's health and run again.".format(message, attempts, elapsed)
+    )
+
+
+def is_transient(exc):
+    """Whether ``exc`` may succeed when sent again: 429/5xx answers and dropped or refused connections.
+
+    TLS failures and every other 4xx are final; a 409 is handled by the writers (fresh read).
+    """
+    if isinstance(exc, DynamicApiError):
+        return getattr(exc, "status", None) in RETRYABLE_STATUSES
+    if isinstance(exc, MaxRetryError):
+        return exc.reason is None or is_transient(exc.reason)
+    return isinstance(exc, (ProtocolError, TransportTimeout, ConnectionError))
+
+
+def _retry_after(exc):
+    """Seconds from a 429's ``Retry-After`` header, or ``None``."""
+    headers = getattr(exc, "headers", None) or {}
+    value = next((headers[key] for key in headers if key.lower() == "retry-after"), None)
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except (TypeError, ValueError):  # an HTTP date: fall back to our own backoff
+        return None
+
+
+class RetryPolicy:
+    """Capped exponential backoff with jitter for transient API failures.
+
+    The defaults wait about 0.2, 0.4, 0.8, 1.6 and 3 s (each ±50 %) between six attempts, about
+    6 s in all; a 429's ``Retry-After`` is honoured up to ``max_retry_after``.
+    """
+
+    def __init__(self, attempts=6, first_delay=0.2, max_delay=3.0, max_retry_after=10.0,
+                 sleep=time.sleep, clock=time.monotonic, jitter=random.random):
+        self.attempts = attempts
+        self.first_delay = first_delay
+        self.max_delay = max_delay
+        self.max_retry_after = max_retry_after
+        self.sleep = sleep
+        self.clock = clock
+        self.jitter = jitter
+
+    def delay(self, retry, exc):
+        """Seconds to wait before retry number ``retry`` (1-based) after ``exc``."""
+        asked = _retry_after(exc) if getattr(exc, "status", None) == 429 else None
+        if asked is not None:
+            return min(asked, self.max_retry_after)
+        backoff = min(self.first_delay * 2 ** (retry - 1), self.max_delay)
+        return min(backoff * (0.5 + self.jitter()), self.max_delay)
+
+    def call(self, func):
+        """``func()``, sent again on transient failures; the last failure is raised as
+        ``RetriesExhausted`` when it was retried, as itself otherwise."""
+        started = self.clock()
+        for attempt in range(1, self.attempts + 1):
+            try:
+                return func()
+            except (DynamicApiError, TransportError, ConnectionError) as exc:
+                if not is_transient(exc):
+                    raise
+                if attempt == self.attempts:
+                    raise RetriesExhausted(exc, attempt, self.clock() - started) from exc
+                self.sleep(self.delay(attempt, exc))
+        raise AssertionError("unreachable: attempts must be at least 1")
+
+
+class RetriesExhausted(Exception):
+    """A transient failure that did not go away after ``attempts`` tries."""
+
+    def __init__(self, last, attempts, elapsed):
+        super().__init__(to_text(last))
+        self.last = last
+        self.attempts = attempts
+        self.elapsed = elapsed
+
+
 def merge_patch(existing, desired):
     """The JSON merge patch (RFC 7386) that makes ``existing`` carry ``desired``.
 
@@ -254,7 +351,12 @@ class HubClient:
 
     In check mode kubernetes.core's client adds ``dryRun=All`` to every write, so the API server
     validates the object and answers with what it would store, and nothing is stored.
+
+    Every request goes through ``call``, which retries transient failures (``RetryPolicy``) and
+    explains the final error.
     """
+
+    retry_policy = RetryPolicy()
 
     def __init__(self, module):
         self.module = module
@@ -264,26 +366,18 @@ class HubClient:
 
     def _connect(self, module):
         try:
-            return get_api_client(module=module)
+            return self.call("reading API discovery", lambda: get_api_client(module=module))
         except CoreException as exc:
             raise HubError("cannot build a client for {0}: {1}".format(self.target, exc)) from exc
-        except DynamicApiError as exc:
-            raise HubError(api_error_message(exc, self.target, "reading API discovery")) from exc
-        except TransportError as exc:
-            raise HubError(transport_error_message(exc, self.target, "reading API discovery")) from exc
 
     # -- discovery -------------------------------------------------------------------------
 
     def resource(self, api_version, kind):
         """The dynamic-client resource for ``kind``; a missing CRD is explained, not raised raw."""
         try:
-            return self.client.resource(kind, api_version)
+            return self.call("discovering {0} {1}".format(api_version, kind), lambda: self.client.resource(kind, api_version))
         except (ResourceNotFoundError, ResourceNotUniqueError) as exc:
             raise HubError(missing_api_message(api_version, kind, self.target), missing_api=api_version) from exc
-        except DynamicApiError as exc:
-            raise HubError(api_error_message(exc, self.target, "discovering {0} {1}".format(api_version, kind))) from exc
-        except TransportError as exc:
-            raise HubError(transport_error_message(exc, self.target, "discovering {0}".format(api_version))) from exc
 
     def served_versions(self, group, kind):
         """Versions of ``group`` that serve ``kind``, as the API server lists them now.
@@ -308,14 +402,7 @@ class HubClient:
         return self._discovery[path]
 
     def _request_or_none(self, path, doing):
-        try:
-            return self.client.client.request("get", path).to_dict()
-        except NotFoundError:
-            return None
-        except DynamicApiError as exc:
-            raise HubError(api_error_message(exc, self.target, doing)) from exc
-        except TransportError as exc:
-            raise HubError(transport_error_message(exc, self.target, doing)) from exc
+        return self.call(doing, _none_if_missing(lambda: self.client.client.request("get", path).to_dict()))
 
     # -- reads -----------------------------------------------------------------------------
 
@@ -323,23 +410,16 @@ class HubClient:
         """The object as a dict, or ``None`` when it does not exist."""
         resource = self.resource(api_version, kind)
         doing = "reading {0}".format(object_ref(kind, name, namespace))
-        with self._explained(doing):
-            try:
-                return self.client.get(resource, name=name, namespace=namespace).to_dict()
-            except NotFoundError:
-                return None
+        return self.call(doing, _none_if_missing(lambda: self.client.get(resource, name=name, namespace=namespace).to_dict()))
 
     def list(self, api_version, kind, namespace=None, label_selector=None):
         resource = self.resource(api_version, kind)
         where = " in namespace {0}".format(namespace) if namespace else ""
-        with self._explained("listing {0}{1}".format(kind, where)):
-            params = {"namespace": namespace}
-            if label_selector:
-                params["label_selector"] = label_selector
-            try:
-                return self.client.get(resource, **params).to_dict().get("items") or []
-            except NotFoundError:
-                return []
+        params = {"namespace": namespace}
+        if label_selector:
+            params["label_selector"] = label_selector
+        listing = self.call("listing {0}{1}".format(kind, where), _none_if_missing(lambda: self.client.get(resource, **params).to_dict()))
+        return (listing or {}).get("items") or []
 
     # -- writes ----------------------------------------------------------------------------
 
@@ -347,22 +427,30 @@ class HubClient:
         """Create ``desired`` or merge-patch the keys it names; no request when nothing differs.
 
         The patch carries the resourceVersion it was computed from, so a concurrent change
-        answers 409 and we recompute from a fresh read instead of overwriting it.
+        answers 409 and we recompute from a fresh read instead of overwriting it. A write that was
+        sent again after a dropped answer may find its own first attempt stored (409 on create,
+        409 on the stale resourceVersion): the fresh read then shows nothing left to change, and
+        ``changed`` still says whether the object needed our change when we first read it.
         """
         api_version, kind = desired["apiVersion"], desired["kind"]
         name, namespace = desired["metadata"]["name"], desired["metadata"].get("namespace")
         ref = object_ref(kind, name, namespace)
         resource = self.resource(api_version, kind)
-        for dummy in range(CONFLICT_RETRIES):
+        first_read = None
+        for attempt in range(CONFLICT_RETRIES):
             existing = self.get(api_version, kind, name, namespace)
+            if attempt == 0:
+                first_read = existing
             try:
                 if existing is None:
-                    with self._explained("creating {0}".format(ref)):
-                        created = self.client.create(resource, _without_nulls(desired), namespace=namespace)
+                    created = self.call("creating {0}".format(ref), lambda: self.client.create(resource, _without_nulls(desired), namespace=namespace))
                     return Outcome(True, {}, created.to_dict(), hidden_fields)
-                return self._patch_if_needed(resource, existing, desired, ref, hidden_fields)
+                outcome = self._patch_if_needed(resource, existing, desired, ref, hidden_fields)
             except ConflictError:
                 continue
+            if attempt and not outcome.changed:
+                return Outcome(first_read is None or bool(merge_patch(first_read, desired)), first_read or {}, existing, hidden_fields)
+            return outcome
         raise HubError("{0}: {1} kept changing under us ({2} conflicts in a row); run again.".format(self.target, ref, CONFLICT_RETRIES))
 
     def _patch_if_needed(self, resource, existing, desired, ref, hidden_fields):
@@ -371,11 +459,10 @@ class HubClient:
             return Outcome(False, existing, existing, hidden_fields)
         patch.setdefault("metadata", {})["resourceVersion"] = existing["metadata"]["resourceVersion"]
         meta = existing["metadata"]
-        with self._explained("updating {0}".format(ref)):
-            patched = self.client.patch(
-                resource, patch, name=meta["name"], namespace=meta.get("namespace"),
-                content_type="application/merge-patch+json",
-            )
+        patched = self.call("updating {0}".format(ref), lambda: self.client.patch(
+            resource, patch, name=meta["name"], namespace=meta.get("namespace"),
+            content_type="application/merge-patch+json",
+        ))
         return Outcome(True, existing, patched.to_dict(), hidden_fields)
 
     def ensure_absent(self, api_version, kind, name, namespace=None):
@@ -384,17 +471,42 @@ class HubClient:
         if existing is None:
             return Outcome(False, {}, {})
         resource = self.resource(api_version, kind)
-        with self._explained("deleting {0}".format(object_ref(kind, name, namespace))):
+        sent = []
+
+        def delete():
+            sent.append(True)
             try:
                 self.client.delete(resource, name=name, namespace=namespace)
             except NotFoundError:
-                return Outcome(False, {}, {})
-        return Outcome(True, existing, {})
+                return len(sent) > 1  # a resent delete whose first attempt went through
+            return True
 
-    # -- errors ----------------------------------------------------------------------------
+        deleted = self.call("deleting {0}".format(object_ref(kind, name, namespace)), delete)
+        return Outcome(True, existing, {}) if deleted else Outcome(False, {}, {})
+
+    # -- requests and errors ---------------------------------------------------------------
+
+    def call(self, doing, func):
+        """``func()`` with transient failures retried and final API errors explained as HubError.
+
+        ``doing`` reads like ``creating SubmarinerConfig cluster1/submariner``. A 409 passes
+        through for the writer to handle.
+        """
+        with self._explained(doing):
+            return self.retry_policy.call(func)
 
     def _explained(self, doing):
         return _ExplainErrors(self.target, doing)
+
+
+def _none_if_missing(func):
+    """``func`` answering ``None`` instead of raising 404 Not Found."""
+    def call():
+        try:
+            return func()
+        except NotFoundError:
+            return None
+    return call
 
 
 class _ExplainErrors:
@@ -413,11 +525,20 @@ class _ExplainErrors:
     def __exit__(self, exc_type, exc, traceback):
         if exc is None or isinstance(exc, ConflictError):
             return False
+        if isinstance(exc, RetriesExhausted):
+            message = self._message(exc.last)
+            raise HubError(retried_message(message, exc.attempts, exc.elapsed), status=getattr(exc.last, "status", None),
+                           attempts=exc.attempts) from exc.last
         if isinstance(exc, DynamicApiError):
             raise HubError(api_error_message(exc, self.target, self.doing), status=exc.status) from exc
-        if isinstance(exc, TransportError):
+        if isinstance(exc, (TransportError, ConnectionError)):
             raise HubError(transport_error_message(exc, self.target, self.doing)) from exc
         return False
+
+    def _message(self, exc):
+        if isinstance(exc, DynamicApiError):
+            return api_error_message(exc, self.target, self.doing)
+        return transport_error_message(exc, self.target, self.doing)
 
 
 def gather_hub_facts(hub, service_exports=False):

@@ -153,8 +153,7 @@ class _Watcher:
         return obj, version
 
     def _call(self, func):
-        with self.hub._explained("waiting for {0}".format(self.target)):
-            return func()
+        return self.hub.call("waiting for {0}".format(self.target), func)
 
 
 def wait_for_evaluation(hub, target, evaluate, timeout, **kwargs):

@@ -9,23 +9,31 @@ import json
 
 import pytest
 from kubernetes.client.rest import ApiException
+from http.client import RemoteDisconnected
+
 from kubernetes.dynamic.exceptions import (
     ConflictError,
+    DynamicApiError,
     ForbiddenError,
+    InternalServerError,
     NotFoundError,
     ResourceNotFoundError,
+    ServerTimeoutError,
+    ServiceUnavailableError,
+    TooManyRequestsError,
     UnauthorizedError,
     UnprocessibleEntityError,
 )
 from kubernetes.dynamic.resource import ResourceInstance
-from urllib3.exceptions import MaxRetryError, NewConnectionError
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError, SSLError
 
 from ansible_collections.acm.submariner.plugins.module_utils import k8s
 
 
-def api_error(cls, status, message):
+def api_error(cls, status, message, headers=None):
     exc = ApiException(status=status, reason=cls.__name__)
     exc.body = json.dumps({"kind": "Status", "code": status, "message": message})
+    exc.headers = headers
     return cls(exc)
 
 
@@ -120,12 +128,15 @@ def _apply_merge_patch(target, patch):
             target[key] = copy.deepcopy(value)
 
 
-def make_hub(fake, target='context "hubcluster"'):
+def make_hub(fake, target='context "hubcluster"', sleeps=None):
+    """A HubClient over ``fake`` whose retries record their pauses in ``sleeps`` instead of sleeping."""
     hub = k8s.HubClient.__new__(k8s.HubClient)
     hub.module = None
     hub.target = target
     hub.client = fake
     hub._discovery = {}
+    recorded = [] if sleeps is None else sleeps
+    hub.retry_policy = k8s.RetryPolicy(sleep=recorded.append, jitter=lambda: 0.5)
     return hub
 
 
@@ -254,11 +265,207 @@ class TestErrors:
         with pytest.raises(k8s.HubError, match="invalid while creating ConfigMap ns/c: spec.gatewayConfig"):
             make_hub(fake).ensure_present({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}})
 
-    def test_unreachable(self):
+    def test_unreachable_after_every_retry(self):
         fake = FakeK8SClient()
-        fake.fail_next["get"] = [MaxRetryError(None, "/api", NewConnectionError(None, "Connection refused"))]
-        with pytest.raises(k8s.HubError, match="cannot reach the API server of context \"hubcluster\""):
+        fake.fail_next["get"] = [MaxRetryError(None, "/api", NewConnectionError(None, "Connection refused")) for dummy in range(6)]
+        with pytest.raises(k8s.HubError, match="cannot reach the API server of context \"hubcluster\"") as info:
             make_hub(fake).get("v1", "Namespace", "x")
+        assert "Tried 6 times" in str(info.value) and info.value.details["attempts"] == 6
+
+    def test_tls_failure_is_not_retried(self):
+        fake = FakeK8SClient()
+        fake.fail_next["get"] = [MaxRetryError(None, "/api", SSLError("CERTIFICATE_VERIFY_FAILED"))]
+        with pytest.raises(k8s.HubError, match="cannot verify the TLS certificate"):
+            make_hub(fake).get("v1", "Namespace", "x")
+        assert len(fake.calls) == 1
+
+
+def unavailable():
+    return api_error(ServiceUnavailableError, 503, "etcdserver: leader changed")
+
+
+TRANSIENT = [
+    pytest.param(lambda: api_error(TooManyRequestsError, 429, "too many requests"), id="429"),
+    pytest.param(lambda: api_error(InternalServerError, 500, "internal error"), id="500"),
+    pytest.param(lambda: api_error(DynamicApiError, 502, "bad gateway"), id="502"),
+    pytest.param(unavailable, id="503"),
+    pytest.param(lambda: api_error(ServerTimeoutError, 504, "gateway timeout"), id="504"),
+    pytest.param(lambda: ProtocolError("Connection aborted.", RemoteDisconnected("closed without response")), id="dropped"),
+    pytest.param(lambda: MaxRetryError(None, "/apis", NewConnectionError(None, "Connection refused")), id="refused"),
+    pytest.param(lambda: ReadTimeoutError(None, "/apis", "Read timed out."), id="timeout"),
+    pytest.param(lambda: RemoteDisconnected("Remote end closed connection without response"), id="remote-disconnected"),
+]
+
+FINAL = [
+    pytest.param(lambda: api_error(ForbiddenError, 403, "forbidden"), 403, id="403"),
+    pytest.param(lambda: api_error(NotFoundError, 404, 'namespaces "ns" not found'), 404, id="404"),
+    pytest.param(lambda: api_error(UnprocessibleEntityError, 422, "invalid"), 422, id="422"),
+    pytest.param(lambda: api_error(DynamicApiError, 400, "bad request"), 400, id="400"),
+]
+
+CONFIG_MAP = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "v"}}
+
+
+class TestRetries:
+    @pytest.mark.parametrize("failure", TRANSIENT)
+    def test_read_succeeds_after_transient_failures(self, failure):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["get"] = [failure(), failure()]
+        sleeps = []
+        obj = make_hub(fake, sleeps=sleeps).get(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        assert obj["metadata"]["name"] == "cluster1"
+        assert len(fake.calls) == 3 and len(sleeps) == 2
+
+    @pytest.mark.parametrize("failure", TRANSIENT)
+    def test_list_succeeds_after_transient_failures(self, failure):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["get"] = [failure() for dummy in range(5)]
+        items = make_hub(fake).list(CLUSTER["apiVersion"], "ManagedCluster")
+        assert [item["metadata"]["name"] for item in items] == ["cluster1"]
+        assert len(fake.calls) == 6
+
+    @pytest.mark.parametrize("verb", ["create", "patch", "delete"])
+    @pytest.mark.parametrize("failure", TRANSIENT)
+    def test_writes_are_retried(self, verb, failure):
+        fake = FakeK8SClient([CLUSTER] if verb != "create" else [])
+        fake.fail_next[verb] = [failure()]
+        hub = make_hub(fake)
+        if verb == "create":
+            outcome = hub.ensure_present(CONFIG_MAP)
+        elif verb == "patch":
+            outcome = hub.ensure_present(cluster_labels({"x": "y"}))
+        else:
+            outcome = hub.ensure_absent(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        assert outcome.changed
+        assert [call[0] for call in fake.writes()] == [verb, verb]
+
+    @pytest.mark.parametrize("failure, status", FINAL)
+    def test_other_client_errors_are_not_retried(self, failure, status):
+        fake = FakeK8SClient()
+        fake.fail_next["create"] = [failure()]
+        sleeps = []
+        with pytest.raises(k8s.HubError) as info:
+            make_hub(fake, sleeps=sleeps).ensure_present(CONFIG_MAP)
+        assert info.value.details["status"] == status and "Tried" not in str(info.value)
+        assert [call[0] for call in fake.writes()] == ["create"] and sleeps == []
+
+    def test_exhausted_message_names_what_where_how_often_and_the_fix(self):
+        fake = FakeK8SClient()
+        fake.fail_next["get"] = [unavailable() for dummy in range(6)]
+        with pytest.raises(k8s.HubError) as info:
+            make_hub(fake).list("operator.open-cluster-management.io/v1", "MultiClusterHub")
+        message = str(info.value)
+        assert 'context "hubcluster" answered 503 while listing MultiClusterHub: etcdserver: leader changed.' in message
+        assert "Tried 6 times" in message and "run again" in message
+        assert info.value.details == {"status": 503, "attempts": 6}
+        assert len(fake.calls) == 6
+
+    def test_backoff_doubles_up_to_the_cap(self):
+        fake = FakeK8SClient()
+        fake.fail_next["get"] = [unavailable() for dummy in range(6)]
+        sleeps = []
+        with pytest.raises(k8s.HubError):
+            make_hub(fake, sleeps=sleeps).get("v1", "Namespace", "x")
+        assert sleeps == [0.2, 0.4, 0.8, 1.6, 3.0]
+
+    def test_jitter_spreads_each_pause(self):
+        policy = k8s.RetryPolicy(jitter=lambda: 0.0)
+        assert policy.delay(1, unavailable()) == pytest.approx(0.1)
+        policy = k8s.RetryPolicy(jitter=lambda: 0.99)
+        assert policy.delay(1, unavailable()) == pytest.approx(0.298)
+        assert policy.delay(6, unavailable()) == 3.0
+
+    def test_retry_after_is_honoured_on_429(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["get"] = [api_error(TooManyRequestsError, 429, "slow down", headers={"Retry-After": "2"}),
+                                 api_error(TooManyRequestsError, 429, "slow down", headers={"retry-after": "60"})]
+        sleeps = []
+        assert make_hub(fake, sleeps=sleeps).get(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        assert sleeps == [2.0, 10.0]
+
+    def test_discovery_is_retried(self):
+        served = {"/apis/submariner.io": {"versions": []}}
+        fake = FakeK8SClient(served=served)
+        request = fake.request
+        failures = [unavailable()]
+
+        def flaky(method, path):
+            if failures:
+                raise failures.pop()
+            return request(method, path)
+
+        fake.request = flaky
+        assert make_hub(fake).served_versions("submariner.io", "Broker") == []
+
+    def test_resent_create_that_finds_its_first_attempt_is_a_change(self):
+        fake = FakeK8SClient()
+        create = fake.create
+
+        def lands_then_drops(resource, definition, namespace=None):
+            create(resource, definition, namespace=namespace)
+            fake.create = conflicting
+            raise ProtocolError("Connection aborted.", RemoteDisconnected("closed without response"))
+
+        def conflicting(resource, definition, namespace=None):
+            fake.calls.append(("create", resource.kind, definition["metadata"]["name"]))
+            raise api_error(ConflictError, 409, 'configmaps "c" already exists')
+
+        fake.create = lands_then_drops
+        outcome = make_hub(fake).ensure_present(CONFIG_MAP)
+        assert outcome.changed and outcome.diff["before"] == {} and outcome.after["data"] == {"k": "v"}
+        assert [call[0] for call in fake.writes()] == ["create", "create"]
+
+    def test_resent_create_that_finds_another_object_updates_it(self):
+        fake = FakeK8SClient()
+        fake.fail_next["create"] = [unavailable(), api_error(ConflictError, 409, 'configmaps "c" already exists')]
+        theirs = dict(copy.deepcopy(CONFIG_MAP), data={"k": "theirs"})
+        theirs["metadata"]["resourceVersion"] = "3"
+        create = fake.create
+
+        def someone_else_creates(resource, definition, namespace=None):
+            if len(fake.fail_next["create"]) == 1:
+                fake.store[("ConfigMap", "ns", "c")] = copy.deepcopy(theirs)
+            return create(resource, definition, namespace=namespace)
+
+        fake.create = someone_else_creates
+        outcome = make_hub(fake).ensure_present(CONFIG_MAP)
+        assert outcome.changed and outcome.after["data"] == {"k": "v"}
+        assert fake.writes()[-1][3] == {"data": {"k": "v"}, "metadata": {"resourceVersion": "3"}}
+
+    def test_resent_patch_that_finds_its_first_attempt_is_a_change(self):
+        fake = FakeK8SClient([CLUSTER])
+        patch = fake.patch
+
+        def lands_then_drops(resource, body, name=None, namespace=None, content_type=None):
+            patch(resource, body, name=name, namespace=namespace, content_type=content_type)
+            fake.patch = stale
+            raise ProtocolError("Connection aborted.", RemoteDisconnected("closed without response"))
+
+        def stale(resource, body, name=None, namespace=None, content_type=None):
+            fake.calls.append(("patch", resource.kind, name, body, content_type))
+            raise api_error(ConflictError, 409, "the object has been modified")
+
+        fake.patch = lands_then_drops
+        outcome = make_hub(fake).ensure_present(cluster_labels({"x": "y"}))
+        assert outcome.changed and outcome.after["metadata"]["labels"]["x"] == "y"
+        assert "x" not in outcome.before["metadata"]["labels"]
+
+    def test_resent_delete_that_finds_it_gone_is_a_change(self):
+        fake = FakeK8SClient([CLUSTER])
+        delete = fake.delete
+
+        def lands_then_drops(resource, name=None, namespace=None):
+            delete(resource, name=name, namespace=namespace)
+            fake.delete = gone
+            raise ProtocolError("Connection aborted.", RemoteDisconnected("closed without response"))
+
+        def gone(resource, name=None, namespace=None):
+            fake.calls.append(("delete", resource.kind, name))
+            raise api_error(NotFoundError, 404, "not found")
+
+        fake.delete = lands_then_drops
+        outcome = make_hub(fake).ensure_absent(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        assert outcome.changed and outcome.before["metadata"]["name"] == "cluster1"
 
 
 class TestReads:

@@ -57,6 +57,11 @@ class FakeHub:
     def resource(self, api_version, kind):
         return self._resource
 
+    retry_policy = k8s.RetryPolicy(sleep=lambda seconds: None)
+
+    def call(self, doing, func):
+        return k8s.HubClient.call(self, doing, func)
+
     def _explained(self, doing):
         return k8s.HubClient._explained(self, doing)
 
