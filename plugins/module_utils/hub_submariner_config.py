@@ -49,7 +49,8 @@ def check_name(module, facts):
         return
     problem = config_name_problem(params["name"], facts.config_name_rule)
     if problem:
-        raise HubError("{0}: {1}.".format(module.hub.target, problem))
+        raise HubError("{0}: SubmarinerConfig {1} for managed cluster {2}: {3}.".format(
+            module.hub.target, object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"]), params["cluster"], problem))
     if facts.config_name_rule != C.CONFIG_NAME_RULE_ANY:
         return
     others = [item["metadata"]["name"] for item in module.hub.list(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["cluster"])

@@ -311,6 +311,7 @@ def test_config_full_spec_with_exact_json_names(run_module):
 def test_config_name_rule_per_generation(run_module):
     today = run_module(submariner_config, FakeApi(SERVED_TODAY, hub_objects()), {"cluster": "cluster1", "name": "subconfig"})
     assert today["failed"] and "only reads a SubmarinerConfig named 'submariner'" in today["msg"]
+    assert "SubmarinerConfig cluster1/subconfig for managed cluster cluster1" in today["msg"]
     blog = run_module(submariner_config, FakeApi(SERVED_22, hub_objects("2.2.11")), {"cluster": "cluster1", "name": "subconfig"})
     assert blog["changed"] and blog["result"]["metadata"]["name"] == "subconfig"
 
