@@ -41,6 +41,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import
 )
 
 try:
+    from kubernetes.client.rest import ApiException
     from kubernetes.dynamic.exceptions import (
         ConflictError,
         DynamicApiError,
@@ -49,6 +50,9 @@ try:
         ResourceNotUniqueError,
     )
 except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
+    class ApiException(Exception):  # type: ignore[no-redef]
+        status = None
+
     class DynamicApiError(Exception):  # type: ignore[no-redef]
         status = None
 
@@ -224,7 +228,7 @@ def is_transient(exc):
 
     TLS failures and every other 4xx are final; a 409 is handled by the writers (fresh read).
     """
-    if isinstance(exc, DynamicApiError):
+    if isinstance(exc, (DynamicApiError, ApiException)):
         return getattr(exc, "status", None) in RETRYABLE_STATUSES
     if isinstance(exc, MaxRetryError):
         return exc.reason is None or is_transient(exc.reason)
@@ -273,7 +277,7 @@ class RetryPolicy:
         for attempt in range(1, self.attempts + 1):
             try:
                 return func()
-            except (DynamicApiError, TransportError, ConnectionError) as exc:
+            except (DynamicApiError, ApiException, TransportError, ConnectionError) as exc:
                 if not is_transient(exc):
                     raise
                 if attempt == self.attempts:
@@ -529,14 +533,14 @@ class _ExplainErrors:
             message = self._message(exc.last)
             raise HubError(retried_message(message, exc.attempts, exc.elapsed), status=getattr(exc.last, "status", None),
                            attempts=exc.attempts) from exc.last
-        if isinstance(exc, DynamicApiError):
+        if isinstance(exc, (DynamicApiError, ApiException)):
             raise HubError(api_error_message(exc, self.target, self.doing), status=exc.status) from exc
         if isinstance(exc, (TransportError, ConnectionError)):
             raise HubError(transport_error_message(exc, self.target, self.doing)) from exc
         return False
 
     def _message(self, exc):
-        if isinstance(exc, DynamicApiError):
+        if isinstance(exc, (DynamicApiError, ApiException)):
             return api_error_message(exc, self.target, self.doing)
         return transport_error_message(exc, self.target, self.doing)
 

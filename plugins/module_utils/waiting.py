@@ -20,6 +20,7 @@ import time
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import classify_evaluation
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
+    is_transient,
     object_ref,
 )
 
@@ -120,9 +121,10 @@ class _Watcher:
             try:
                 return self._watch_round(obj, version, remaining)
             except (ApiException, DynamicApiError) as exc:
-                if getattr(exc, "status", None) != HTTP_GONE:
-                    self.can_watch = False
-                return self.snapshot()
+                if getattr(exc, "status", None) == HTTP_GONE:
+                    return self.snapshot()
+                # A throttled or briefly failing API server: pause, re-list and watch again.
+                self.can_watch = is_transient(exc)
             except TransportError:
                 self.can_watch = False
         pause = min(self.delay, max(remaining, 0))

@@ -158,6 +158,32 @@ def test_gone_relists_and_keeps_watching(monkeypatch):
     assert watch.stream_calls[1]["resource_version"] == "20"
 
 
+def test_transient_watch_failure_pauses_relists_and_keeps_watching(monkeypatch):
+    resource = FakeResource([(addon("False", "5"), "5"), (addon("False", "20"), "20")])
+    unavailable = ApiException(status=503, reason="ServiceUnavailable")
+    watch = FakeWatch([unavailable, [{"type": "MODIFIED", "raw_object": addon("True", "21")}]])
+    obj, clock = run(resource, watch, monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "21"
+    assert clock.sleeps == [waiting.POLL_FIRST_DELAY]
+    assert watch.stream_calls[1]["resource_version"] == "20"
+
+
+def test_snapshot_retries_a_transient_list_failure(monkeypatch):
+    resource = FakeResource([(addon("True", "5"), "5")])
+    get = resource.get
+    failures = [ApiException(status=429, reason="TooManyRequests")]
+
+    def flaky(**params):
+        if failures:
+            raise failures.pop()
+        return get(**params)
+
+    resource.get = flaky
+    obj, dummy = run(resource, FakeWatch([]), monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "5"
+    assert len(resource.list_calls) == 1 and failures == []
+
+
 def test_without_watch_polls_with_short_backoff(monkeypatch):
     not_allowed = ApiException(status=405, reason="MethodNotAllowed")
     states = [(addon("False", str(n)), str(n)) for n in range(1, 6)] + [(addon("True", "9"), "9")]
