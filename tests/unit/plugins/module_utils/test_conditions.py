@@ -117,7 +117,6 @@ def test_evaluate_submariner_config_without_cloud_prepare():
     assert K.evaluate_submariner_config(obj(APPLIED, PREP_FAILED, LABELED), cloud_prepare=False).state == "failed"
 
 
-
 def test_acm_22_label_flow_never_reports_gateways_labeled():
     assert K.evaluate_submariner_config(obj(APPLIED, PREPARED), join_flow=C.JOIN_FLOW_LABELS).ready
     assert K.evaluate_submariner_config(obj(APPLIED), cloud_prepare=False, join_flow=C.JOIN_FLOW_LABELS).ready
