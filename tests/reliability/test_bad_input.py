@@ -217,8 +217,6 @@ CONFIG_NAMED = """
 """
 
 
-@pytest.mark.xfail(strict=True, reason="submariner_config names the hub context and the name, not the managed cluster (namespace) "
-                                       "the SubmarinerConfig is for")
 def test_submariner_config_name_not_allowed_on_this_acm(clean_lab, tmp_path):
     """ACM 2.3 and later read only the SubmarinerConfig named submariner: any other name fails before the write."""
     playbook = tmp_path / "config.yml"
