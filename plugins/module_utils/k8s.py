@@ -470,10 +470,22 @@ class HubClient:
         return Outcome(True, existing, patched.to_dict(), hidden_fields)
 
     def ensure_absent(self, api_version, kind, name, namespace=None):
-        """Delete the object if it exists; ``after`` is what remains (finalizers) or ``{}``."""
-        existing = self.get(api_version, kind, name, namespace)
-        if existing is None:
-            return Outcome(False, {}, {})
+        """Delete the object if it exists; a 409 is retried from a fresh read like a write."""
+        ref = object_ref(kind, name, namespace)
+        for dummy in range(CONFLICT_RETRIES):
+            existing = self.get(api_version, kind, name, namespace)
+            if existing is None:
+                return Outcome(False, {}, {})
+            try:
+                deleted = self.call("deleting {0}".format(ref), self._deleter(api_version, kind, name, namespace))
+            except ConflictError:
+                continue
+            return Outcome(True, existing, {}) if deleted else Outcome(False, {}, {})
+        raise HubError("{0}: deleting {1} conflicted {2} times in a row; run again.".format(self.target, ref, CONFLICT_RETRIES))
+
+    def _deleter(self, api_version, kind, name, namespace):
+        """A delete call answering whether it deleted: a resent delete that finds the object gone
+        was the one that deleted it (its first answer was lost)."""
         resource = self.resource(api_version, kind)
         sent = []
 
@@ -482,11 +494,9 @@ class HubClient:
             try:
                 self.client.delete(resource, name=name, namespace=namespace)
             except NotFoundError:
-                return len(sent) > 1  # a resent delete whose first attempt went through
+                return len(sent) > 1
             return True
-
-        deleted = self.call("deleting {0}".format(object_ref(kind, name, namespace)), delete)
-        return Outcome(True, existing, {}) if deleted else Outcome(False, {}, {})
+        return delete
 
     # -- requests and errors ---------------------------------------------------------------
 

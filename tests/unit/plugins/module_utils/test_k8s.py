@@ -450,6 +450,13 @@ class TestRetries:
         assert outcome.changed and outcome.after["metadata"]["labels"]["x"] == "y"
         assert "x" not in outcome.before["metadata"]["labels"]
 
+    def test_delete_conflict_is_retried_from_a_fresh_read(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["delete"] = [api_error(ConflictError, 409, "precondition failed")]
+        outcome = make_hub(fake).ensure_absent(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        assert outcome.changed
+        assert [c[0] for c in fake.calls] == ["get", "delete", "get", "delete"]
+
     def test_resent_delete_that_finds_it_gone_is_a_change(self):
         fake = FakeK8SClient([CLUSTER])
         delete = fake.delete
