@@ -55,7 +55,47 @@ attributes:
       - acm.submariner.submariner
 """
 
-    # AWS modules: same attributes, in the acm.submariner.aws action group.
-    AWS = DOCUMENTATION.replace("acm.submariner.submariner", "acm.submariner.aws")
+    # AWS modules: the same attributes, in the acm.submariner.aws action group.
+    AWS = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    support: full
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: full
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+      - This assumes that the system controlled/queried by the module has not changed in a relevant way.
+    support: full
+  action_group:
+    description: Use C(group/acm.submariner.aws) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - acm.submariner.aws
+"""
 
-    AWS_INFO_MODULE = INFO_MODULE.replace("acm.submariner.submariner", "acm.submariner.aws")
+    AWS_INFO_MODULE = r"""
+options: {}
+attributes:
+  check_mode:
+    description: Can run in C(check_mode) and return changed status prediction without modifying target.
+    support: full
+    details: This module reads only; it behaves the same in check mode.
+  diff_mode:
+    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
+    support: N/A
+    details: This module never changes anything.
+  idempotent:
+    description:
+      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
+      - This assumes that the system controlled/queried by the module has not changed in a relevant way.
+    support: full
+  action_group:
+    description: Use C(group/acm.submariner.aws) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - acm.submariner.aws
+"""
