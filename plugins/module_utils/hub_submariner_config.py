@@ -8,9 +8,6 @@ from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
-    SUBMARINER_CONFIG_RULES,
-    ConditionRule,
-    evaluate_conditions,
     evaluate_submariner_config,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
@@ -95,30 +92,13 @@ def prepares_cloud(params, summary):
     return cloud_prepare_support(summary).status == "cloud_prepare"
 
 
-def readiness_rules(cloud_prepare, facts):
-    """conditions.SUBMARINER_CONFIG_RULES for this hub and cluster.
-
-    Without cloud preparation no environment is prepared; on the ACM 2.2 label flow no spoke agent
-    labels gateways, so SubmarinerGatewaysLabeled is never reported there.
-    """
-    optional = set()
-    if not cloud_prepare:
-        optional.add(C.COND_ENV_PREPARED)
-    if facts.join_flow == C.JOIN_FLOW_LABELS:
-        optional.add(C.COND_GATEWAYS_LABELED)
-    return tuple(ConditionRule(rule.type, rule.healthy_status, rule.failed_reasons, optional=True) if rule.type in optional else rule
-                 for rule in SUBMARINER_CONFIG_RULES)
-
-
 def ensure_present(module, facts, summary):
     params = module.params
     outcome = module.hub.ensure_present(desired_config(params))
-    rules = readiness_rules(prepares_cloud(params, summary), facts)
+    cloud_prepare = prepares_cloud(params, summary)
 
     def evaluate(obj):
-        if not obj:
-            return evaluate_submariner_config(obj)
-        return evaluate_conditions(obj, rules)
+        return evaluate_submariner_config(obj, cloud_prepare, facts.join_flow)
 
     evaluation = readiness_after_write(module, config_target(params), evaluate, outcome.after)
     return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
