@@ -6,8 +6,9 @@
 loopback, seeded like the OpenShift installer (tests/lab/aws.py).
 
 The server records every EC2 action it receives, so "no mutating call" is measured, not assumed.
-Missing IAM permissions cannot be simulated here (moto does not deny actions); they are covered at
-unit level (tests/unit/plugins/module_utils/test_aws_ec2.py, test_aws_cloud_prepare_runner.py).
+Missing IAM permissions are covered against a moto server with IAM enforced in
+tests/integration/test_aws_permissions.py, and at unit level (tests/unit/plugins/module_utils/test_aws_ec2.py,
+test_aws_cloud_prepare_runner.py).
 """
 
 from __future__ import annotations
