@@ -5,12 +5,14 @@ collections (ours from the tarball, kubernetes.core and amazon.aws), and the sys
 collections ask for, which must all exist in the UBI-based image's package manager.
 """
 
+import os
 import pathlib
 import re
 import shutil
 import subprocess
 import sys
 import sysconfig
+import tempfile
 
 import pytest
 import yaml
@@ -24,8 +26,17 @@ EE_FILE = REPO_ROOT / "execution-environment" / "execution-environment.yml"
 UBI9_PACKAGES = frozenset()
 
 
+def clean_env():
+    """The environment of a fresh shell: nothing another test (a lab, ansible-runner) left behind."""
+    env = {key: value for key, value in os.environ.items()
+           if not key.startswith(("ANSIBLE_", "K8S_AUTH_", "AWS_", "MOTO_")) and key not in ("TMPDIR", "KUBECONFIG")}
+    env["TMPDIR"] = tempfile.mkdtemp(prefix="ee-test-")
+    return env
+
+
 def run(*command, cwd=REPO_ROOT):
-    completed = subprocess.run([str(part) for part in command], cwd=cwd, capture_output=True, text=True, check=False, timeout=300)
+    completed = subprocess.run([str(part) for part in command], cwd=cwd, env=clean_env(), capture_output=True, text=True,
+                               check=False, timeout=300)
     assert completed.returncode == 0, "%s failed:\n%s\n%s" % (command, completed.stdout[-3000:], completed.stderr[-3000:])
     return completed.stdout
 
