@@ -6,13 +6,14 @@ file plus the extra variable pointing at it). The inventory itself names only co
 """
 
 import base64
+import dataclasses
 import json
 import os
 import pathlib
 import shutil
+import subprocess
 import sys
 
-import ansible_runner
 import pytest
 import yaml
 
@@ -78,20 +79,34 @@ def private_data_dir(lab, base, extra_env=None):
     return pdd
 
 
+@dataclasses.dataclass
+class Job:
+    """What AAP reads back from a job: its status, its events and the play recap."""
+    status: str
+    events: list
+    stats: dict
+
+
 def run_job(pdd, playbook, ident):
-    """ansible-runner's run() as AAP's job runs it; returns the Runner."""
-    return ansible_runner.run(
-        private_data_dir=str(pdd), playbook=playbook, ident=ident, quiet=True,
-        forks=10, timeout=900,
-    )
+    """Run the playbook with the ansible-runner command, in its own process as AAP does, and read
+    the job's artifacts (status, job events, play recap)."""
+    command = [str(pathlib.Path(sys.executable).with_name("ansible-runner")), "run", str(pdd), "-p", playbook,
+               "--ident", ident, "--forks", "10"]
+    subprocess.run(command, capture_output=True, text=True, timeout=900, check=False)
+    artifacts = pdd / "artifacts" / ident
+    status = (artifacts / "status").read_text(encoding="utf-8").strip() if (artifacts / "status").is_file() else "missing"
+    events = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((artifacts / "job_events").glob("*.json"),
+                                                                              key=lambda p: int(p.name.split("-", 1)[0]))]
+    recap = next((event["event_data"] for event in events if event.get("event") == "playbook_on_stats"), {})
+    return Job(status, events, recap)
 
 
-def changed_count(runner):
-    return sum((runner.stats or {}).get("changed", {}).values())
+def changed_count(job):
+    return sum((job.stats.get("changed") or {}).values())
 
 
-def failure_messages(runner):
-    return [event["event_data"]["res"].get("msg", "") for event in runner.events
+def failure_messages(job):
+    return [event["event_data"]["res"].get("msg", "") for event in job.events
             if event.get("event") == "runner_on_failed" and "res" in event.get("event_data", {})]
 
 
