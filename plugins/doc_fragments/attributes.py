@@ -24,11 +24,6 @@ attributes:
       - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
       - This assumes that the system controlled/queried by the module has not changed in a relevant way.
     support: full
-  action_group:
-    description: Use C(group/acm.submariner.submariner) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - acm.submariner.submariner
 """
 
     # Read-only modules (*_info).
@@ -48,6 +43,12 @@ attributes:
       - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
       - This assumes that the system controlled/queried by the module has not changed in a relevant way.
     support: full
+"""
+
+    # The action group a module belongs to, one fragment per group (modules extend one of them).
+    ACTION_GROUP = r"""
+options: {}
+attributes:
   action_group:
     description: Use C(group/acm.submariner.submariner) in C(module_defaults) to set defaults for this module.
     support: full
@@ -55,44 +56,9 @@ attributes:
       - acm.submariner.submariner
 """
 
-    # AWS modules: the same attributes, in the acm.submariner.aws action group.
-    AWS = r"""
+    ACTION_GROUP_AWS = r"""
 options: {}
 attributes:
-  check_mode:
-    description: Can run in C(check_mode) and return changed status prediction without modifying target.
-    support: full
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
-    support: full
-  idempotent:
-    description:
-      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
-      - This assumes that the system controlled/queried by the module has not changed in a relevant way.
-    support: full
-  action_group:
-    description: Use C(group/acm.submariner.aws) in C(module_defaults) to set defaults for this module.
-    support: full
-    membership:
-      - acm.submariner.aws
-"""
-
-    AWS_INFO_MODULE = r"""
-options: {}
-attributes:
-  check_mode:
-    description: Can run in C(check_mode) and return changed status prediction without modifying target.
-    support: full
-    details: This module reads only; it behaves the same in check mode.
-  diff_mode:
-    description: Will return details on what has changed (or possibly needs changing in C(check_mode)), when in diff mode.
-    support: N/A
-    details: This module never changes anything.
-  idempotent:
-    description:
-      - When run twice in a row outside check mode, with the same arguments, the second invocation indicates no change.
-      - This assumes that the system controlled/queried by the module has not changed in a relevant way.
-    support: full
   action_group:
     description: Use C(group/acm.submariner.aws) in C(module_defaults) to set defaults for this module.
     support: full

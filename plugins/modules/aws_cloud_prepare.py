@@ -104,7 +104,8 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
-  - acm.submariner.attributes.AWS
+  - acm.submariner.attributes
+  - acm.submariner.attributes.ACTION_GROUP_AWS
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

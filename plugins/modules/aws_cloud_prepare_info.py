@@ -68,7 +68,8 @@ options:
     description: The security group of the control-plane nodes, instead of the one the installer named.
     type: str
 extends_documentation_fragment:
-  - acm.submariner.attributes.AWS_INFO_MODULE
+  - acm.submariner.attributes.INFO_MODULE
+  - acm.submariner.attributes.ACTION_GROUP_AWS
   - amazon.aws.common.modules
   - amazon.aws.region.modules
   - amazon.aws.boto3

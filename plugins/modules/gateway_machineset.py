@@ -67,6 +67,7 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
   - acm.submariner.attributes
+  - acm.submariner.attributes.ACTION_GROUP
 seealso:
   - module: acm.submariner.aws_cloud_prepare
   - module: acm.submariner.aws_cloud_prepare_info

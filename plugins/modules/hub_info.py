@@ -33,6 +33,7 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
   - acm.submariner.attributes.INFO_MODULE
+  - acm.submariner.attributes.ACTION_GROUP
 seealso:
   - module: acm.submariner.managed_cluster_set
   - module: acm.submariner.managed_cluster

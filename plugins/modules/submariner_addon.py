@@ -59,6 +59,7 @@ extends_documentation_fragment:
   - acm.submariner.hub
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
+  - acm.submariner.attributes.ACTION_GROUP
 seealso:
   - module: acm.submariner.submariner_config
   - module: acm.submariner.submariner_broker

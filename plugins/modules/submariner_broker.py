@@ -63,6 +63,7 @@ extends_documentation_fragment:
   - acm.submariner.hub
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
+  - acm.submariner.attributes.ACTION_GROUP
 seealso:
   - module: acm.submariner.managed_cluster_set
   - module: acm.submariner.submariner_addon

@@ -120,6 +120,7 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
   - acm.submariner.attributes.INFO_MODULE
+  - acm.submariner.attributes.ACTION_GROUP
 notes:
   - The checks are those of C(subctl show all) and C(subctl diagnose connections) that need no pod on the
     cluster; firewall probes (C(subctl diagnose firewall)) are out of scope, but a tunnel stuck in
