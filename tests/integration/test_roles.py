@@ -54,7 +54,7 @@ def test_host_and_token_auth_sends_each_call_to_its_cluster(lab_factory, tmp_pat
     code, _stats, output = run(lab, "site.yml", check=True, extra_vars=CHECK_MODE_VERIFY, inventory=inventory)
     assert code == 0, failure_messages(output)
     assert mutating_requests(lab, mark) == []
-    records = lab.requests.records[mark:]
+    records = lab.requests.since(mark)
     for context in ("cluster1", "cluster2"):
         assert any(record["cluster"] == context and "/networks/cluster" in record["path"] for record in records), context
     assert not any(record["cluster"] == "hubcluster" and "/networks/" in record["path"] for record in records)

@@ -187,31 +187,46 @@ class LabOptions:
 
 
 class RequestLog:
-    """Every HTTP request any of the lab's API servers answered, in memory and in ``requests.jsonl``."""
+    """Every HTTP request any of the lab's API servers answered, in memory and in ``requests.jsonl``.
+
+    Requests are numbered as they arrive (``sequence``) and logged once answered, so a watch that
+    began before ``mark()`` and ends after it is not counted ``since(mark)``.
+    """
 
     def __init__(self, path):
         self.path = pathlib.Path(path)
         self.records = []
+        self._started = 0
         self._lock = threading.Lock()
         self._file = open(self.path, "a", encoding="utf-8", buffering=1)  # pylint: disable=consider-using-with
 
+    def start(self):
+        """The sequence number of a request that just arrived."""
+        with self._lock:
+            sequence = self._started
+            self._started += 1
+            return sequence
+
     def append(self, record):
-        line = json.dumps(record, separators=(",", ":"))
         with self._lock:
             record["index"] = len(self.records)
+            if record.get("sequence") is None:
+                record["sequence"] = self._started
+                self._started += 1
             self.records.append(record)
             if self._file is not None:
-                self._file.write(line + "\n")
+                self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
 
     def mark(self):
-        """An index to count requests from (``since(mark)``)."""
+        """A sequence number to count requests from (``since(mark)``): the requests that arrive after it."""
         with self._lock:
-            return len(self.records)
+            return self._started
 
     def since(self, mark=0, cluster=None, mutating=None):
         with self._lock:
-            found = self.records[mark:]
-        return [r for r in found if (cluster is None or r["cluster"] == cluster) and (mutating is None or r["mutating"] == mutating)]
+            found = list(self.records)
+        return [r for r in found if r["sequence"] >= mark and (cluster is None or r["cluster"] == cluster)
+                and (mutating is None or r["mutating"] == mutating)]
 
     def mutating_since(self, mark=0, cluster=None):
         """The requests since ``mark`` that changed something (a no-op PATCH or a dry run is a write, not a mutation)."""
@@ -431,8 +446,8 @@ class Lab:
         version_info = self._version_info()
         for name in self.contexts:
             tokens = {self.tokens[name]["admin"]: "admin", self.tokens[name]["readonly"]: "readonly"}
-            self.servers[name] = ApiServer(self.store(name), tokens, context, version_info=version_info, on_request=self.requests.append,
-                                           faults=self._fault_for)
+            self.servers[name] = ApiServer(self.store(name), tokens, context, version_info=version_info, faults=self._fault_for,
+                                           on_request=self.requests.append, on_request_start=self.requests.start)
 
     def _fault_for(self, request):
         return self.options.faults.decide(request)

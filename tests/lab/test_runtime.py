@@ -6,6 +6,7 @@ import os
 import ssl
 import subprocess
 import sys
+import time
 import urllib.error
 import urllib.request
 
@@ -57,7 +58,22 @@ def test_request_log_records_each_request_in_memory_and_on_disk(bare_lab):
     assert records[1]["query"] == "labelSelector=a%3Db" and records[0]["token"] == "admin" and records[0]["duration_ms"] > 0
     assert len(mutating_requests(bare_lab, mark, "cluster1")) == 1 and mutating_requests(bare_lab, mark, "hubcluster") == []
     on_disk = [json.loads(line) for line in (bare_lab.state_dir / "requests.jsonl").read_text().splitlines()]
-    assert on_disk[-2:] == [{k: v for k, v in r.items() if k != "index"} for r in records]
+    assert on_disk[-2:] == records
+
+
+def test_a_watch_ends_when_its_client_leaves_and_counts_before_the_mark_it_began_before(bare_lab):
+    core = client.CoreV1Api(api_client(bare_lab, "cluster1"))
+    response = core.list_namespaced_config_map("default", watch=True, timeout_seconds=60, _preload_content=False)
+    mark = bare_lab.requests.mark()
+    core.list_namespaced_config_map("default")
+    response.close()
+    response.release_conn()
+    deadline = time.monotonic() + 10
+    while not any(r["verb"] == "watch" for r in bare_lab.requests.records) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    watch = [r for r in bare_lab.requests.records if r["verb"] == "watch"][-1]
+    assert watch["duration_ms"] < 10000 and watch["sequence"] < mark
+    assert [r["verb"] for r in bare_lab.requests.since(mark)] == ["list"]
 
 
 def test_faults_disturb_http_requests_but_not_discovery_or_controllers(bare_lab):

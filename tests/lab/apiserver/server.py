@@ -1,6 +1,7 @@
 """The HTTPS front end of a Store: kube-apiserver's REST paths, discovery, auth, watch and error bodies."""
 
 import json
+import select
 import socket
 import ssl
 import threading
@@ -68,15 +69,18 @@ class ApiServer:
     """One cluster's API endpoint on loopback, serving ``store`` over TLS with bearer-token auth.
 
     ``tokens`` maps a bearer token to its kind: "admin" (everything) or "readonly" (get/list/watch).
-    ``on_request(record)`` receives one dict per request for the request log; ``faults(request)``
+    ``on_request_start()`` returns a request's sequence number as it arrives and ``on_request(record)``
+    receives one dict per request, once answered, for the request log; ``faults(request)``
     may return a Fault-like object (``delay``, ``status``, ``drop``) to disturb an HTTP request.
     """
 
-    def __init__(self, store, tokens, ssl_context=None, host="127.0.0.1", port=0, version_info=None, on_request=None, faults=None):
+    def __init__(self, store, tokens, ssl_context=None, host="127.0.0.1", port=0, version_info=None, on_request=None, faults=None,
+                 on_request_start=None):
         self.store = store
         self.tokens = dict(tokens)
         self.version_info = dict(version_info or DEFAULT_VERSION_INFO)
         self.on_request = on_request
+        self.on_request_start = on_request_start
         self.faults = faults
         self.stopping = threading.Event()
         self.httpd = _Server((host, port), _Handler, self, ssl_context)
@@ -183,7 +187,8 @@ class _Handler(BaseHTTPRequestHandler):
         split = urllib.parse.urlsplit(self.path)
         request = Request(method, split.path.rstrip("/") or "/", urllib.parse.parse_qs(split.query))
         token_kind = self._token_kind()
-        self._pending_record = (request, token_kind, started, self.api.store.commits_by_this_thread())
+        sequence = self.api.on_request_start() if self.api.on_request_start is not None else None
+        self._pending_record = (request, token_kind, started, sequence, self.api.store.commits_by_this_thread())
         status = 500
         try:
             status = self._dispatch(request, token_kind)
@@ -201,10 +206,11 @@ class _Handler(BaseHTTPRequestHandler):
         pending, self._pending_record = self._pending_record, None
         if pending is None or self.api.on_request is None:
             return
-        request, token_kind, started, commits_before = pending
+        request, token_kind, started, sequence, commits_before = pending
         changed = self.api.store.commits_by_this_thread() != commits_before
         self.api.on_request({
             "time": round(time.time(), 6),
+            "sequence": sequence,
             "cluster": self.api.store.name,
             "method": request.method,
             "verb": request.verb or request.method.lower(),
@@ -546,6 +552,10 @@ class _Handler(BaseHTTPRequestHandler):
                     break
                 event = watcher.next(min(remaining, 0.5))
                 if event is None:
+                    if self._client_gone():
+                        # kube-apiserver ends a watch when its client goes away, not at timeoutSeconds.
+                        self.close_connection = True
+                        return 499
                     continue
                 event_type = _selected_event_type(*event, matches)
                 if event_type is None:
@@ -557,6 +567,14 @@ class _Handler(BaseHTTPRequestHandler):
         finally:
             watcher.close()
         return 200
+
+    def _client_gone(self):
+        """Whether the client closed a streaming request's connection (it has nothing else to send meanwhile)."""
+        try:
+            readable, _writable, _errors = select.select([self.connection], [], [], 0)
+        except (OSError, ValueError):
+            return True
+        return bool(readable)
 
     def _start_stream(self):
         self.send_response(200)
