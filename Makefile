@@ -98,11 +98,7 @@ integration: venv  ## Integration tests against a lab they start themselves
 	$(BIN)/python -m pytest tests/integration
 
 .PHONY: reliability
-reliability: venv  ## Bad input, secrets and TLS against the lab (the cases that need no full converge)
-	$(BIN)/python -m pytest tests/reliability -m "not converges"
-
-.PHONY: test-reliability
-test-reliability: venv  ## The whole reliability suite, with faults, interruption and concurrency (~20 min)
+reliability: venv  ## The reliability suite: bad input, faults, interruption, concurrency, secrets and TLS, on the lab
 	$(BIN)/python -m pytest tests/reliability
 
 .PHONY: test
