@@ -135,6 +135,24 @@ def test_ten_clusters_in_parallel(lab_factory):
     assert code == 0, failure_messages(output)
 
 
+def task_hosts(output, name_end):
+    """The hosts a task whose name ends with ``name_end`` ran on (not skipped), from the json callback output."""
+    plays = json.loads(output[:output.rindex("}") + 1])["plays"]
+    return sorted(host for play in plays for task in play["tasks"] if task["task"]["name"].endswith(name_end)
+                  for host, result in task["hosts"].items() if not result.get("skipped"))
+
+
+def test_fewer_forks_than_clusters_join_in_batches(lab_factory):
+    """With 2 forks for 3 clusters the connections are awaited in a task of their own, after every cluster joined."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=3, overlap=False)
+    code, _stats, output = run(lab, "site.yml", forks=2)
+    assert code == 0, failure_messages(output)
+    assert task_hosts(output, "(clusters joined in batches)") == ["aws-sub1", "aws-sub2", "aws-sub3"]
+    code, _stats, output = run(lab, "site.yml", forks=4)
+    assert code == 0, failure_messages(output)
+    assert task_hosts(output, "(clusters joined in batches)") == []
+
+
 def test_closed_port_fails_in_verify(lab_factory):
     """AWS left unprepared (mode skip): the clusters join, and verify fails naming the blocked tunnel ports."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, network_type="OpenShiftSDN")
