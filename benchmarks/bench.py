@@ -36,8 +36,9 @@ ADDON_API = "addon.open-cluster-management.io/v1alpha1"
 # Every condition either wait looks at: the baseline's three and the route agents' (acm.submariner.submariner_addon).
 HEALTHY = {"SubmarinerGatewayNodesLabeled": "True", "SubmarinerAgentDegraded": "False", "SubmarinerConnectionDegraded": "False",
            "RouteAgentConnectionDegraded": "False"}
-OUR_WAIT_TASK = "reports its gateway connections established"
-BASELINE_WAIT_TASK = "Wait for the gateway connections"
+# One task waits for deployment and connections when all clusters run at once; with fewer forks a second one.
+OUR_WAIT_TASK = ("and the connections when all clusters run at once", "reports its gateway connections established")
+BASELINE_WAIT_TASK = ("Wait for the gateway connections",)
 
 
 class ReadinessClock:
@@ -65,11 +66,12 @@ def _epoch(text):
     return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
-def _task_span(stdout, name_part):
-    """(start, end) epoch times of the last task whose name contains ``name_part``, from the json callback."""
+def _task_span(stdout, name_parts):
+    """(start, end) epoch times of the last task that ran (not skipped everywhere) with one of ``name_parts`` in its name."""
     report = json.loads(stdout[stdout.index("{"):])
     spans = [task["task"]["duration"] for play in report["plays"] for task in play["tasks"]
-             if name_part in task["task"]["name"] and task["task"].get("duration", {}).get("end")]
+             if any(part in task["task"]["name"] for part in name_parts) and task["task"].get("duration", {}).get("end")
+             and not all(result.get("skipped") for result in task["hosts"].values())]
     return (_epoch(spans[-1]["start"]), _epoch(spans[-1]["end"])) if spans else (None, None)
 
 
