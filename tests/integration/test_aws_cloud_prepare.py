@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import subprocess
-import sys
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import boto3
 import pytest
 
+from tests.integration import localhost_play
+
 moto_server = pytest.importorskip("moto.moto_server.threaded_moto_server")
 lab_aws = pytest.importorskip("tests.lab.aws")
 
-REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 MUTATING = {"CreateSecurityGroup", "AuthorizeSecurityGroupIngress", "RevokeSecurityGroupIngress",
             "DeleteSecurityGroup", "CreateTags", "DeleteTags"}
@@ -90,18 +88,7 @@ def ec2_fixture(server):
 @pytest.fixture(name="play")
 def play_fixture(ec2, server, tmp_path):
     """Run tasks (a list of dicts) in one play on localhost; return the registered results by name."""
-    env = {
-        **os.environ,
-        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "build"),
-        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
-        "ANSIBLE_REMOTE_TEMP": str(tmp_path / "ansible-remote"),
-        "ANSIBLE_NOCOLOR": "1",
-        "AWS_ENDPOINT_URL": ec2.endpoint,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_REGION": REGION,
-    }
+    env = localhost_play.aws_env(tmp_path, ec2.endpoint, "testing", "testing", REGION)
     counter = iter(range(1000))
 
     def run(tasks, *, check=False, diff=False):
@@ -114,9 +101,7 @@ def play_fixture(ec2, server, tmp_path):
         playbook = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks + [collect]}]
         path = tmp_path / f"play-{index}.yml"
         path.write_text(json.dumps(playbook))
-        command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local",
-                   "-e", f"ansible_python_interpreter={sys.executable}", str(path)]
-        command += ["--check"] * check + ["--diff"] * diff
+        command = localhost_play.command(path) + ["--check"] * check + ["--diff"] * diff
         completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
         assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
         return json.loads(out.read_text())

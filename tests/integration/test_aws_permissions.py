@@ -25,10 +25,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration import localhost_play
+
 boto3 = pytest.importorskip("boto3")
 lab_aws = pytest.importorskip("tests.lab.aws")
 
-REPO = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 ROOT_KEYS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 DESCRIBE_ONLY = [{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*"}]
@@ -123,23 +124,9 @@ def run_prepare(endpoint: str, keys: dict, tmp_path: Path, **args) -> dict:
     collect = {"ansible.builtin.copy": {"dest": str(out), "content": "{{ prepared | to_json }}"}}
     playbook = tmp_path / "play.yml"
     playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task, collect]}]))
-    env = {
-        **os.environ,
-        "ANSIBLE_COLLECTIONS_PATH": str(REPO / "build"),
-        "ANSIBLE_HOME": str(tmp_path / "ansible-home"),
-        "ANSIBLE_LOCAL_TEMP": str(tmp_path / "ansible-local"),
-        "ANSIBLE_REMOTE_TEMP": str(tmp_path / "ansible-remote"),
-        "ANSIBLE_NOCOLOR": "1",
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": keys["aws_access_key_id"],
-        "AWS_SECRET_ACCESS_KEY": keys["aws_secret_access_key"],
-        "AWS_REGION": REGION,
-    }
-    env.pop("AWS_SESSION_TOKEN", None)
-    command = [str(Path(sys.executable).with_name("ansible-playbook")), "-i", "localhost,", "-c", "local",
-               "-e", f"ansible_python_interpreter={sys.executable}", str(playbook)]
+    env = localhost_play.aws_env(tmp_path, endpoint, keys["aws_access_key_id"], keys["aws_secret_access_key"], REGION)
     with iam_enforced(endpoint):
-        completed = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+        completed = subprocess.run(localhost_play.command(playbook), env=env, capture_output=True, text=True, timeout=300, check=False)
     assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
     out_text = out.read_text()
     out.unlink()
