@@ -203,16 +203,18 @@ class RequestLog:
     def start(self):
         """The sequence number of a request that just arrived."""
         with self._lock:
-            sequence = self._started
-            self._started += 1
-            return sequence
+            return self._next_sequence()
+
+    def _next_sequence(self):
+        """The next sequence number; the caller holds the lock."""
+        self._started += 1
+        return self._started - 1
 
     def append(self, record):
         with self._lock:
             record["index"] = len(self.records)
             if record.get("sequence") is None:
-                record["sequence"] = self._started
-                self._started += 1
+                record["sequence"] = self._next_sequence()
             self.records.append(record)
             if self._file is not None:
                 self._file.write(json.dumps(record, separators=(",", ":")) + "\n")
