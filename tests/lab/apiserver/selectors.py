@@ -35,13 +35,13 @@ def _split_terms(text):
 
 
 def _check_key(key, selector):
-    if not _LABEL_KEY.match(key):
+    if not _LABEL_KEY.fullmatch(key):
         raise bad_request('unable to parse requirement: invalid label key "%s": name part must consist of alphanumeric characters, '
                           "'-', '_' or '.', and must start and end with an alphanumeric character (selector %r)" % (key, selector))
 
 
 def _check_value(value, selector):
-    if not _LABEL_VALUE.match(value):
+    if not _LABEL_VALUE.fullmatch(value):
         raise bad_request('unable to parse requirement: values[0]: Invalid value: "%s": a valid label must be an empty string or '
                           "consist of alphanumeric characters, '-', '_' or '.' (selector %r)" % (value, selector))
 
@@ -92,17 +92,25 @@ EXTRA_FIELD_LABELS = {
                     "involvedObject.apiVersion", "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "source", "type"),
     ("", "Namespace"): ("status.phase",),
     ("", "Node"): ("spec.unschedulable",),
+    ("", "ReplicationController"): ("status.replicas",),
 }
+
+
+# Field labels of non-string Go fields: a missing field is its zero value, as the typed object's
+# ToSelectableFields writes it (pkg/registry/core/node/strategy.go: strconv.FormatBool(node.Spec.Unschedulable);
+# pkg/registry/core/replicationcontroller/strategy.go: strconv.Itoa(int(rc.Status.Replicas))).
+ZERO_VALUES = {"spec.unschedulable": "false", "status.replicas": "0"}
 
 
 def _field_value(obj, path):
     value = obj
     for part in path.split("."):
         if not isinstance(value, dict):
-            return ""
+            value = None
+            break
         value = value.get(part)
     if value is None:
-        return ""
+        return ZERO_VALUES.get(path, "")
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
