@@ -16,6 +16,29 @@ HTTP_REASONS = {
 }
 
 
+# metav1.Status, StatusDetails and StatusCause fields in declaration order: encoding/json writes them so
+# (staging/src/k8s.io/apimachinery/pkg/apis/meta/v1/types.go), and empty ones carry omitempty.
+_DETAIL_KEYS = ("name", "group", "kind", "uid", "causes", "retryAfterSeconds")
+_CAUSE_KEYS = ("reason", "message", "field")
+
+
+def status_body(status, message=None, reason=None, details=None, code=None):
+    """A ``Status`` as kube-apiserver encodes it; ``details`` ``{}`` stays (a non-nil empty StatusDetails), None drops it."""
+    body = {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": status}
+    if message:
+        body["message"] = message
+    if reason:
+        body["reason"] = reason
+    if details is not None:
+        ordered = {key: details[key] for key in _DETAIL_KEYS if details.get(key) not in (None, "", [], 0)}
+        if ordered.get("causes"):
+            ordered["causes"] = [{key: cause[key] for key in _CAUSE_KEYS if cause.get(key)} for cause in ordered["causes"]]
+        body["details"] = ordered
+    if code:
+        body["code"] = code
+    return body
+
+
 class ApiError(Exception):
     """An error the API server answers with a ``Status`` body."""
 
@@ -27,19 +50,8 @@ class ApiError(Exception):
         self.details = details
 
     def status(self):
-        """The ``Status`` object kube-apiserver returns for this error."""
-        body = {
-            "kind": "Status",
-            "apiVersion": "v1",
-            "metadata": {},
-            "status": "Failure",
-            "message": self.message,
-            "reason": self.reason,
-            "code": self.code,
-        }
-        if self.details:
-            body["details"] = self.details
-        return body
+        """The ``Status`` object kube-apiserver returns for this error, keys in its Go field order."""
+        return status_body("Failure", message=self.message, reason=self.reason, details=self.details, code=self.code)
 
     def __repr__(self):
         return "ApiError(%d, %r, %r)" % (self.code, self.reason, self.message)

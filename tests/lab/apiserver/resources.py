@@ -25,6 +25,7 @@ class ResourceType:
     schema: dict | None = None
     preserve_unknown: bool = False
     verbs: tuple = ALL_VERBS
+    printer_columns: tuple = ()  # a CRD version's additionalPrinterColumns
 
     @property
     def api_version(self):
@@ -88,6 +89,11 @@ BUILTIN_TYPES = (
     _builtin("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
     _builtin("apps", "v1", "Deployment", "deployments", True, ["deploy"], status=True, generation=True, categories=["all"]),
     _builtin("apps", "v1", "DaemonSet", "daemonsets", True, ["ds"], status=True, generation=True, categories=["all"]),
+    # Kinds tools create even on clusters without workloads (kubectl, client test suites).
+    _builtin("", "v1", "ReplicationController", "replicationcontrollers", True, ["rc"], status=True, generation=True, categories=["all"]),
+    _builtin("batch", "v1", "Job", "jobs", True, status=True, generation=True, categories=["all"]),
+    _builtin("batch", "v1", "CronJob", "cronjobs", True, ["cj"], status=True, generation=True, categories=["all"]),
+    _builtin("apiregistration.k8s.io", "v1", "APIService", "apiservices", False, status=True, categories=["api-extensions"]),
 )
 
 # Core kinds that take strategic merge patches, and the merge key of their associative lists by field name.
@@ -137,6 +143,7 @@ def types_from_crd(crd):
             has_generation=True,
             schema=schema,
             preserve_unknown=bool(schema is None or schema.get("x-kubernetes-preserve-unknown-fields")),
+            printer_columns=tuple(version.get("additionalPrinterColumns") or spec.get("additionalPrinterColumns") or ()),
         ))
     return found
 
@@ -148,6 +155,7 @@ class Registry:
         self._by_gvk = {}
         self._by_gvr = {}
         self._by_crd = {}
+        self.revision = 0  # grows whenever the served types change (OpenAPI documents are cached by it)
         for rtype in BUILTIN_TYPES:
             self._add(rtype)
 
@@ -161,6 +169,7 @@ class Registry:
 
     def set_crd(self, name, types):
         """Serve ``types`` for the CRD ``name``, replacing what it served before."""
+        self.revision += 1
         for rtype in self._by_crd.pop(name, ()):
             self._remove(rtype)
         self._by_crd[name] = list(types)

@@ -8,12 +8,13 @@ managed fields, then watch events delivered to subscribers after the commit.
 import base64
 import collections
 import copy
+import json
 import random
 import re
 import threading
 import uuid
 
-from . import managed
+from . import defaults, managed
 from .clock import now
 from .errors import ApiError, already_exists, bad_request, conflict, forbidden, invalid, not_found, unsupported_media_type
 from .patch import json_patch, merge_patch, strategic_merge_patch
@@ -30,7 +31,18 @@ WATCH_HISTORY = 4096  # events kept for watches that resume from a resourceVersi
 SERVER_METADATA = ("uid", "creationTimestamp", "resourceVersion", "generation", "deletionTimestamp",
                    "deletionGracePeriodSeconds", "managedFields", "selfLink")
 # Kinds whose status a create request cannot set (their controllers own it).
-STATUS_RESET_ON_CREATE = frozenset({("apps", "Deployment"), ("apps", "DaemonSet"), ("", "Pod")})
+STATUS_RESET_ON_CREATE = frozenset({("apps", "Deployment"), ("apps", "DaemonSet"), ("", "Pod"), ("", "Service"), ("", "ReplicationController"),
+                                    ("batch", "Job"), ("batch", "CronJob"), ("apiregistration.k8s.io", "APIService")})
+# Kinds whose defaulting function takes ``(obj, creating)`` (tests/lab/apiserver/defaults.py).
+_KIND_DEFAULTS = {
+    ("", "Pod"): defaults.pod,
+    ("apps", "Deployment"): defaults.deployment,
+    ("apps", "DaemonSet"): defaults.daemon_set,
+    ("", "ReplicationController"): defaults.replication_controller,
+    ("batch", "Job"): defaults.job,
+    ("batch", "CronJob"): defaults.cron_job,
+    ("apiregistration.k8s.io", "APIService"): defaults.api_service,
+}
 # RBAC objects are named by path segment only (kube-apiserver's ValidateRBACName), so "a:b:c" is valid.
 RBAC_GROUP = "rbac.authorization.k8s.io"
 _DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -171,22 +183,69 @@ class Store:
         return self.list_with_version(api_version, kind, namespace, label_selector, field_selector)[0]
 
     def list_with_version(self, api_version, kind, namespace=None, label_selector=None, field_selector=None):
-        """``(items, resourceVersion)``: the matching objects sorted by namespace/name, and the list's revision."""
+        """``(items, resourceVersion)``: the matching objects in etcd key order, and the list's revision."""
+        items, metadata = self.list_page(api_version, kind, namespace, label_selector, field_selector)
+        return items, metadata["resourceVersion"]
+
+    def list_page(self, api_version, kind, namespace=None, label_selector=None, field_selector=None, limit=None, continue_token=None):
+        """``(items, list metadata)`` of one page, with kube-apiserver's ``limit``/``continue`` semantics.
+
+        As the etcd3 store does (staging/src/k8s.io/apiserver/pkg/storage/etcd3/store.go, continue.go):
+        keys are walked in order, a page holds up to ``limit`` matching objects, ``continue`` is set
+        while keys remain after the page, ``remainingItemCount`` only without selectors, and every
+        later page reads the snapshot of the first page's resourceVersion (410 Expired once the
+        history no longer reaches back to it).
+        """
         labels_match = parse_label_selector(label_selector)
         with self._lock:
             rtype = self.resource_type(api_version, kind)
             fields_match = parse_field_selector(field_selector, rtype.group, rtype.kind)
             namespace = namespace if rtype.namespaced else None
-            items = []
-            for (obj_namespace, _name), stored in sorted(self._bucket(rtype).items()):
-                if namespace is not None and obj_namespace != namespace:
-                    continue
+            revision, start = self._revision, None
+            if continue_token:
+                start, revision = _decode_continue(continue_token)
+            objects = self._snapshot(rtype, revision)
+            keyed = sorted((_etcd_key(rtype, key, namespace), stored) for key, stored in objects.items()
+                           if namespace is None or key[0] == namespace)
+            if start is not None:
+                keyed = [(key, stored) for key, stored in keyed if key >= start]
+            items, metadata = [], {"resourceVersion": str(revision)}
+            for position, (key, stored) in enumerate(keyed):
+                if limit and len(items) == limit:
+                    metadata["continue"] = _encode_continue(keyed[position - 1][0] + "\x00", revision)
+                    if labels_match is None and fields_match is None:
+                        metadata["remainingItemCount"] = len(keyed) - position
+                    break
                 if labels_match and not labels_match(stored["metadata"].get("labels") or {}):
                     continue
                 if fields_match and not fields_match(stored):
                     continue
                 items.append(self._present(stored, rtype))
-            return items, self.resource_version
+            return items, metadata
+
+    def _snapshot(self, rtype, revision):
+        """``{(namespace, name): object}`` of a kind as it was at ``revision``, rebuilt from the watch history."""
+        objects = dict(self._bucket(rtype))
+        if revision >= self._revision:
+            return objects
+        if not self._history or self._history[0][0] > revision + 1:
+            raise ApiError(410, "Expired", "The provided continue parameter is too old to display a consistent list result. You can start a "
+                           "new list without the continue parameter, or use the continue token in this response to retrieve the "
+                           "remainder of the results. Continuing with the provided token results in an inconsistent list - objects that "
+                           "were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
+        for event_revision, event_type, group, kind, obj, old in reversed(self._history):
+            if event_revision <= revision:
+                break
+            if (group, kind) != rtype.group_kind:
+                continue
+            key = (obj["metadata"].get("namespace") or "", obj["metadata"]["name"])
+            if event_type == "ADDED":
+                objects.pop(key, None)
+            elif event_type == "MODIFIED" and old is not None:
+                objects[key] = old
+            elif event_type == "DELETED":
+                objects[key] = obj
+        return objects
 
     def namespaces_with_content(self):
         with self._lock:
@@ -432,6 +491,8 @@ class Store:
             else:
                 new.pop("status", None)
             new["metadata"]["resourceVersion"] = meta.get("resourceVersion")
+            if (rtype.group, rtype.kind) == ("", "Node"):
+                defaults.node(new)
             return new
         for key in SERVER_METADATA:
             if key in old_meta and key != "resourceVersion":
@@ -730,6 +791,7 @@ class Store:
 
     # ------------------------------------------------------------------ internals: kinds
     def _default_kind_fields(self, rtype, obj, stored):
+        """Scheme defaults (create and update): the SetDefaults_* functions of the kind's API group."""
         group_kind = (rtype.group, rtype.kind)
         if group_kind == ("", "Secret"):
             obj.setdefault("type", "Opaque")
@@ -744,24 +806,47 @@ class Store:
             if stored is None:
                 obj["status"] = {"phase": "Active"}
         elif group_kind == ("", "Service"):
-            spec = obj.setdefault("spec", {})
-            spec.setdefault("type", "ClusterIP")
-            spec.setdefault("sessionAffinity", "None")
-            if stored is not None and stored.get("spec", {}).get("clusterIP"):
-                spec["clusterIP"] = stored["spec"]["clusterIP"]
+            defaults.service(obj, stored)
+        elif group_kind == ("", "Node"):
+            defaults.node(obj)
+        elif group_kind in _KIND_DEFAULTS:
+            _KIND_DEFAULTS[group_kind](obj, False)
         if obj.get("metadata", {}).get("labels") is None:
             obj.get("metadata", {}).pop("labels", None)
 
     def _after_create_defaults(self, rtype, obj):
-        if (rtype.group, rtype.kind) == ("", "Service") and obj["spec"]["type"] != "ExternalName" and "clusterIP" not in obj["spec"]:
-            count = len(self._bucket(rtype)) + 1
-            obj["spec"]["clusterIP"] = "172.30.%d.%d" % (count // 250, count % 250 + 1)
-            obj["spec"]["clusterIPs"] = [obj["spec"]["clusterIP"]]
-        if (rtype.group, rtype.kind) == CRD_GROUP_KIND:
+        """What create strategies add once the object has its uid: allocations, generated selectors, initial status."""
+        group_kind = (rtype.group, rtype.kind)
+        if group_kind == ("", "Service"):
+            defaults.service(obj, None, self._allocator(rtype))
+        elif group_kind in _KIND_DEFAULTS:
+            _KIND_DEFAULTS[group_kind](obj, True)
+        if group_kind == CRD_GROUP_KIND:
             obj["metadata"].setdefault("finalizers", [])
             if CRD_CLEANUP_FINALIZER not in obj["metadata"]["finalizers"]:
                 obj["metadata"]["finalizers"].append(CRD_CLEANUP_FINALIZER)
             obj["status"] = self._crd_status(obj)
+
+    def _allocator(self, rtype):
+        """Cluster IPs from OpenShift's default service network 172.30.0.0/16 and node ports from 30000-32767, never reused while taken."""
+        services = self._bucket(rtype).values()
+        taken_ips = {s["spec"].get("clusterIP") for s in services}
+        taken_ports = {p.get("nodePort") for s in services for p in s["spec"].get("ports") or []}
+
+        def allocate(what):
+            if what == "clusterIP":
+                for index in range(1, 65534):
+                    candidate = "172.30.%d.%d" % (index // 254, index % 254 + 1)
+                    if candidate not in taken_ips:
+                        taken_ips.add(candidate)
+                        return candidate
+                raise ApiError(500, "InternalError", "Internal error occurred: failed to allocate a serviceIP: range is full")
+            for port in range(defaults.NODE_PORT_RANGE[0], defaults.NODE_PORT_RANGE[1] + 1):
+                if port not in taken_ports:
+                    taken_ports.add(port)
+                    return port
+            raise ApiError(422, "Invalid", "failed to allocate a nodePort: range is full")
+        return allocate
 
     @staticmethod
     def _crd_status(crd):
@@ -809,12 +894,12 @@ class Store:
         causes = []
         problem = _name_problem(rtype, meta["name"])
         if problem:
-            causes.append(("FieldValueInvalid", "metadata.name", "Invalid value: %r: %s" % (meta["name"], problem)))
+            causes.append(("FieldValueInvalid", "metadata.name", "Invalid value: %s: %s" % (json.dumps(meta["name"]), problem)))
         for key, value in (meta.get("labels") or {}).items():
-            if not _LABEL_KEY.match(key):
+            if not _LABEL_KEY.fullmatch(key):
                 causes.append(("FieldValueInvalid", "metadata.labels", "Invalid value: %r: name part must consist of alphanumeric characters, "
                                "'-', '_' or '.', and must start and end with an alphanumeric character" % key))
-            if not isinstance(value, str) or not _LABEL_VALUE.match(value):
+            if not isinstance(value, str) or not _LABEL_VALUE.fullmatch(value):
                 causes.append(("FieldValueInvalid", "metadata.labels", "Invalid value: %r: a valid label must be an empty string or consist "
                                "of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character" % (value,)))
         return causes
@@ -844,16 +929,56 @@ class Store:
         return causes
 
 
+def _etcd_key(rtype, key, namespace):
+    """The object's etcd key relative to the listed prefix (/registry/<resource>/[<namespace>/]): the order lists come in."""
+    obj_namespace, name = key
+    return name if namespace is not None or not rtype.namespaced else "%s/%s" % (obj_namespace, name)
+
+
+def _encode_continue(start_key, revision):
+    token = json.dumps({"v": "meta.k8s.io/v1", "rv": revision, "start": start_key}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(token.encode()).decode().rstrip("=")
+
+
+def _decode_continue(token):
+    """storage.DecodeContinue: ``(start key, revision)`` or 400 BadRequest."""
+    def invalid(why):
+        return bad_request("invalid continue token: %s" % why)
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (ValueError, TypeError) as exc:
+        raise invalid("continue key is not valid: %s" % exc) from exc
+    if not isinstance(data, dict) or data.get("v") != "meta.k8s.io/v1":
+        raise invalid("continue key is not valid: server does not recognize this encoded version %s"
+                      % (data.get("v") if isinstance(data, dict) else ""))
+    if not isinstance(data.get("rv"), int) or not data["rv"]:
+        raise invalid("continue key is not valid: incorrect encoded start resourceVersion (version meta.k8s.io/v1)")
+    if not data.get("start"):
+        raise invalid("continue key is not valid: encoded start key empty (version meta.k8s.io/v1)")
+    start = data["start"]
+    if ".." in start.split("/") or start.startswith("/"):
+        raise invalid("continue key is not valid: %s" % start)
+    return start, data["rv"]
+
+
 def _name_problem(rtype, name):
     """Why ``name`` is not a valid name for ``rtype`` (kube-apiserver's per-kind name validation), or None."""
     if not isinstance(name, str):
         return "name must be a string"
     if rtype.group == RBAC_GROUP:
         return _path_segment_problem(name)
-    pattern, limit, what = (_DNS_LABEL, 63, "label") if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND else (_DNS_SUBDOMAIN, 253, "subdomain")
-    if len(name) > limit or not pattern.match(name):
-        return ("a lowercase RFC 1123 %s must consist of lower case alphanumeric characters, '-' or '.', "
-                "and must start and end with an alphanumeric character" % what)
+    if (rtype.group, rtype.kind) == NAMESPACE_GROUP_KIND:
+        pattern, limit, what, example = _DNS_LABEL, 63, "label", "my-name', or '123-abc"
+        chars = " or '-'"
+    else:
+        pattern, limit, what, example = _DNS_SUBDOMAIN, 253, "subdomain", "example.com"
+        chars = ", '-' or '.'"
+    # apimachinery's IsDNS1123Label/Subdomain: a full match (Go's regexp has no "$ before a final newline").
+    if len(name) > limit:
+        return "must be no more than %d characters" % limit
+    if not pattern.fullmatch(name):
+        return ("a lowercase RFC 1123 %s must consist of lower case alphanumeric characters%s, and must start and end with an "
+                "alphanumeric character (e.g. '%s', regex used for validation is '%s')" % (what, chars, example, pattern.pattern.strip("^$")))
     return None
 
 

@@ -132,7 +132,7 @@ def node_for(machine: dict, instance: dict) -> dict:
             "annotations": {ANNOTATION_MACHINE: f"{machine['metadata']['namespace']}/{machine['metadata']['name']}"},
         },
         "spec": spec,
-        "status": node_status(addresses),
+        "status": node_status(addresses, instance),
     }
 
 
@@ -142,8 +142,32 @@ def _role_labels(role: str) -> dict:
     return {f"node-role.kubernetes.io/{role}": ""}
 
 
-def node_status(addresses: list[dict]) -> dict:
+def node_info(instance: dict) -> dict:
+    """What the kubelet of an OCP 4.14 RHCOS node reports (every NodeSystemInfo field: clients require them all).
+
+    IDs are derived from the instance so that a reseeded lab shows the same node; on EC2 the SMBIOS
+    system UUID starts with "ec2", and the kubelet still fills the deprecated kubeProxyVersion in 1.27.
+    """
+    digest = hashlib.sha256(instance["InstanceId"].encode()).hexdigest()
     return {
+        "architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": KUBELET_VERSION, "kubeProxyVersion": KUBELET_VERSION,
+        "containerRuntimeVersion": "cri-o://1.27.6", "kernelVersion": "5.14.0-284.88.1.el9_2.x86_64",
+        "osImage": "Red Hat Enterprise Linux CoreOS 414.92.202410211619-0 (Plow)",
+        "machineID": digest[32:64], "systemUUID": _uuid_text("ec2" + digest[3:32]), "bootID": _uuid_text(digest[:32]),
+    }
+
+
+def _uuid_text(hexa: str) -> str:
+    return "%s-%s-%s-%s-%s" % (hexa[:8], hexa[8:12], hexa[12:16], hexa[16:20], hexa[20:32])
+
+
+def node_status(addresses: list[dict], instance: dict) -> dict:
+    resources = {"cpu": "2", "memory": "8010196Ki", "pods": "250", "ephemeral-storage": "125293548Ki",
+                 "hugepages-1Gi": "0", "hugepages-2Mi": "0"}
+    return {
+        "capacity": dict(resources),
+        "allocatable": dict(resources, cpu="1500m", memory="6859220Ki", **{"ephemeral-storage": "114396791822"}),
+        "daemonEndpoints": {"kubeletEndpoint": {"Port": 10250}},
         "addresses": addresses,
         "conditions": [
             {"type": kind, "status": "False", "reason": reason, "message": message}
@@ -153,8 +177,7 @@ def node_status(addresses: list[dict]) -> dict:
                 ("PIDPressure", "KubeletHasSufficientPID", "kubelet has sufficient PID available"),
             )
         ] + [{"type": "Ready", "status": "True", "reason": "KubeletReady", "message": "kubelet is posting ready status"}],
-        "nodeInfo": {"architecture": "amd64", "operatingSystem": "linux", "kubeletVersion": KUBELET_VERSION,
-                     "containerRuntimeVersion": "cri-o://1.27.6", "osImage": "Red Hat Enterprise Linux CoreOS"},
+        "nodeInfo": node_info(instance),
     }
 
 
