@@ -9,9 +9,8 @@ import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import yaml
-
-from .errors import ApiError, bad_request, conflict, forbidden, method_not_allowed, unsupported_media_type
+from . import media, openapi, openapi_pb
+from .errors import ApiError, bad_request, conflict, forbidden, invalid, method_not_allowed, status_body, unsupported_media_type
 from .selectors import parse_field_selector, parse_label_selector
 
 DEFAULT_VERSION_INFO = {
@@ -35,6 +34,12 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Kinds whose DELETE answers with the deleted object rather than a Status (as their registries do).
 RETURNS_DELETED_OBJECT = frozenset({("", "Pod"), ("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")})
 MAX_WATCH_SECONDS = 1800
+# Health endpoints and their named checks (a kube-apiserver's default set, minus post-start hooks).
+HEALTH_ENDPOINTS = {
+    "healthz": ("ping", "log", "etcd"),
+    "livez": ("ping", "log", "etcd"),
+    "readyz": ("ping", "log", "etcd", "etcd-readiness", "informer-sync", "shutdown"),
+}
 
 
 class Request:
@@ -51,6 +56,7 @@ class Request:
         self.name = None
         self.subresource = None
         self.verb = None
+        self.media = media.MediaType()
 
     def param(self, name, default=None):
         values = self.query.get(name)
@@ -59,6 +65,20 @@ class Request:
     @property
     def dry_run(self):
         return "All" in self.query.get("dryRun", [])
+
+    def check_options(self, body_dry_run=()):
+        """ValidateCreate/Update/Patch/DeleteOptions (apimachinery/pkg/apis/meta/v1/validation): dryRun only "All", known fieldValidation."""
+        causes = []
+        dry_run = list(self.query.get("dryRun", [])) + list(body_dry_run or [])
+        if any(value != "All" for value in dry_run):
+            causes.append(("FieldValueNotSupported", "dryRun", 'Unsupported value: %s: supported values: "All"' % json.dumps(dry_run)))
+        validation = self.param("fieldValidation")
+        if self.method in ("POST", "PUT", "PATCH") and validation not in (None, "", "Ignore", "Warn", "Strict"):
+            causes.append(("FieldValueNotSupported", "fieldValidation",
+                           'Unsupported value: %s: supported values: "Ignore", "Strict", "Warn"' % json.dumps(validation)))
+        if causes:
+            kind = {"POST": "CreateOptions", "PUT": "UpdateOptions", "PATCH": "PatchOptions", "DELETE": "DeleteOptions"}[self.method]
+            raise invalid(kind, "meta.k8s.io", "", causes)
 
     @property
     def is_write(self):
@@ -234,20 +254,21 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _parse_body(self, raw, content_type="application/json"):
+    def _parse_body(self, raw, content_type=None):
         if not raw:
             return None
-        try:
-            if content_type == "application/apply-patch+yaml":
-                return yaml.safe_load(raw)
-            return json.loads(raw)
-        except (ValueError, yaml.YAMLError) as exc:
-            raise bad_request("couldn't get version/kind; json parse error: %s" % exc) from exc
+        if content_type is None:
+            content_type = (self.headers.get("Content-Type") or media.JSON).split(";")[0].strip().lower()
+        return media.decode(raw, content_type)
 
-    def _send_json(self, code, body, extra_headers=None):
-        data = json.dumps(body, separators=(",", ":")).encode()
+    def _send_json(self, code, body, extra_headers=None, media_type=None):
+        media_type = media_type or media.MediaType()
+        data = media.encode(body, media_type.encoding)
+        return self._send_bytes(code, data, media_type.content_type, extra_headers)
+
+    def _send_bytes(self, code, data, content_type, extra_headers=None):
         self.send_response(code)
-        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         for key, value in (extra_headers or {}).items():
@@ -269,6 +290,12 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self._read_body() if request.method in ("POST", "PUT", "PATCH", "DELETE") else b""
         if token_kind is None:
             return self._send_json(401, ApiError(401, "Unauthorized", "Unauthorized").status())
+        if request.path.split("/")[1] in HEALTH_ENDPOINTS and request.method == "GET":
+            request.verb = "get"
+            return self._health(request)
+        if request.path == "/openapi/v2" or request.path.startswith("/openapi/v3"):
+            request.verb = "get"
+            return self._openapi(request)
         discovery = self._discovery(request.path)
         if discovery is not None:
             request.verb = "get"
@@ -282,6 +309,42 @@ class _Handler(BaseHTTPRequestHandler):
         if token_kind != "admin" and request.verb not in ("get", "list", "watch"):
             raise self._forbidden(request)
         return self._handle_resource(request, raw)
+
+    def _health(self, request):
+        """/healthz, /livez, /readyz and their per-check paths (staging/src/k8s.io/apiserver/pkg/server/healthz/healthz.go)."""
+        parts = request.path.strip("/").split("/")
+        endpoint = parts[0]
+        checks = HEALTH_ENDPOINTS[endpoint]
+        if len(parts) > 2 or (len(parts) == 2 and parts[1] not in checks):
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
+        if len(parts) == 2:
+            body = "ok"
+        elif "verbose" in urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True):
+            body = "".join("[+]%s ok\n" % check for check in checks) + "%s check passed\n" % endpoint
+        else:
+            body = "ok"
+        return self._send_bytes(200, body.encode(), "text/plain; charset=utf-8", {"X-Content-Type-Options": "nosniff"})
+
+    def _openapi(self, request):
+        """OpenAPI documents: JSON, and for /openapi/v2 also gnostic protobuf (what kubectl asks for)."""
+        accepted = [clause.split(";")[0].strip().lower() for clause in (self.headers.get("Accept") or "*/*").split(",")]
+        usable = [mime for mime in accepted if mime in (media.JSON, "*/*", "application/*")
+                  or (mime in openapi_pb.MEDIA_TYPES and request.path == "/openapi/v2")]
+        if not usable:
+            # kube-apiserver also serves v3 as protobuf; the lab has no such codec.
+            return self._send_bytes(406, b"406: Not Acceptable", "text/plain; charset=utf-8")
+        document = openapi.document(self.api.store.registry, request.path, self.api.version_info)
+        if document is None:
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
+        if usable[0] in openapi_pb.MEDIA_TYPES:
+            data, content_type = openapi.protobuf(self.api.store.registry, document), openapi_pb.RETURNED_MEDIA_TYPE
+        else:
+            data, content_type = json.dumps(document, separators=(",", ":")).encode(), media.JSON
+        headers = {"Etag": '"%s"' % openapi.digest(data)}
+        if request.param("hash"):
+            headers["Cache-Control"] = "public, immutable"
+            headers["Expires"] = "Thu, 01 Jan 2099 00:00:00 GMT"
+        return self._send_bytes(200, data, content_type, headers)
 
     def _inject(self, fault, request):
         if fault.delay:
@@ -349,7 +412,7 @@ class _Handler(BaseHTTPRequestHandler):
         elif parts[0] == "apis" and len(parts) >= 4:
             request.group, request.version, rest = parts[1], parts[2], parts[3:]
         else:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
         registry = self.api.store.registry
         if len(rest) >= 3 and rest[0] == "namespaces":
             candidate = registry.by_resource(request.group, request.version, rest[2])
@@ -357,12 +420,12 @@ class _Handler(BaseHTTPRequestHandler):
                 request.namespace, rest = rest[1], rest[2:]
         rtype = registry.by_resource(request.group, request.version, rest[0]) if rest else None
         if rtype is None or len(rest) > 3:
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
         request.rtype = rtype
         request.name = rest[1] if len(rest) > 1 else None
         request.subresource = rest[2] if len(rest) > 2 else None
         if request.subresource and not (request.subresource == "status" and rtype.status_subresource):
-            raise ApiError(404, "NotFound", "the server could not find the requested resource")
+            raise ApiError(404, "NotFound", "the server could not find the requested resource", {})
         request.verb = self._verb(request)
 
     @staticmethod
@@ -399,7 +462,13 @@ class _Handler(BaseHTTPRequestHandler):
             "delete": self._delete,
             "deletecollection": self._delete_collection,
         }[request.verb]
+        request.media = media.negotiate(self.headers.get("Accept"), streaming=request.verb == "watch")
+        if request.is_write and request.verb not in ("delete", "deletecollection"):
+            request.check_options()
         return handler(request, raw)
+
+    def _send_object(self, code, request, obj):
+        return self._send_json(code, media.transform_object(request.media, request.rtype, obj, request.query), media_type=request.media)
 
     def _field_manager(self, request):
         manager = request.param("fieldManager")
@@ -413,16 +482,22 @@ class _Handler(BaseHTTPRequestHandler):
         obj = self.api.store.get(rtype.api_version, rtype.kind, request.name, request.namespace)
         if obj is None:
             raise ApiError(404, "NotFound", '%s "%s" not found' % (rtype.qualified_plural, request.name),
-                           {"name": request.name, "group": rtype.group, "kind": rtype.plural} if rtype.group else
-                           {"name": request.name, "kind": rtype.plural})
-        return self._send_json(200, obj)
+                           {"name": request.name, "group": rtype.group, "kind": rtype.plural})
+        return self._send_object(200, request, obj)
 
     def _list(self, request, _raw):
         rtype = request.rtype
-        items, revision = self.api.store.list_with_version(rtype.api_version, rtype.kind, request.namespace,
-                                                           request.param("labelSelector"), request.param("fieldSelector"))
-        return self._send_json(200, {"kind": rtype.kind + "List", "apiVersion": rtype.api_version,
-                                     "metadata": {"resourceVersion": revision}, "items": items})
+        try:
+            limit = int(request.param("limit") or 0)
+        except ValueError as exc:
+            raise bad_request("limit: Invalid value: %s: must be an integer" % json.dumps(request.param("limit"))) from exc
+        token = request.param("continue")
+        if token and request.param("resourceVersion") not in (None, "", "0"):
+            raise bad_request("specifying resource version is not allowed when using continue")
+        items, metadata = self.api.store.list_page(rtype.api_version, rtype.kind, request.namespace, request.param("labelSelector"),
+                                                   request.param("fieldSelector"), limit=max(limit, 0), continue_token=token)
+        body = {"kind": rtype.kind + "List", "apiVersion": rtype.api_version, "metadata": metadata, "items": items}
+        return self._send_json(200, media.transform_list(request.media, rtype, body, request.query), media_type=request.media)
 
     def _body_object(self, request, raw):
         obj = self._parse_body(raw)
@@ -452,7 +527,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _create(self, request, raw):
         obj = self._body_object(request, raw)
         created = self.api.store.create(obj, dry_run=request.dry_run, field_manager=self._field_manager(request))
-        return self._send_json(201, created)
+        return self._send_object(201, request, created)
 
     def _update(self, request, raw):
         obj = self._body_object(request, raw)
@@ -461,7 +536,7 @@ class _Handler(BaseHTTPRequestHandler):
             updated = store.update_status(obj, dry_run=request.dry_run, field_manager=self._field_manager(request))
         else:
             updated = store.update(obj, dry_run=request.dry_run, field_manager=self._field_manager(request))
-        return self._send_json(200, updated)
+        return self._send_object(200, request, updated)
 
     def _patch(self, request, raw):
         content_type = (self.headers.get("Content-Type") or "").split(";")[0].strip()
@@ -481,12 +556,13 @@ class _Handler(BaseHTTPRequestHandler):
         result = store.patch(rtype.api_version, rtype.kind, request.name, request.namespace, body, patch_type, dry_run=request.dry_run,
                              subresource=request.subresource, field_manager=self._field_manager(request) if patch_type != "apply"
                              else request.param("fieldManager"), force=force)
-        return self._send_json(200 if existed else 201, result)
+        return self._send_object(200 if existed else 201, request, result)
 
     def _delete_options(self, request, raw):
         options = self._parse_body(raw) or {}
         if not isinstance(options, dict):
             raise bad_request("DeleteOptions must be an object")
+        request.check_options(options.get("dryRun") or ())
         dry_run = request.dry_run or "All" in (options.get("dryRun") or [])
         policy = options.get("propagationPolicy") or request.param("propagationPolicy")
         if policy not in (None, "Orphan", "Background", "Foreground"):
@@ -503,11 +579,9 @@ class _Handler(BaseHTTPRequestHandler):
         obj, removed = self.api.store.delete_detailed(rtype.api_version, rtype.kind, request.name, request.namespace,
                                                       dry_run=dry_run, preconditions=preconditions, propagation_policy=policy)
         if removed and not rtype.custom and (rtype.group, rtype.kind) not in RETURNS_DELETED_OBJECT:
-            details = {"name": request.name, "kind": rtype.plural, "uid": obj["metadata"]["uid"]}
-            if rtype.group:
-                details["group"] = rtype.group
-            return self._send_json(200, {"kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Success", "details": details})
-        return self._send_json(200, obj)
+            details = {"name": request.name, "group": rtype.group, "kind": rtype.plural, "uid": obj["metadata"]["uid"]}
+            return self._send_json(200, status_body("Success", details=details), media_type=media.MediaType(request.media.encoding))
+        return self._send_object(200, request, obj)
 
     def _delete_collection(self, request, raw):
         dry_run, _preconditions, policy = self._delete_options(request, raw)
@@ -519,8 +593,9 @@ class _Handler(BaseHTTPRequestHandler):
             obj, _removed = store.delete_detailed(rtype.api_version, rtype.kind, item["metadata"]["name"],
                                                   item["metadata"].get("namespace"), dry_run=dry_run, propagation_policy=policy)
             deleted.append(obj)
-        return self._send_json(200, {"kind": rtype.kind + "List", "apiVersion": rtype.api_version,
-                                     "metadata": {"resourceVersion": store.resource_version}, "items": deleted})
+        body = {"kind": rtype.kind + "List", "apiVersion": rtype.api_version, "metadata": {"resourceVersion": store.resource_version},
+                "items": deleted}
+        return self._send_json(200, media.transform_list(request.media, rtype, body, request.query), media_type=request.media)
 
     # ------------------------------------------------------------------ watch
     def _watch(self, request, _raw):
@@ -542,6 +617,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._start_stream()
             deadline = time.monotonic() + timeout
+            first_row = True
 
             def matches(obj):
                 return (labels_match is None or labels_match(obj["metadata"].get("labels") or {})) and (fields_match is None or fields_match(obj))
@@ -562,11 +638,24 @@ class _Handler(BaseHTTPRequestHandler):
                     continue
                 obj = event[1]
                 obj["apiVersion"] = rtype.api_version
+                obj, first_row = self._watch_object(request, obj, first_row), False
                 self._write_chunk(json.dumps({"type": event_type, "object": obj}, separators=(",", ":")).encode() + b"\n")
             self._write_chunk(b"")
         finally:
             watcher.close()
         return 200
+
+    def _watch_object(self, request, obj, first):
+        """A watch event's object under the negotiated conversion; Table events carry column headers only in the first one."""
+        convert = request.media.convert
+        if convert is None:
+            return obj
+        if convert[0] == "PartialObjectMetadata":
+            return media.tables.partial_metadata(obj, convert[1])
+        if convert[0] == "Table":
+            return media.tables.table(request.rtype, [obj], {"resourceVersion": obj["metadata"].get("resourceVersion", "")},
+                                      media.options_for_table(request.query), convert[1], headers=first)
+        raise ApiError(406, "NotAcceptable", media.NOT_ACCEPTABLE)
 
     def _client_gone(self):
         """Whether the client closed a streaming request's connection (it has nothing else to send meanwhile)."""
