@@ -302,3 +302,15 @@ def test_kinds_tools_create_without_workloads_are_served(api_lab, ns):
                         "spec": {"group": "fidelity.example.com", "version": "v1", "groupPriorityMinimum": 1000, "versionPriority": 15}})
     assert apiservices.get(name="v1.fidelity.example.com").spec.group == "fidelity.example.com"
     apiservices.delete(name="v1.fidelity.example.com")
+
+
+def test_unknown_custom_resource_fields_follow_field_validation(api_lab, ns):
+    body = {"apiVersion": GROUP + "/v1", "kind": "Gadget", "metadata": {"name": "strict"}, "spec": {"size": 1, "shape": "round"}}
+    path = "/apis/%s/v1/namespaces/%s/gadgets" % (GROUP, ns)
+    status, answer = http_json(api_lab, "POST", path + "?fieldValidation=Strict", body=body)
+    assert (status, answer["reason"]) == (400, "BadRequest")
+    assert answer["message"] == 'Gadget in version "v1" cannot be handled as a Gadget: strict decoding error: unknown field "spec.shape"'
+    assert api_lab.hub.get(GROUP + "/v1", "Gadget", "strict", ns) is None
+    status, headers, _raw = http(api_lab, "POST", path, body=body)
+    assert status == 201 and headers.get_all("Warning") == ['299 - "unknown field \\"spec.shape\\""']
+    assert "shape" not in api_lab.hub.get(GROUP + "/v1", "Gadget", "strict", ns)["spec"]

@@ -57,9 +57,9 @@ class CompiledSchema:
         self.openapi = openapi_schema
         self.validator = jsonschema.Draft7Validator(_to_draft7(openapi_schema))
 
-    def prune_and_default(self, obj):
-        """Drop fields the schema does not know and fill in defaults, in place."""
-        _walk(obj, self.openapi, root=True)
+    def prune_and_default(self, obj, unknown=None):
+        """Drop fields the schema does not know (their paths appended to ``unknown``) and fill in defaults, in place."""
+        _walk(obj, self.openapi, root=True, path="", unknown=unknown if unknown is not None else [])
 
     def errors(self, obj):
         """``(reason, field, message)`` for every schema violation, as kube-apiserver words them."""
@@ -67,17 +67,17 @@ class CompiledSchema:
         return sorted(set(causes), key=lambda cause: cause[1])
 
 
-def _walk(value, schema, root=False):
+def _walk(value, schema, root=False, path="", unknown=None):
     if not isinstance(schema, dict):
         return
     if isinstance(value, dict):
-        _walk_object(value, schema, root)
+        _walk_object(value, schema, root, path, unknown)
     elif isinstance(value, list) and isinstance(schema.get("items"), dict):
-        for item in value:
-            _walk(item, schema["items"])
+        for index, item in enumerate(value):
+            _walk(item, schema["items"], path="%s[%d]" % (path, index), unknown=unknown)
 
 
-def _walk_object(value, schema, root):
+def _walk_object(value, schema, root, path, unknown):
     properties = schema.get("properties")
     additional = schema.get("additionalProperties")
     preserve = schema.get("x-kubernetes-preserve-unknown-fields", False)
@@ -86,16 +86,19 @@ def _walk_object(value, schema, root):
     for key in list(value):
         if root and key in _ROOT_FIELDS:
             continue
+        child = "%s.%s" % (path, key) if path else key
         if properties and key in properties:
-            _walk(value[key], properties[key])
+            _walk(value[key], properties[key], path=child, unknown=unknown)
         elif isinstance(additional, dict):
-            _walk(value[key], additional)
+            _walk(value[key], additional, path=child, unknown=unknown)
         elif not preserve and additional is not True:
             del value[key]
+            if unknown is not None:
+                unknown.append(child)
     for key, sub in (properties or {}).items():
         if key not in value and isinstance(sub, dict) and "default" in sub:
             value[key] = copy.deepcopy(sub["default"])
-            _walk(value[key], sub)
+            _walk(value[key], sub, path="%s.%s" % (path, key) if path else key, unknown=None)
 
 
 def _field_path(error):

@@ -57,6 +57,7 @@ class Request:
         self.subresource = None
         self.verb = None
         self.media = media.MediaType()
+        self.warnings = []
 
     def param(self, name, default=None):
         values = self.query.get(name)
@@ -272,7 +273,8 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.send_header("Cache-Control", "no-cache, private")
         for key, value in (extra_headers or {}).items():
-            self.send_header(key, value)
+            for item in value if isinstance(value, list) else [value]:
+                self.send_header(key, item)
         self.end_headers()
         self._record(code)
         self.wfile.write(data)
@@ -463,12 +465,20 @@ class _Handler(BaseHTTPRequestHandler):
             "deletecollection": self._delete_collection,
         }[request.verb]
         request.media = media.negotiate(self.headers.get("Accept"), streaming=request.verb == "watch")
-        if request.is_write and request.verb not in ("delete", "deletecollection"):
-            request.check_options()
-        return handler(request, raw)
+        if not request.is_write or request.verb in ("delete", "deletecollection"):
+            return handler(request, raw)
+        request.check_options()
+        # Without the parameter kube-apiserver warns about unknown fields (Warn is the default since 1.23).
+        with self.api.store.field_validation(request.param("fieldValidation") or "Warn") as warnings:
+            request.warnings = warnings
+            return handler(request, raw)
 
     def _send_object(self, code, request, obj):
-        return self._send_json(code, media.transform_object(request.media, request.rtype, obj, request.query), media_type=request.media)
+        headers = {}
+        if request.warnings:
+            # One Warning header per message in kube-apiserver; http.server writes repeated keys only through a list.
+            headers["Warning"] = ['299 - "%s"' % message.replace('"', '\\"') for message in request.warnings]
+        return self._send_json(code, media.transform_object(request.media, request.rtype, obj, request.query), headers, media_type=request.media)
 
     def _field_manager(self, request):
         manager = request.param("fieldManager")

@@ -7,6 +7,7 @@ managed fields, then watch events delivered to subscribers after the commit.
 
 import base64
 import collections
+import contextlib
 import copy
 import json
 import random
@@ -884,10 +885,33 @@ class Store:
             obj["apiVersion"] = rtype.api_version
             schema = self._schemas.get((rtype.group, rtype.version, rtype.kind))
             if schema is not None:
-                schema.prune_and_default(obj)
+                unknown = []
+                schema.prune_and_default(obj, unknown)
+                self._check_unknown_fields(rtype, unknown)
                 causes.extend(schema.errors(obj))
         if causes:
             raise invalid(rtype.kind, rtype.group, name, causes)
+
+    def _check_unknown_fields(self, rtype, unknown):
+        """fieldValidation: Strict is 400, Warn collects ``unknown field`` warnings, Ignore (in-process writes) drops them silently."""
+        directive = getattr(self._local, "field_validation", None)
+        if not unknown or directive in (None, "Ignore"):
+            return
+        messages = ['unknown field "%s"' % path for path in unknown]
+        if directive == "Strict":
+            raise bad_request('%s in version "%s" cannot be handled as a %s: strict decoding error: %s'
+                              % (rtype.kind, rtype.version, rtype.kind, ", ".join(messages)))
+        self._local.warnings.extend(messages)
+
+    @contextlib.contextmanager
+    def field_validation(self, directive):
+        """Apply kube-apiserver's ``fieldValidation`` (Strict, Warn, Ignore) to the writes of this block; yields the warnings list."""
+        previous = getattr(self._local, "field_validation", None), getattr(self._local, "warnings", None)
+        self._local.field_validation, self._local.warnings = directive, []
+        try:
+            yield self._local.warnings
+        finally:
+            self._local.field_validation, self._local.warnings = previous
 
     @staticmethod
     def _metadata_causes(rtype, meta):
