@@ -24,14 +24,28 @@ DEFAULT_NAT_DISCOVERY_PORT = 4490   # Submariner's DefaultNATTDiscoveryPort; the
 ADDON_NAT_DISCOVERY_PORT = 4900
 DEFAULT_VXLAN_PORT = 4800
 LEGACY_IKE_PORT = 500
-LEGACY_METRICS_PORT = 8080
+LEGACY_METRICS_PORT = 8080          # gateway metrics, opened inside the cluster by ACM 2.2-2.6
+GLOBALNET_METRICS_PORT = 8081       # globalnet metrics, opened inside the cluster by ACM 2.5-2.6
 ESP_PROTOCOL = "50"
 AH_PROTOCOL = "51"
 DEFAULT_INSTANCE_TYPE = "m5n.large"
 
+# What the submariner-addon's pkg/cloud/aws/aws.go opens, per ACM release (stolostron/submariner-addon):
+# legacy  v2.2.11-ACM / release-2.3: UDP IKE + NAT-T public; UDP 4800 + TCP 8080 internal (own code)
+# acm-2.4 release-2.4: cloud-prepare, public NAT-T + NAT discovery + ESP/AH; internal 4800/udp + 8080/tcp
+# acm-2.5 release-2.5, release-2.6: as acm-2.4, plus 8081/tcp internal (globalnet metrics)
+# current release-2.7 onwards: as acm-2.4 without the metrics ports
 PROFILE_CURRENT = "current"
+PROFILE_ACM_2_5 = "acm-2.5"
+PROFILE_ACM_2_4 = "acm-2.4"
 PROFILE_LEGACY = "legacy"
-PORT_PROFILES = (PROFILE_CURRENT, PROFILE_LEGACY)
+PORT_PROFILES = (PROFILE_CURRENT, PROFILE_ACM_2_5, PROFILE_ACM_2_4, PROFILE_LEGACY)
+_INTERNAL_TCP_PORTS = {
+    PROFILE_CURRENT: (),
+    PROFILE_ACM_2_5: (LEGACY_METRICS_PORT, GLOBALNET_METRICS_PORT),
+    PROFILE_ACM_2_4: (LEGACY_METRICS_PORT,),
+    PROFILE_LEGACY: (LEGACY_METRICS_PORT,),
+}
 
 # Installer naming schemes: terraform (OpenShift < 4.16) and cluster-api (>= 4.16).
 NAMING_LEGACY = "legacy"
@@ -48,7 +62,8 @@ OWNED_RULE_DESCRIPTIONS = frozenset({
 })
 
 GATEWAY_SG_SUFFIX = "-submariner-gw-sg"
-GATEWAY_SG_DESCRIPTIONS = {PROFILE_CURRENT: "Submariner Gateway", PROFILE_LEGACY: "For submariner gateway"}
+GATEWAY_SG_DESCRIPTIONS = {PROFILE_CURRENT: "Submariner Gateway", PROFILE_ACM_2_5: "Submariner Gateway",
+                           PROFILE_ACM_2_4: "Submariner Gateway", PROFILE_LEGACY: "For submariner gateway"}
 
 # Subnet tags (domain.md 2.4) and the tag recording which of them we added, so that absent removes
 # exactly those and never a key somebody else had set before us.
@@ -250,15 +265,13 @@ def public_rules(profile: str, gateway_sg_id: str, ports: Ports) -> list:
 
 
 def internal_rules(profile: str, worker_sg_id: str, control_plane_sg_id: str, ports: Ports) -> list:
-    """VXLAN (and, for ``legacy``, metrics) between workers and from/to the control plane."""
+    """VXLAN (and, up to ACM 2.6, the metrics ports) between workers and from/to the control plane."""
     pairs = [
         (worker_sg_id, worker_sg_id, WORKERS_DESCRIPTION),
         (control_plane_sg_id, worker_sg_id, WORKER_TO_CONTROL_PLANE_DESCRIPTION),
         (worker_sg_id, control_plane_sg_id, CONTROL_PLANE_TO_WORKER_DESCRIPTION),
     ]
-    ports_by_protocol = [("udp", ports.vxlan)]
-    if profile == PROFILE_LEGACY:
-        ports_by_protocol.append(("tcp", LEGACY_METRICS_PORT))
+    ports_by_protocol = [("udp", ports.vxlan)] + [("tcp", port) for port in _INTERNAL_TCP_PORTS[profile]]
     return sorted({
         Rule(target, protocol, port, port, source, description)
         for target, source, description in pairs

@@ -57,13 +57,18 @@ options:
     default: m5n.large
   port_profile:
     description:
+      - The rule set of the hub's submariner-addon (C(pkg/cloud/aws/aws.go) of its release); M(acm.submariner.hub_info)
+        returns the one of a hub as C(hub.port_profile).
       - V(current) opens what Submariner needs today (ACM 2.7 and later) - UDP O(nat_t_port) and O(nat_discovery_port),
         ESP (IP protocol 50) and AH (51) from C(0.0.0.0/0) on the gateway group, and UDP O(vxlan_port) between
         workers and control plane.
-      - V(legacy) reproduces ACM 2.2 - UDP 500 and O(nat_t_port) from C(0.0.0.0/0), UDP O(vxlan_port) and TCP 8080
+      - V(acm-2.5) is V(current) plus TCP 8080 (gateway metrics) and TCP 8081 (globalnet metrics) between workers and
+        control plane, as ACM 2.5 and 2.6 open them.
+      - V(acm-2.4) is V(current) plus TCP 8080 (gateway metrics) between workers and control plane, as ACM 2.4 opens it.
+      - V(legacy) reproduces ACM 2.2 and 2.3 - UDP 500 and O(nat_t_port) from C(0.0.0.0/0), UDP O(vxlan_port) and TCP 8080
         (metrics) between workers and control plane.
     type: str
-    choices: [current, legacy]
+    choices: [current, acm-2.5, acm-2.4, legacy]
     default: current
   nat_t_port:
     description: UDP port of IPsec NAT traversal (SubmarinerConfig C(spec.IPSecNATTPort)).

@@ -54,6 +54,19 @@ def test_legacy_profile_is_the_acm_2_2_set():
     ])
 
 
+@pytest.mark.parametrize("profile, metrics_ports", [("current", set()), ("acm-2.5", {8080, 8081}), ("acm-2.4", {8080}),
+                                                    ("legacy", {8080})])
+def test_metrics_ports_follow_the_addon_release(profile, metrics_ports):
+    """release-2.4 opens TCP 8080 inside the cluster, release-2.5/2.6 8080 and 8081, release-2.7 neither."""
+    rules = cp.desired_rules(profile, GW, WORKER, MASTER, cp.Ports(), ovn_kubernetes=False)
+    tcp = [rule for rule in rules if rule.protocol == "tcp"]
+    assert {rule.from_port for rule in tcp} == metrics_ports
+    assert len(tcp) == 3 * len(metrics_ports) and all(rule.group_id in (WORKER, MASTER) for rule in tcp)
+    if profile != "legacy":
+        assert cp.public_rules(profile, GW, cp.Ports()) == cp.public_rules("current", GW, cp.Ports())
+        assert cp.GATEWAY_SG_DESCRIPTIONS[profile] == "Submariner Gateway"
+
+
 def test_ports_are_parameters():
     ports = cp.Ports(nat_t=4501, nat_discovery=4900, vxlan=4801)
     rules = cp.desired_rules("current", GW, WORKER, MASTER, ports, ovn_kubernetes=False)
