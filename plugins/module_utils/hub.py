@@ -27,6 +27,11 @@ BROKER_CR_SINCE = (2, 5)
 # Port profile per ACM release, newest first (the addon's pkg/cloud/aws/aws.go, see aws_cloud_prepare.py).
 PORT_PROFILE_SINCE = (((2, 7), C.PORT_PROFILE_CURRENT), ((2, 5), C.PORT_PROFILE_ACM_2_5), ((2, 4), C.PORT_PROFILE_ACM_2_4))
 ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
+# SubmarinerConfig spec.NATTDiscoveryPort (addon default 4900) exists from release-2.4
+# (pkg/apis/submarinerconfig/v1alpha1/types.go); the addon opens it but never passes it to the
+# Submariner CR (pkg/hub/submarineragent/manifests/operator/submariner.io-submariners-cr.yaml), so
+# Submariner keeps listening on its own default, 4490.
+NAT_DISCOVERY_PORT_FIELD_SINCE = (2, 4)
 M5_XLARGE_SINCE = (2, 17)
 # OVN-Kubernetes needs OpenShift >= 4.11 (addon constant OCPVersionForOVNK = "4.11.0-rc").
 OVNK_MIN_OPENSHIFT = (4, 11)
@@ -69,6 +74,7 @@ class HubFacts:
     port_profile: str
     default_gateway_instance_type: str
     cleanup_addon_driven: bool
+    nat_discovery_port_field: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -156,6 +162,7 @@ def hub_facts(
             C.GATEWAY_INSTANCE_TYPE_CURRENT if generation >= M5_XLARGE_SINCE else C.GATEWAY_INSTANCE_TYPE_LEGACY
         ),
         cleanup_addon_driven=generation >= ADDON_DRIVEN_CLEANUP_SINCE,
+        nat_discovery_port_field=generation >= NAT_DISCOVERY_PORT_FIELD_SINCE,
     )
 
 

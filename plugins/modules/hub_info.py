@@ -152,6 +152,12 @@ hub:
       description: Whether AWS clean-up runs when the ManagedClusterAddOn is deleted (ACM 2.8 and later) rather than the SubmarinerConfig.
       type: bool
       sample: true
+    nat_discovery_port_field:
+      description:
+        - Whether the SubmarinerConfig has C(spec.NATTDiscoveryPort) (ACM 2.4 and later). The addon opens that port
+          (default 4900) in the cloud firewall but Submariner listens on 4490, so the roles write 4490 there.
+      type: bool
+      sample: true
 managed_cluster_sets:
   description: The ManagedClusterSets and their broker namespaces.
   returned: success

@@ -28,6 +28,7 @@ PREPARE_AND_RUN_GATEWAYS = """
         kubeconfig: "{{ lab_kubeconfig }}"
         context: %(context)s
         availability_zones: "{{ prep.gateway_subnets | map(attribute='availability_zone') | list }}"
+        public_subnet_names: "{{ prep.gateway_subnets | items2dict(key_name='availability_zone', value_name='name') }}"
         wait_timeout: 60
     - name: info
       acm.submariner.aws_cloud_prepare_info:

@@ -81,6 +81,12 @@ def test_hub_facts_from_multiclusterhub_version(mch, sets, flow, broker_cr, conf
     assert facts.generation == ".".join(mch.split(".")[:2])
 
 
+@pytest.mark.parametrize("mch, field", [("2.2.11", False), ("2.3.0", False), ("2.4.0", True), ("2.12.3", True)])
+def test_nat_discovery_port_field_from_acm_2_4(mch, field):
+    """release-2.4 added SubmarinerConfig spec.NATTDiscoveryPort; the roles write 4490 there, never on older hubs."""
+    assert hub.hub_facts(mch, ["v1alpha1"]).nat_discovery_port_field is field
+
+
 @pytest.mark.parametrize(
     "sets, generation, flow, broker_cr",
     [
