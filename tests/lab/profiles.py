@@ -205,6 +205,9 @@ ACM_2_12 = Profile(
     default_cluster_sets=("default", "global"),
     gateway_instance_type="m5n.large",
     gateway_sg_description="Submariner Gateway",
+    # stolostron/submariner-addon release-2.12 pkg/cloud/aws/aws.go (public ports, InternalPorts) and
+    # pkg/constants/constants.go (SubmarinerNatTDiscoveryPort = 4900); submariner-io/cloud-prepare
+    # pkg/aws/securitygroups.go for the rule descriptions. Table: docs/lab.md.
     public_rules=(
         PublicRule("udp", 4500, "IPSecNATTPort", _PUBLIC_DESCRIPTION),
         PublicRule("udp", 4900, "NATTDiscoveryPort", _PUBLIC_DESCRIPTION),
