@@ -101,8 +101,19 @@ integration: venv  ## Integration tests against a lab they start themselves
 reliability: venv  ## The reliability suite: bad input, faults, interruption, concurrency, secrets and TLS, on the lab
 	$(BIN)/python -m pytest tests/reliability
 
+# Fails closed, before any venv and in one line: the lab validates against the upstream CRDs or
+# not at all (tests/lab/crds.py; only `make demo` may run on stand-ins, and says so).
+ifneq ($(filter test,$(MAKECMDGOALS)),)
+CRDS_MISSING := $(shell $(PYTHON) -m tests.lab.crds 2>&1)
+$(if $(CRDS_MISSING),$(error $(CRDS_MISSING)))
+endif
+
+.PHONY: crds
+crds:  ## Check the upstream CRDs are there ($$LAB_CRDS_DIR or ../shared/crds)
+	@$(PYTHON) -m tests.lab.crds
+
 .PHONY: test
-test: sanity lint units lab-tests integration reliability  ## Everything CI runs
+test: crds sanity lint units lab-tests integration reliability  ## Everything CI runs
 	@echo "== make test: all suites passed"
 
 # ---------------------------------------------------------------- demo

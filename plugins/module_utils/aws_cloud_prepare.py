@@ -24,14 +24,28 @@ DEFAULT_NAT_DISCOVERY_PORT = 4490   # Submariner's DefaultNATTDiscoveryPort; the
 ADDON_NAT_DISCOVERY_PORT = 4900
 DEFAULT_VXLAN_PORT = 4800
 LEGACY_IKE_PORT = 500
-LEGACY_METRICS_PORT = 8080
+LEGACY_METRICS_PORT = 8080          # gateway metrics, opened inside the cluster by ACM 2.2-2.6
+GLOBALNET_METRICS_PORT = 8081       # globalnet metrics, opened inside the cluster by ACM 2.5-2.6
 ESP_PROTOCOL = "50"
 AH_PROTOCOL = "51"
 DEFAULT_INSTANCE_TYPE = "m5n.large"
 
+# What the submariner-addon's pkg/cloud/aws/aws.go opens, per ACM release (stolostron/submariner-addon):
+# legacy  v2.2.11-ACM / release-2.3: UDP IKE + NAT-T public; UDP 4800 + TCP 8080 internal (own code)
+# acm-2.4 release-2.4: cloud-prepare, public NAT-T + NAT discovery + ESP/AH; internal 4800/udp + 8080/tcp
+# acm-2.5 release-2.5, release-2.6: as acm-2.4, plus 8081/tcp internal (globalnet metrics)
+# current release-2.7 onwards: as acm-2.4 without the metrics ports
 PROFILE_CURRENT = "current"
+PROFILE_ACM_2_5 = "acm-2.5"
+PROFILE_ACM_2_4 = "acm-2.4"
 PROFILE_LEGACY = "legacy"
-PORT_PROFILES = (PROFILE_CURRENT, PROFILE_LEGACY)
+PORT_PROFILES = (PROFILE_CURRENT, PROFILE_ACM_2_5, PROFILE_ACM_2_4, PROFILE_LEGACY)
+_INTERNAL_TCP_PORTS = {
+    PROFILE_CURRENT: (),
+    PROFILE_ACM_2_5: (LEGACY_METRICS_PORT, GLOBALNET_METRICS_PORT),
+    PROFILE_ACM_2_4: (LEGACY_METRICS_PORT,),
+    PROFILE_LEGACY: (LEGACY_METRICS_PORT,),
+}
 
 # Installer naming schemes: terraform (OpenShift < 4.16) and cluster-api (>= 4.16).
 NAMING_LEGACY = "legacy"
@@ -48,14 +62,20 @@ OWNED_RULE_DESCRIPTIONS = frozenset({
 })
 
 GATEWAY_SG_SUFFIX = "-submariner-gw-sg"
-GATEWAY_SG_DESCRIPTIONS = {PROFILE_CURRENT: "Submariner Gateway", PROFILE_LEGACY: "For submariner gateway"}
+GATEWAY_SG_DESCRIPTIONS = {PROFILE_CURRENT: "Submariner Gateway", PROFILE_ACM_2_5: "Submariner Gateway",
+                           PROFILE_ACM_2_4: "Submariner Gateway", PROFILE_LEGACY: "For submariner gateway"}
 
-# Subnet tags (domain.md 2.4) and the tag recording which of them we added, so that absent removes
-# exactly those and never a key somebody else had set before us.
+# Subnet tags (domain.md 2.4). Which of them we added is recorded on the gateway security group, one
+# tag per subnet (OWNED_TAGS_PREFIX + subnet id = "key,key"), so that absent removes exactly those and
+# never a key somebody else had set before us. The record lives and dies with the group: whoever's
+# cleanup deletes the group (cloud-prepare's and the addon's do, with the subnet tags) leaves nothing
+# of ours behind on the subnets. Earlier releases kept the record on the subnet itself
+# (OWNED_TAGS_TAG); such a record is still honoured and moved to the group, never written.
 INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb"
 GATEWAY_SUBNET_TAG = "submariner.io/gateway"
 GATEWAY_SUBNET_TAGS = {INTERNAL_ELB_TAG: "", GATEWAY_SUBNET_TAG: ""}
 OWNED_TAGS_TAG = "acm.submariner/prepared-tags"
+OWNED_TAGS_PREFIX = OWNED_TAGS_TAG + "/"
 
 # Gateway instances: the MachineSet tags them submariner.io=gateway and names them <infraID>-submariner-gw-<az>-*.
 GATEWAY_INSTANCE_TAG = ("submariner.io", "gateway")
@@ -128,8 +148,13 @@ class Subnet:
         return GATEWAY_SUBNET_TAG in self.tags
 
     @property
-    def owned_tag_keys(self) -> list:
-        return sorted(key for key in self.tags.get(OWNED_TAGS_TAG, "").split(",") if key)
+    def legacy_owned_tag_keys(self) -> list:
+        """Keys recorded on the subnet itself by earlier releases."""
+        return _split_keys(self.tags.get(OWNED_TAGS_TAG, ""))
+
+
+def _split_keys(value: str) -> list:
+    return sorted(key for key in value.split(",") if key)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -153,11 +178,13 @@ class Plan:
     authorize: list = dataclasses.field(default_factory=list)
     revoke: list = dataclasses.field(default_factory=list)
     tag_changes: list = dataclasses.field(default_factory=list)
+    # Tags of the gateway security group holding the ownership record (subnet_id: the group or its name).
+    record_change: TagChange | None = None
 
     @property
     def empty(self) -> bool:
         return not (self.create_security_group or self.delete_security_group or self.authorize
-                    or self.revoke or self.tag_changes)
+                    or self.revoke or self.tag_changes or self.record_change)
 
     def to_dict(self) -> dict:
         return {
@@ -166,6 +193,7 @@ class Plan:
             "authorize": [rule.to_dict() for rule in self.authorize],
             "revoke": [rule.to_dict() for rule in self.revoke],
             "tags": [change.to_dict() for change in self.tag_changes],
+            "ownership_record": self.record_change.to_dict() if self.record_change else None,
         }
 
 
@@ -250,15 +278,13 @@ def public_rules(profile: str, gateway_sg_id: str, ports: Ports) -> list:
 
 
 def internal_rules(profile: str, worker_sg_id: str, control_plane_sg_id: str, ports: Ports) -> list:
-    """VXLAN (and, for ``legacy``, metrics) between workers and from/to the control plane."""
+    """VXLAN (and, up to ACM 2.6, the metrics ports) between workers and from/to the control plane."""
     pairs = [
         (worker_sg_id, worker_sg_id, WORKERS_DESCRIPTION),
         (control_plane_sg_id, worker_sg_id, WORKER_TO_CONTROL_PLANE_DESCRIPTION),
         (worker_sg_id, control_plane_sg_id, CONTROL_PLANE_TO_WORKER_DESCRIPTION),
     ]
-    ports_by_protocol = [("udp", ports.vxlan)]
-    if profile == PROFILE_LEGACY:
-        ports_by_protocol.append(("tcp", LEGACY_METRICS_PORT))
+    ports_by_protocol = [("udp", ports.vxlan)] + [("tcp", port) for port in _INTERNAL_TCP_PORTS[profile]]
     return sorted({
         Rule(target, protocol, port, port, source, description)
         for target, source, description in pairs
@@ -315,31 +341,51 @@ def insufficient_subnets_message(subnets, usable, offered_zones, gateways, insta
     return message
 
 
-def plan_subnet_tags(subnets, chosen) -> list:
-    """Tag the chosen subnets; untag (only what we added) the ones no longer chosen."""
+def ownership_record(gateway_group_tags: dict, subnets=()) -> dict:
+    """Subnet id -> tag keys we added: the gateway group's record, merged with older on-subnet records."""
+    record = {key[len(OWNED_TAGS_PREFIX):]: _split_keys(value) for key, value in (gateway_group_tags or {}).items()
+              if key.startswith(OWNED_TAGS_PREFIX)}
+    for subnet in subnets:
+        if subnet.legacy_owned_tag_keys:
+            record[subnet.subnet_id] = sorted(set(record.get(subnet.subnet_id, ())) | set(subnet.legacy_owned_tag_keys))
+    return {subnet_id: keys for subnet_id, keys in record.items() if keys}
+
+
+def plan_subnet_tags(subnets, chosen, record: dict) -> tuple:
+    """(subnet tag changes, new ownership record): tag the chosen subnets, untag (only what we added) the others."""
     chosen_ids = {subnet.subnet_id for subnet in chosen}
-    changes = []
+    changes, new_record = [], {}
     for subnet in sorted(subnets, key=lambda item: item.subnet_id):
-        change = _tag_subnet(subnet) if subnet.subnet_id in chosen_ids else untag_subnet(subnet)
-        if change:
+        owned = record.get(subnet.subnet_id, [])
+        if subnet.subnet_id in chosen_ids:
+            missing = {key: value for key, value in GATEWAY_SUBNET_TAGS.items() if key not in subnet.tags}
+            change = TagChange(subnet.subnet_id, missing, _legacy_record_key(subnet))
+            kept = sorted(set(owned) | set(missing))
+            if kept:
+                new_record[subnet.subnet_id] = kept
+        else:
+            change = untag_subnet(subnet, owned)
+        if change.add or change.remove:
             changes.append(change)
-    return changes
+    return changes, new_record
 
 
-def _tag_subnet(subnet):
-    missing = {key: value for key, value in GATEWAY_SUBNET_TAGS.items() if key not in subnet.tags}
-    if not missing:
-        return None
-    owned = sorted(set(subnet.owned_tag_keys) | set(missing))
-    return TagChange(subnet.subnet_id, {**missing, OWNED_TAGS_TAG: ",".join(owned)}, ())
+def _legacy_record_key(subnet) -> tuple:
+    return (OWNED_TAGS_TAG,) if OWNED_TAGS_TAG in subnet.tags else ()
 
 
-def untag_subnet(subnet):
-    """Remove the tags we added (as recorded on the subnet) and the record itself."""
-    if OWNED_TAGS_TAG not in subnet.tags:
-        return None
-    keys = [key for key in subnet.owned_tag_keys if key in subnet.tags] + [OWNED_TAGS_TAG]
+def untag_subnet(subnet, owned) -> TagChange:
+    """Remove the tags we added (``owned``, from the record) and any on-subnet record of earlier releases."""
+    keys = [key for key in owned if key in subnet.tags] + list(_legacy_record_key(subnet))
     return TagChange(subnet.subnet_id, {}, tuple(keys))
+
+
+def plan_record(group: str, before: dict, after: dict) -> TagChange | None:
+    """The gateway group tag changes that turn ownership record ``before`` into ``after``."""
+    add = {OWNED_TAGS_PREFIX + subnet_id: ",".join(keys) for subnet_id, keys in sorted(after.items())
+           if before.get(subnet_id) != keys}
+    remove = tuple(OWNED_TAGS_PREFIX + subnet_id for subnet_id in sorted(before) if subnet_id not in after)
+    return TagChange(group, add, remove) if add or remove else None
 
 
 def apply_tag_changes(tags_by_subnet: dict, changes) -> dict:

@@ -84,6 +84,16 @@ class ClusterState:
     def gateway_sg_id(self):
         return group_id(self.gateway_sg)
 
+    @property
+    def group_record(self) -> dict:
+        """The ownership record on the gateway group alone (subnet id -> keys we added)."""
+        return cp.ownership_record(_tags(self.gateway_sg or {}))
+
+    @property
+    def record(self) -> dict:
+        """The group's record merged with on-subnet records of earlier releases."""
+        return cp.ownership_record(_tags(self.gateway_sg or {}), self.subnets)
+
 
 def group_id(group):
     return group["GroupId"] if group else None
@@ -105,7 +115,9 @@ def discover(ec2, options: Options) -> ClusterState | None:
     for group in (gateway, worker, control_plane):
         if group:
             rules += cp.rules_from_permissions(group["GroupId"], group.get("IpPermissions"))
-    return ClusterState(vpc, naming, public, ec2.find_prepared_subnets(vpc_id), worker, control_plane, gateway, sorted(set(rules)))
+    recorded = cp.ownership_record(_tags(gateway or {}))
+    return ClusterState(vpc, naming, public, ec2.find_prepared_subnets(vpc_id, recorded), worker, control_plane, gateway,
+                        sorted(set(rules)))
 
 
 def _node_groups(ec2, options, vpc_id, naming):
@@ -159,8 +171,9 @@ def prepare(ec2, options: Options, check_mode: bool) -> dict:
     desired = cp.desired_rules(options.port_profile, gateway_id, state.worker_sg_id, state.control_plane_sg_id,
                                options.ports, options.ovn_kubernetes)
     authorize, revoke = cp.plan_rules(desired, state.rules)
+    tag_changes, record = cp.plan_subnet_tags(state.subnets, chosen, state.record)
     plan = cp.Plan(create_security_group=state.gateway_sg is None, authorize=authorize, revoke=revoke,
-                   tag_changes=cp.plan_subnet_tags(state.subnets, chosen))
+                   tag_changes=tag_changes, record_change=cp.plan_record(gateway_id, state.group_record, record))
     _verify_permissions(ec2, options, state, plan)
     if not check_mode and not plan.empty:
         gateway_id = _apply_present(ec2, options, state, plan)
@@ -187,6 +200,10 @@ def _apply_present(ec2, options, state, plan) -> str:
         ec2.revoke(rule)
     for change in plan.tag_changes:
         ec2.change_tags(change)
+    # Recorded once the subnets carry the tags: an interrupted run may leave a tag unclaimed, never a claim on a
+    # key we did not add.
+    if plan.record_change:
+        ec2.change_tags(dataclasses.replace(plan.record_change, subnet_id=gateway_id))
     return gateway_id
 
 
@@ -202,7 +219,9 @@ def cleanup(ec2, options: Options, check_mode: bool) -> dict:
     plan = cp.Plan(
         delete_security_group=state.gateway_sg is not None,
         revoke=[rule for rule in state.rules if rule.owned and rule.group_id in node_groups],
-        tag_changes=[change for change in map(cp.untag_subnet, state.subnets) if change],
+        # The record goes with the gateway group.
+        tag_changes=[change for change in (cp.untag_subnet(subnet, state.record.get(subnet.subnet_id, []))
+                                           for subnet in state.subnets) if change.remove],
     )
     _verify_permissions(ec2, options, state, plan)
     if not check_mode:
@@ -240,7 +259,14 @@ def dry_run_calls(plan, state: ClusterState, options: Options) -> list:
     if adding:
         calls.append(DryRunCall("CreateTags", "create_tags", {
             "Resources": [adding[0].subnet_id], "Tags": [{"Key": key, "Value": value} for key, value in adding[0].add.items()]}))
+    record = plan.record_change
+    if record and state.gateway_sg_id and not adding and record.add:
+        calls.append(DryRunCall("CreateTags", "create_tags", {
+            "Resources": [state.gateway_sg_id], "Tags": [{"Key": key, "Value": value} for key, value in record.add.items()]}))
     removing = [change for change in plan.tag_changes if change.remove]
+    if record and state.gateway_sg_id and not removing and record.remove:
+        calls.append(DryRunCall("DeleteTags", "delete_tags", {
+            "Resources": [state.gateway_sg_id], "Tags": [{"Key": key} for key in record.remove]}))
     if removing:
         calls.append(DryRunCall("DeleteTags", "delete_tags", {
             "Resources": [removing[0].subnet_id], "Tags": [{"Key": key} for key in removing[0].remove]}))

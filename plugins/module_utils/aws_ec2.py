@@ -107,12 +107,13 @@ class ClusterEC2:
         return sorted((cp.Subnet(subnet["SubnetId"], subnet["AvailabilityZone"], tags_of(subnet)) for subnet in subnets),
                       key=lambda subnet: (subnet.availability_zone, subnet.subnet_id))
 
-    def find_prepared_subnets(self, vpc_id: str) -> list:
-        """Subnets of the VPC carrying our record of added tags (whatever their name)."""
-        filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag-key", "Values": [cp.OWNED_TAGS_TAG]}]
-        subnets = self.call(f"describe subnets tagged {cp.OWNED_TAGS_TAG} in VPC {vpc_id}", "describe_subnets", Filters=filters)["Subnets"]
-        return sorted((cp.Subnet(subnet["SubnetId"], subnet["AvailabilityZone"], tags_of(subnet)) for subnet in subnets),
-                      key=lambda subnet: (subnet.availability_zone, subnet.subnet_id))
+    def find_prepared_subnets(self, vpc_id: str, record: dict) -> list:
+        """Subnets of the VPC that the ownership ``record`` names or that carry an on-subnet record of earlier releases."""
+        filters = [{"Name": "vpc-id", "Values": [vpc_id]}]
+        subnets = self.call(f"describe subnets in VPC {vpc_id}", "describe_subnets", Filters=filters)["Subnets"]
+        prepared = [cp.Subnet(subnet["SubnetId"], subnet["AvailabilityZone"], tags_of(subnet)) for subnet in subnets]
+        prepared = [subnet for subnet in prepared if subnet.subnet_id in record or cp.OWNED_TAGS_TAG in subnet.tags]
+        return sorted(prepared, key=lambda subnet: (subnet.availability_zone, subnet.subnet_id))
 
     def find_group_by_tag_name(self, vpc_id: str, name: str) -> dict | None:
         filters = [{"Name": "vpc-id", "Values": [vpc_id]}, {"Name": "tag:Name", "Values": [name]}]

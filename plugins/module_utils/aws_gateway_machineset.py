@@ -72,16 +72,18 @@ def worker_for_zone(machinesets, infra_id: str, availability_zone: str) -> dict:
         f"worker MachineSets exist in: {', '.join(zones) or 'no zone'}")
 
 
-def public_subnet_filter(worker_provider: dict, infra_id: str, availability_zone: str) -> dict:
-    """The worker's private subnet filter turned into the public subnet of the zone (both naming schemes)."""
-    for item in (worker_provider.get("subnet") or {}).get("filters") or []:
-        if item.get("name") == "tag:Name" and item.get("values"):
-            name = item["values"][0]
-            if "-private-" in name:
-                return {"filters": [{"name": "tag:Name", "values": [name.replace("-private-", "-public-", 1)]}]}
+def public_subnet_filter(subnet_name: str | None, infra_id: str, availability_zone: str) -> dict:
+    """The zone's gateway subnet, selected by its Name tag as cloud-prepare does.
+
+    cloud-prepare (pkg/aws/ocpgwdeployer.go, ``loadGatewayYAML``) puts the Name tag of the public
+    subnet it tagged for the gateway into the template's ``subnet`` filter; it never derives it from
+    the worker's private subnet. The name comes from aws_cloud_prepare's ``gateway_subnets``.
+    """
+    if subnet_name:
+        return {"filters": [{"name": "tag:Name", "values": [subnet_name]}]}
     raise MachineSetError(
-        f"cannot tell the public subnet of {availability_zone} for cluster {infra_id}: the worker MachineSet selects "
-        "its subnet by id or by an unusual Name tag; set public_subnet_names")
+        f"no gateway subnet named for {availability_zone} of cluster {infra_id}: set public_subnet_names to the Name "
+        "tags of the subnets aws_cloud_prepare tagged (its gateway_subnets); a subnet without a Name tag cannot be used")
 
 
 def security_groups(worker_provider: dict, gateway_sg_name: str) -> list:
@@ -100,7 +102,7 @@ def gateway_tags(worker_provider: dict) -> list:
 
 
 def build_gateway_machineset(worker: dict, *, infra_id: str, instance_type: str, gateway_sg_name: str,
-                             subnet_name: str | None = None, infra_label: bool = True) -> dict:
+                             subnet_name: str | None, infra_label: bool = True) -> dict:
     """The gateway MachineSet for the worker's zone: one replica, public IP, both SGs, gateway label and taint."""
     availability_zone = zone_of(worker)
     name = gateway_machineset_name(infra_id, availability_zone)
@@ -109,8 +111,7 @@ def build_gateway_machineset(worker: dict, *, infra_id: str, instance_type: str,
         instanceType=instance_type,
         publicIp=True,
         securityGroups=security_groups(provider, gateway_sg_name),
-        subnet=({"filters": [{"name": "tag:Name", "values": [subnet_name]}]} if subnet_name
-                else public_subnet_filter(provider, infra_id, availability_zone)),
+        subnet=public_subnet_filter(subnet_name, infra_id, availability_zone),
         tags=gateway_tags(provider),
     )
     selector = {LABEL_CLUSTER: infra_id, LABEL_MACHINESET: name}

@@ -130,7 +130,9 @@ BROKER_NS_RULE_LEGACY = "legacy"  # submariner-clusterset-<set>-broker
 BROKER_NS_RULE_CURRENT = "current"  # <set>-broker
 BROKER_NS_RULES = (BROKER_NS_RULE_LEGACY, BROKER_NS_RULE_CURRENT)
 PORT_PROFILE_LEGACY = "legacy"  # UDP 500 + 4500 public, 4800 + TCP 8080 internal
-PORT_PROFILE_CURRENT = "current"  # UDP NAT-T + NAT discovery, ESP/AH public, 4800 internal
+PORT_PROFILE_CURRENT = "current"  # UDP NAT-T + NAT discovery, ESP/AH public, 4800 internal (ACM >= 2.7)
+PORT_PROFILE_ACM_2_5 = "acm-2.5"  # current + TCP 8080 and 8081 internal (ACM 2.5-2.6)
+PORT_PROFILE_ACM_2_4 = "acm-2.4"  # current + TCP 8080 internal (ACM 2.4)
 
 # --- Credentials secret keys ---------------------------------------------------------------
 AWS_ACCESS_KEY_ID_KEY = "aws_access_key_id"

@@ -24,8 +24,14 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import f
 # Minimum ACM version (major, minor) at which each behaviour starts.
 ADDON_FLOW_SINCE = (2, 3)
 BROKER_CR_SINCE = (2, 5)
-CURRENT_PORTS_SINCE = (2, 4)
+# Port profile per ACM release, newest first (the addon's pkg/cloud/aws/aws.go, see aws_cloud_prepare.py).
+PORT_PROFILE_SINCE = (((2, 7), C.PORT_PROFILE_CURRENT), ((2, 5), C.PORT_PROFILE_ACM_2_5), ((2, 4), C.PORT_PROFILE_ACM_2_4))
 ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
+# SubmarinerConfig spec.NATTDiscoveryPort (addon default 4900) exists from release-2.4
+# (pkg/apis/submarinerconfig/v1alpha1/types.go); the addon opens it but never passes it to the
+# Submariner CR (pkg/hub/submarineragent/manifests/operator/submariner.io-submariners-cr.yaml), so
+# Submariner keeps listening on its own default, 4490.
+NAT_DISCOVERY_PORT_FIELD_SINCE = (2, 4)
 M5_XLARGE_SINCE = (2, 17)
 # OVN-Kubernetes needs OpenShift >= 4.11 (addon constant OCPVersionForOVNK = "4.11.0-rc").
 OVNK_MIN_OPENSHIFT = (4, 11)
@@ -68,6 +74,7 @@ class HubFacts:
     port_profile: str
     default_gateway_instance_type: str
     cleanup_addon_driven: bool
+    nat_discovery_port_field: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -150,11 +157,12 @@ def hub_facts(
         submariner_addon_installed=bool(cluster_management_addon_present or submariner_config_crd_present),
         cluster_management_addon_present=bool(cluster_management_addon_present),
         submariner_config_crd_present=bool(submariner_config_crd_present),
-        port_profile=C.PORT_PROFILE_CURRENT if generation >= CURRENT_PORTS_SINCE else C.PORT_PROFILE_LEGACY,
+        port_profile=next((profile for since, profile in PORT_PROFILE_SINCE if generation >= since), C.PORT_PROFILE_LEGACY),
         default_gateway_instance_type=(
             C.GATEWAY_INSTANCE_TYPE_CURRENT if generation >= M5_XLARGE_SINCE else C.GATEWAY_INSTANCE_TYPE_LEGACY
         ),
         cleanup_addon_driven=generation >= ADDON_DRIVEN_CLEANUP_SINCE,
+        nat_discovery_port_field=generation >= NAT_DISCOVERY_PORT_FIELD_SINCE,
     )
 
 
@@ -163,7 +171,11 @@ def hub_facts(
 
 def _generate_broker_name(set_name: str) -> str:
     """Mirror of the addon's ``GenerateBrokerName``: past 63 characters it drops the first
-    five characters of the set name (``len("broker") - 1``), which is all it does."""
+    five characters of the set name (``len("broker") - 1``), which is all it does.
+
+    Source: stolostron/submariner-addon, pkg/hub/submarinerbrokerinfo/brokerinfo.go, release-2.12
+    (35ede4a6fb8a346db26c2a47144e798a6f741de2); the lab's profiles.Profile.broker_namespace follows it too.
+    """
     name = set_name + C.BROKER_NAMESPACE_SUFFIX
     if len(name) > C.NAMESPACE_MAX_LENGTH:
         name = set_name[_ADDON_TRUNCATED_PREFIX:] + C.BROKER_NAMESPACE_SUFFIX

@@ -21,8 +21,11 @@ description:
   - Creates the security group C(<infraID>-submariner-gw-sg) with the public Submariner rules and opens the
     internal VXLAN port between workers and control plane (not on OVN-Kubernetes).
   - Tags O(gateways) public subnets, in availability zones that offer O(instance_type), with
-    C(kubernetes.io/role/internal-elb) and C(submariner.io/gateway), and records the keys it added in the tag
-    C(acm.submariner/prepared-tags) so that O(state=absent) removes exactly those.
+    C(kubernetes.io/role/internal-elb) and C(submariner.io/gateway), and records the keys it added on the gateway
+    security group (one tag C(acm.submariner/prepared-tags/<subnet-id>) per subnet) so that O(state=absent) removes
+    exactly those. The record goes with the group, so a cleanup by anybody else (the addon, C(subctl cloud cleanup))
+    that deletes the group leaves nothing of this module's on the subnets. A record that earlier releases kept on the
+    subnet (C(acm.submariner/prepared-tags)) is honoured and moved to the group.
   - Rules are recognised by the descriptions cloud-prepare gives them; rules and tags the module did not create
     are never changed.
   - Before changing anything, verifies with EC2 C(DryRun) calls that the credentials may make each change, and
@@ -57,13 +60,18 @@ options:
     default: m5n.large
   port_profile:
     description:
+      - The rule set of the hub's submariner-addon (C(pkg/cloud/aws/aws.go) of its release); M(acm.submariner.hub_info)
+        returns the one of a hub as C(hub.port_profile).
       - V(current) opens what Submariner needs today (ACM 2.7 and later) - UDP O(nat_t_port) and O(nat_discovery_port),
         ESP (IP protocol 50) and AH (51) from C(0.0.0.0/0) on the gateway group, and UDP O(vxlan_port) between
         workers and control plane.
-      - V(legacy) reproduces ACM 2.2 - UDP 500 and O(nat_t_port) from C(0.0.0.0/0), UDP O(vxlan_port) and TCP 8080
+      - V(acm-2.5) is V(current) plus TCP 8080 (gateway metrics) and TCP 8081 (globalnet metrics) between workers and
+        control plane, as ACM 2.5 and 2.6 open them.
+      - V(acm-2.4) is V(current) plus TCP 8080 (gateway metrics) between workers and control plane, as ACM 2.4 opens it.
+      - V(legacy) reproduces ACM 2.2 and 2.3 - UDP 500 and O(nat_t_port) from C(0.0.0.0/0), UDP O(vxlan_port) and TCP 8080
         (metrics) between workers and control plane.
     type: str
-    choices: [current, legacy]
+    choices: [current, acm-2.5, acm-2.4, legacy]
     default: current
   nat_t_port:
     description: UDP port of IPsec NAT traversal (SubmarinerConfig C(spec.IPSecNATTPort)).
@@ -258,8 +266,15 @@ plan:
       description: Per subnet, the tags added (C(add)) and the keys removed (C(remove)).
       type: list
       elements: dict
+    ownership_record:
+      description:
+        - The tags of the gateway security group recording which subnet tags this module added (C(subnet_id) is the
+          group, or its name before it exists); null when the record does not change.
+      type: dict
   sample: {create_security_group: true, delete_security_group: false, authorize: [], revoke: [],
-           tags: [{subnet_id: subnet-0123456789abcdef0, add: {submariner.io/gateway: ""}, remove: []}]}
+           tags: [{subnet_id: subnet-0123456789abcdef0, add: {submariner.io/gateway: ""}, remove: []}],
+           ownership_record: {subnet_id: cluster1-x7k2p-submariner-gw-sg, remove: [],
+                              add: {acm.submariner/prepared-tags/subnet-0123456789abcdef0: submariner.io/gateway}}}
 diff:
   description: With C(--diff), the gateway group, the Submariner rules and the tags of the subnets changed, before and after.
   returned: when diff mode is on

@@ -37,7 +37,7 @@ options:
   port_profile:
     description: The rule set expected; see O(acm.submariner.aws_cloud_prepare#module:port_profile).
     type: str
-    choices: [current, legacy]
+    choices: [current, acm-2.5, acm-2.4, legacy]
     default: current
   nat_t_port:
     description: Expected UDP port of IPsec NAT traversal.

@@ -40,8 +40,11 @@ options:
     default: m5n.large
   public_subnet_names:
     description:
-      - Name tag of the public subnet to use per zone, for clusters whose worker subnets are not named
-        C(<infraID>-private-<az>) or C(<infraID>-subnet-private-<az>).
+      - Name tag of the gateway subnet per zone (zone -> Name), as cloud-prepare selects the public subnet it tagged
+        for the gateway by its Name tag. Take it from RV(acm.submariner.aws_cloud_prepare#module:gateway_subnets), for
+        example C("{{ prep.gateway_subnets | items2dict(key_name='availability_zone', value_name='name') }}").
+      - Required with O(state=present), with a name for each of O(availability_zones); the public subnet is never
+        guessed from the worker's private subnet, so non-installer VPCs work the same.
     type: dict
   infra_node_label:
     description: Also label the gateway nodes C(node-role.kubernetes.io/infra), as current cloud-prepare does (not ACM 2.2).
@@ -88,6 +91,7 @@ EXAMPLES = r"""
     context: cluster1
     infra_id: cluster1-x7k2p
     availability_zones: "{{ aws_prep.gateway_subnets | map(attribute='availability_zone') | list }}"
+    public_subnet_names: "{{ aws_prep.gateway_subnets | items2dict(key_name='availability_zone', value_name='name') }}"
     instance_type: m5n.large
   register: gateways
 
@@ -140,7 +144,7 @@ def argument_spec():
 
 
 def main():
-    module = HubModule(argument_spec=argument_spec(), required_if=[("state", "present", ("availability_zones",))])
+    module = HubModule(argument_spec=argument_spec(), required_if=[("state", "present", ("availability_zones", "public_subnet_names"))])
     module.run(manage_gateway_machinesets)
 
 

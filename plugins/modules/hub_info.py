@@ -139,7 +139,9 @@ hub:
       type: bool
       sample: true
     port_profile:
-      description: V(legacy) (UDP 500/4500, 4800 and TCP 8080) or V(current) (NAT-T, NAT discovery, ESP/AH, 4800).
+      description:
+        - The rule set the hub's submariner-addon opens; see O(acm.submariner.aws_cloud_prepare#module:port_profile).
+        - V(legacy) (ACM 2.2-2.3), V(acm-2.4), V(acm-2.5) (ACM 2.5-2.6) or V(current) (ACM 2.7 and later).
       type: str
       sample: current
     default_gateway_instance_type:
@@ -148,6 +150,12 @@ hub:
       sample: m5n.large
     cleanup_addon_driven:
       description: Whether AWS clean-up runs when the ManagedClusterAddOn is deleted (ACM 2.8 and later) rather than the SubmarinerConfig.
+      type: bool
+      sample: true
+    nat_discovery_port_field:
+      description:
+        - Whether the SubmarinerConfig has C(spec.NATTDiscoveryPort) (ACM 2.4 and later). The addon opens that port
+          (default 4900) in the cloud firewall but Submariner listens on 4490, so the roles write 4490 there.
       type: bool
       sample: true
 managed_cluster_sets:

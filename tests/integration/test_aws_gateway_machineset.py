@@ -28,6 +28,7 @@ PREPARE_AND_RUN_GATEWAYS = """
         kubeconfig: "{{ lab_kubeconfig }}"
         context: %(context)s
         availability_zones: "{{ prep.gateway_subnets | map(attribute='availability_zone') | list }}"
+        public_subnet_names: "{{ prep.gateway_subnets | items2dict(key_name='availability_zone', value_name='name') }}"
         wait_timeout: 60
     - name: info
       acm.submariner.aws_cloud_prepare_info:
@@ -45,6 +46,7 @@ AGAIN = """
         context: %(context)s
         infra_id: "{{ infra_id }}"
         availability_zones: "{{ zones }}"
+        public_subnet_names: "{{ names }}"
         wait_timeout: 60
     - name: prepare
       acm.submariner.aws_cloud_prepare:
@@ -102,7 +104,8 @@ def test_gateways_on_a_prepared_cluster(lab, run_playbook):
         assert described["PublicIpAddress"] and described["InstanceType"] == "m5n.large"
 
     mark = lab.requests.mark()
-    again = run_playbook(lab, AGAIN, extra_vars={**variables, "zones": zones}).check()
+    names = {subnet["availability_zone"]: subnet["name"] for subnet in first.task("prepare")["gateway_subnets"]}
+    again = run_playbook(lab, AGAIN, extra_vars={**variables, "zones": zones, "names": names}).check()
     assert not again.task("gateways")["changed"] and not again.task("prepare")["changed"]
     assert mutating_requests(lab, mark, CONTEXT) == []
 

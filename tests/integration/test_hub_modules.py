@@ -5,8 +5,10 @@
 """The hub modules run by ansible-playbook against the lab, on today's ACM (acm-2.12) and the blog's (acm-2.2).
 
 "No write" is measured in the lab's request log (writes that are not dry runs), not assumed. The lab's
-API server validates every object against the CRDs in ../shared/crds, so an object written here is
-an object the real API server would accept.
+API server validates and prunes every object against the upstream CRDs ($LAB_CRDS_DIR or
+../shared/crds), so an object written here is an object the real API server would accept: the
+autouse ``validating_hub`` fixture proves it on each test's hub (a bad type is refused, an unknown
+field is pruned) so that no test here can pass on a lab that does not validate.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import base64
 import pytest
 import yaml
 
+from tests.lab.fixtures import api_client
 from tests.lab.runtime import Faults
 
 pytestmark = [pytest.mark.lab, pytest.mark.slow]
@@ -29,6 +32,30 @@ CLUSTERS = ("aws-sub1", "aws-sub2")
 
 
 # ---------------------------------------------------------------------- helpers
+def assert_hub_validates(lab):
+    """The hub refuses what the upstream SubmarinerConfig schema refuses and prunes what it lacks (dry runs)."""
+    from kubernetes import client  # pylint: disable=import-outside-toplevel
+    from kubernetes.client.exceptions import ApiException  # pylint: disable=import-outside-toplevel
+    api = client.CustomObjectsApi(api_client(lab))
+    group, version = CONFIG_API.split("/")
+
+    def dry_create(spec):
+        body = {"apiVersion": CONFIG_API, "kind": "SubmarinerConfig", "metadata": {"name": "hm-canary"}, "spec": spec}
+        return api.create_namespaced_custom_object(group, version, "aws-sub1", "submarinerconfigs", body, dry_run="All")
+
+    with pytest.raises(ApiException) as caught:
+        dry_create({"IPSecNATTPort": "not-a-port"})
+    assert caught.value.status == 422 and "spec.IPSecNATTPort" in caught.value.body, "the lab does not validate against the upstream CRD"
+    assert "labCanary" not in dry_create({"IPSecNATTPort": 4500, "labCanary": True})["spec"], "the lab does not prune"
+
+
+@pytest.fixture(autouse=True)
+def validating_hub(request):
+    for name in ("lab", "lab_22"):
+        if name in request.fixturenames:
+            assert_hub_validates(request.getfixturevalue(name))
+
+
 def task(name, module, args=None, **keywords):
     """One task calling ``acm.submariner.<module>``; keywords are task keywords (diff, ignore_errors...)."""
     entry = {"name": name, "acm.submariner." + module: dict(args or {})}
@@ -295,6 +322,7 @@ def test_conflicts_are_retried_from_a_fresh_read(lab, run_playbook):
 
 def test_missing_submariner_addon(lab_factory, run_playbook):
     lab = lab_factory.get("acm-2.12", clusters=1)
+    assert_hub_validates(lab)
     lab.hub.delete("addon.open-cluster-management.io/v1alpha1", "ClusterManagementAddOn", "submariner")
     lab.hub.delete("apiextensions.k8s.io/v1", "CustomResourceDefinition", "submarinerconfigs.submarineraddon.open-cluster-management.io")
     result, writes = run(

@@ -1,4 +1,4 @@
-"""The roles in their other modes: direct AWS preparation on the capi installer naming, and host + token auth."""
+"""The roles in their other modes: direct AWS preparation (capi naming, a VPC the installer did not lay out), host + token auth."""
 
 import yaml
 
@@ -28,6 +28,49 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory):
     code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=direct)
     assert code == 0, failure_messages(output)
     assert our_leftovers(lab) == []
+
+
+def byo_network_inventory(lab, path):
+    """Public subnets renamed away from the installer's names, and every cluster's VPC, subnets and SGs in its host vars."""
+    inventory = yaml.safe_load((lab.state_dir / "inventory.yml").read_text(encoding="utf-8"))
+    hosts = inventory["all"]["children"]["managed_clusters"]["hosts"]
+    ec2 = lab.ec2()
+    for name, seeded in lab.world.seeded.items():
+        for zone, subnet_id in seeded.public_subnets.items():
+            ec2.create_tags(Resources=[subnet_id], Tags=[{"Key": "Name", "Value": f"byo-{name}-gateways-{zone}"}])
+        hosts[name].update(acm_submariner_aws_vpc_id=seeded.vpc_id, acm_submariner_aws_subnet_ids=sorted(seeded.public_subnets.values()),
+                           acm_submariner_aws_worker_security_group_id=seeded.worker_sg_id,
+                           acm_submariner_aws_control_plane_security_group_id=seeded.control_plane_sg_id)
+    path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
+    return path
+
+
+def test_direct_mode_in_a_vpc_the_installer_did_not_name(lab_factory, tmp_path):
+    """No public subnet is called <infraID>-...-public-<az>: the overrides find the network, and each gateway
+    MachineSet selects the subnet aws_cloud_prepare tagged by its Name (cloud-prepare's rule), not a guess."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, ocp_naming="capi", network_type="OpenShiftSDN")
+    try:
+        inventory = byo_network_inventory(lab, tmp_path / "inventory.yml")
+        direct = {"acm_submariner_aws_prep_mode": "direct"}
+        code, _stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
+        assert code == 0, failure_messages(output)
+        for context, (name, seeded) in zip(("cluster1", "cluster2"), sorted(lab.world.seeded.items())):
+            gateways = [item for item in lab.spokes[context].list("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
+                        if "-submariner-gw-" in item["metadata"]["name"]]
+            assert gateways, context
+            for gateway in gateways:
+                provider = gateway["spec"]["template"]["spec"]["providerSpec"]["value"]
+                zone = provider["placement"]["availabilityZone"]
+                assert provider["subnet"] == {"filters": [{"name": "tag:Name", "values": [f"byo-{name}-gateways-{zone}"]}]}
+                assert gateway["status"].get("readyReplicas") == 1, gateway["status"]
+            tagged = lab.ec2().describe_subnets(Filters=[{"Name": "tag-key", "Values": ["submariner.io/gateway"]},
+                                                         {"Name": "vpc-id", "Values": [seeded.vpc_id]}])["Subnets"]
+            assert {subnet["SubnetId"] for subnet in tagged} <= set(seeded.public_subnets.values()) and tagged
+        code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=direct, inventory=inventory)
+        assert code == 0, failure_messages(output)
+        assert our_leftovers(lab) == []
+    finally:
+        lab_factory.stop_all()  # its EC2 names were changed: no other test may reuse this lab
 
 
 def token_inventory(lab, path):

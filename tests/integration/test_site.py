@@ -83,6 +83,21 @@ def our_leftovers(lab):
     return left
 
 
+def assert_nat_discovery_where_submariner_listens(lab, profile):
+    """Addon mode: the addon opens SubmarinerConfig NATTDiscoveryPort (default 4900), Submariner listens on 4490."""
+    configs = [config for cluster in ("aws-sub1", "aws-sub2")
+               for config in lab.hub.list("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", namespace=cluster)]
+    assert configs
+    if profile == "acm-2.2":
+        # Not written before ACM 2.4 (no such field; the lab may still default it from a newer CRD), and no NAT discovery rule.
+        assert all(config["spec"].get("NATTDiscoveryPort") in (None, 4900) for config in configs)
+        return
+    assert all(config["spec"]["NATTDiscoveryPort"] == 4490 for config in configs)
+    groups = [group for group in lab.ec2().describe_security_groups()["SecurityGroups"] if group["GroupName"].endswith("-submariner-gw-sg")]
+    ports = {(p["IpProtocol"], p.get("FromPort")) for group in groups for p in group["IpPermissions"]}
+    assert len(groups) == 2 and ("udp", 4490) in ports and ("udp", 4900) not in ports, ports
+
+
 @pytest.mark.parametrize("profile", ["acm-2.12", "acm-2.2"])
 def test_site_lifecycle(lab_factory, profile):
     """--check writes nothing; site converges; a second run changes nothing; uninstall leaves nothing."""
@@ -96,6 +111,7 @@ def test_site_lifecycle(lab_factory, profile):
     code, stats, output = run(lab, "site.yml")
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") > 0
+    assert_nat_discovery_where_submariner_listens(lab, profile)
 
     mark = lab.requests.mark()
     code, stats, output = run(lab, "site.yml")

@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
+from tests.lab import crds, profiles
 from tests.lab.runtime import NETWORK_TYPES, OCP_NAMINGS, PROFILES, REPO_ROOT, Faults, Lab, LabOptions, use_installer_ami_only
 
 READY_TIMEOUT = 90
@@ -48,12 +49,14 @@ def _add_lab_options(command):
     command.add_argument("--faults", default="off", help="off, on, or latency_ms=N,error_rate=F,conflict_rate=F,drop_rate=F[,seed=N]")
     command.add_argument("--state-dir", type=pathlib.Path, default=REPO_ROOT / ".lab", help="state directory (default: .lab/)")
     command.add_argument("--crds-dir", type=pathlib.Path, default=None, help="upstream CRDs (default: $LAB_CRDS_DIR or ../shared/crds)")
+    command.add_argument("--builtin-crds", action="store_true",
+                         help="serve schema-less stand-ins for missing upstream CRDs (no validation, no pruning)")
 
 
 def _options(args):
     values = {"profile": args.profile, "clusters": args.clusters, "overlap": args.overlap, "network_type": args.network_type,
               "ocp_naming": args.ocp_naming, "time_scale": args.time_scale, "faults": Faults.parse(args.faults),
-              "state_dir": args.state_dir}
+              "state_dir": args.state_dir, "builtin_crds": args.builtin_crds}
     if args.crds_dir:
         values["crds_dir"] = args.crds_dir
     return LabOptions(**values)
@@ -118,6 +121,12 @@ def _summary(info):
 
 def cmd_up(args):
     state_dir = args.state_dir.resolve()
+    if not args.builtin_crds:
+        profile = profiles.get(args.profile)
+        missing = crds.first_missing(args.crds_dir or crds.default_dir(), profile.hub_crds + profile.spoke_crds)
+        if missing is not None:
+            sys.stderr.write(crds.missing_message(missing) + " (or pass --builtin-crds for stand-ins without validation)\n")
+            return 1
     info = running_lab(state_dir)
     if info:
         print(_summary(info))
@@ -152,6 +161,8 @@ def _serve_arguments(args):
                  "--faults", args.faults, "--state-dir", str(args.state_dir.resolve())]
     if args.crds_dir:
         arguments += ["--crds-dir", str(args.crds_dir.resolve())]
+    if args.builtin_crds:
+        arguments.append("--builtin-crds")
     return arguments
 
 

@@ -13,6 +13,7 @@ import dataclasses
 ANY_PORT = 0
 INTERNAL_ROUTE_PORT = 4800      # VXLAN between the route agents and the gateway
 METRICS_PORT = 8080             # ACM <= 2.6 only
+NAMESPACE_MAX_LENGTH = 63
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,11 +75,21 @@ class Profile:
     hub_crds: tuple[str, ...]                # file names in ../shared/crds
     spoke_crds: tuple[str, ...]
     ocp_versions: dict                       # naming scheme -> OpenShift version of the seeded clusters
+    # GenerateBrokerName (stolostron/submariner-addon release-2.12, pkg/hub/submarinerbrokerinfo/brokerinfo.go):
+    # past 63 characters it drops the first len("broker") - 1 characters of the set name, nothing more.
+    # ACM 2.2 (v2.2.11-ACM, pkg/hub/submarineragent/controller.go) formats the name without truncating.
+    broker_namespace_truncated: bool = False
+    # Gateway status.connections[] fields current Submariner writes that the v0.12-era chart CRD of
+    # ../shared/crds lacks: added to the served schema (submariner-io/submariner
+    # pkg/apis/submariner.io/v1/types.go, type Connection, 5b70b1e43f8db81ff38f2f721ed132009d5e7567).
+    gateway_connection_fields: tuple = ()
 
     def broker_namespace(self, cluster_set: str) -> str:
-        """The broker namespace of a ManagedClusterSet (ACM >= 2.3 truncates ``<set>-broker`` from the head to 63)."""
+        """The broker namespace of a ManagedClusterSet, truncated as the profile's addon does."""
         name = self.broker_namespace_template.format(set=cluster_set)
-        return name[-63:] if len(name) > 63 else name
+        if self.broker_namespace_truncated and len(name) > NAMESPACE_MAX_LENGTH:
+            name = self.broker_namespace_template.format(set=cluster_set[len("broker") - 1:])
+        return name
 
     def accepts_config_name(self, name: str, configs_in_namespace: int) -> bool:
         """Whether the addon acts on a SubmarinerConfig of this name."""
@@ -194,6 +205,9 @@ ACM_2_12 = Profile(
     default_cluster_sets=("default", "global"),
     gateway_instance_type="m5n.large",
     gateway_sg_description="Submariner Gateway",
+    # stolostron/submariner-addon release-2.12 pkg/cloud/aws/aws.go (public ports, InternalPorts) and
+    # pkg/constants/constants.go (SubmarinerNatTDiscoveryPort = 4900); submariner-io/cloud-prepare
+    # pkg/aws/securitygroups.go for the rule descriptions. Table: docs/lab.md.
     public_rules=(
         PublicRule("udp", 4500, "IPSecNATTPort", _PUBLIC_DESCRIPTION),
         PublicRule("udp", 4900, "NATTDiscoveryPort", _PUBLIC_DESCRIPTION),
@@ -215,6 +229,8 @@ ACM_2_12 = Profile(
     ),
     spoke_crds=SPOKE_CRDS,
     ocp_versions={"legacy": "4.14.20", "capi": "4.16.8"},
+    broker_namespace_truncated=True,
+    gateway_connection_fields=(("usingIP", {"type": "string"}), ("usingNAT", {"type": "boolean"})),
 )
 
 PROFILES = {profile.name: profile for profile in (ACM_2_2, ACM_2_12)}

@@ -212,12 +212,14 @@ def test_212_broker_namespace_for_exclusive_sets_only():
 
 
 def test_212_long_set_name_truncated_from_the_head():
+    """GenerateBrokerName drops the first len("broker") - 1 characters of the set name, not "to 63"."""
     with running_lab("acm-2.12", clusters=1) as lab:
-        name = "s" * 5 + "x" * 58
+        name = "s" * 5 + "x" * 55
         create_set(lab, name)
         lab.settle()
-        expected = f"{name}-broker"[-63:]
-        assert lab.hub.get("v1", "Namespace", expected) is not None
+        assert lab.hub.get("v1", "Namespace", "x" * 55 + "-broker") is not None
+        assert lab.hub.get(SET_V1BETA2, "ManagedClusterSet", name)["metadata"]["annotations"][
+            "cluster.open-cluster-management.io/submariner-broker-ns"] == "x" * 55 + "-broker"
 
 
 def test_212_happy_path_connects_and_reports_every_condition():
@@ -263,8 +265,9 @@ def test_212_happy_path_connects_and_reports_every_condition():
         assert len(lab.hub.list(SUBMARINER_V1, "Cluster", namespace=broker_ns)) == 2
         assert len(lab.hub.list(SUBMARINER_V1, "Endpoint", namespace=broker_ns)) == 2
         connection = lab.spoke("aws-sub1").list(SUBMARINER_V1, "Gateway", namespace="submariner-operator")[0]["status"]["connections"][0]
-        # usingIP/usingNAT are written too, but the 2022 broker-chart Gateway CRD the lab serves prunes them.
         assert connection["endpoint"]["cluster_id"] == "aws-sub2" and connection["endpoint"]["public_ip"]
+        # The served Gateway schema keeps what current Submariner writes (profiles.gateway_connection_fields).
+        assert isinstance(connection["usingIP"], str) and connection["usingIP"] and isinstance(connection["usingNAT"], bool)
         assert connection["latencyRTT"]["average"].endswith("ms")
         # Gateway's CRD has no status subresource: the status is part of the created object.
         assert created_gateways and all(gateway["status"]["haStatus"] == "active" for gateway in created_gateways)

@@ -9,7 +9,7 @@ import pytest
 import yaml
 from moto import mock_aws
 
-from tests.lab import aws, world as lab_world
+from tests.lab import aws, crds as lab_crds, world as lab_world
 from tests.lab.crds_builtin import FILE_NAMES, builtin_crd
 
 MACHINE_API = "machine.openshift.io/v1beta1"
@@ -53,8 +53,24 @@ def test_hub_crds_follow_the_profile(lab212, lab22):
     assert "ManagedCluster" not in spoke_kinds
 
 
-def test_builtin_crds_stand_in_when_the_shared_ones_are_absent(tmp_path):
+def test_missing_upstream_crds_stop_the_lab_with_one_line_naming_the_file(tmp_path):
     world = lab_world.World(types.SimpleNamespace(options=options(crds_dir=str(tmp_path)), hub=None, spokes={}))
+    with pytest.raises(lab_crds.MissingCRDs) as caught:
+        world.crds_for("hubcluster")
+    message = str(caught.value)
+    assert "\n" not in message and str(tmp_path / world.profile.hub_crds[0]) in message
+    assert "LAB_CRDS_DIR" in message and "shared/crds" in message
+
+
+def test_the_crds_check_names_the_missing_directory_and_passes_on_the_shared_crds(tmp_path, capsys):
+    assert lab_crds.main([str(tmp_path / "absent")]) == 1
+    line = capsys.readouterr().err
+    assert line.count("\n") == 1 and str(tmp_path / "absent") in line and "LAB_CRDS_DIR" in line
+    assert lab_crds.main([]) == 0, "make test runs with the upstream CRDs ($LAB_CRDS_DIR or ../shared/crds)"
+
+
+def test_builtin_crds_stand_in_only_when_asked(tmp_path):
+    world = lab_world.World(types.SimpleNamespace(options=options(crds_dir=str(tmp_path), builtin_crds=True), hub=None, spokes={}))
     crds = world.crds_for("hubcluster")
     assert crds == [builtin_crd(name) for name in world.profile.hub_crds]
     set_crd = builtin_crd("managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml")
@@ -65,7 +81,7 @@ def test_builtin_crds_stand_in_when_the_shared_ones_are_absent(tmp_path):
 
 def test_builtin_crds_install_and_serve_objects():
     with mock_aws():
-        lab = lab_world.LocalLab(options(crds_dir="/nonexistent"), lambda region: boto3.client("ec2", region_name=region))
+        lab = lab_world.LocalLab(options(crds_dir="/nonexistent", builtin_crds=True), lambda region: boto3.client("ec2", region_name=region))
         lab.world.seed()
         assert len(lab.hub.list("cluster.open-cluster-management.io/v1", "ManagedCluster")) == 2
 

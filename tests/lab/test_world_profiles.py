@@ -33,7 +33,9 @@ def test_acm_2_12_is_today():
     assert profile.mch_version.startswith("2.12.")
     assert profile.cluster_set_api_version == "cluster.open-cluster-management.io/v1beta2"
     assert profile.broker_namespace("prod") == "prod-broker"
-    assert profile.broker_namespace("s" * 60) == ("s" * 60 + "-broker")[-63:]
+    # GenerateBrokerName: drop len("broker") - 1 = 5 leading characters, not "keep the last 63".
+    assert profile.broker_namespace("a" * 5 + "s" * 55) == "s" * 55 + "-broker"
+    assert profile.broker_namespace("s" * 56) == "s" * 56 + "-broker"
     assert profile.broker_namespace_annotation == "cluster.open-cluster-management.io/submariner-broker-ns"
     assert profile.accepts_config_name("submariner", 2) and not profile.accepts_config_name("subconfig", 1)
     assert profile.join_flow == "addon" and profile.broker_cr_required and profile.default_clusterset_webhook

@@ -22,7 +22,7 @@ import uuid
 
 import yaml
 
-from tests.lab import aws, profiles
+from tests.lab import aws, crds, profiles
 from tests.lab.controllers import base
 from tests.lab.controllers.machine_api import (
     LABEL_MACHINESET, NAMESPACE as MACHINE_NAMESPACE, aws_machineset, machine_from_template,
@@ -34,7 +34,6 @@ LOG = logging.getLogger("tests.lab.world")
 HUB_CONTEXT = "hubcluster"
 CLUSTER_NAME_PREFIX = "aws-sub"
 CONTEXT_PREFIX = "cluster"
-SHARED_CRDS = pathlib.Path(__file__).resolve().parents[3] / "shared" / "crds"
 MCH_NAMESPACE = "open-cluster-management"
 DEFAULT_NETWORKS = (("10.128.0.0/14", "172.30.0.0/16"),)
 # The seed's two clusters (aws-sub1, aws-sub2) when CIDRs do not overlap; later clusters continue the pattern.
@@ -115,10 +114,25 @@ class World:
 
     # ------------------------------------------------------------------ CRDs
     def crds_for(self, context: str) -> list[dict]:
-        """The CRDs of a cluster: the hub's or a spoke's per profile, from ``crds_dir`` or built in."""
+        """The CRDs of a cluster: the hub's or a spoke's per profile, from ``crds_dir``.
+
+        A missing file stops the lab (``crds.MissingCRDs``) unless the ``builtin_crds`` option asks
+        for schema-less stand-ins.
+        """
         names = self.profile.hub_crds if context == HUB_CONTEXT else self.profile.spoke_crds
-        directory = pathlib.Path(getattr(self.options, "crds_dir", None) or SHARED_CRDS)
-        return [_load_crd(directory / name) if (directory / name).is_file() else builtin_crd(name) for name in names]
+        directory = pathlib.Path(getattr(self.options, "crds_dir", None) or crds.default_dir())
+        if getattr(self.options, "builtin_crds", False):
+            return [_load_crd(directory / name) if (directory / name).is_file() else builtin_crd(name) for name in names]
+        return [self._served(_load_crd(crds.require(directory, name))) for name in names]
+
+    def _served(self, crd: dict) -> dict:
+        """The CRD as the profile's era serves it: today's Gateway keeps connections[].usingIP/usingNAT."""
+        if crd["spec"]["names"]["kind"] == "Gateway" and self.profile.gateway_connection_fields:
+            for version in crd["spec"]["versions"]:
+                status = version["schema"]["openAPIV3Schema"]["properties"]["status"]
+                connection = status["properties"]["connections"]["items"]["properties"]
+                connection.update((field, dict(schema)) for field, schema in self.profile.gateway_connection_fields)
+        return crd
 
     # ------------------------------------------------------------------ seeding
     def seed(self) -> None:

@@ -54,6 +54,19 @@ def test_legacy_profile_is_the_acm_2_2_set():
     ])
 
 
+@pytest.mark.parametrize("profile, metrics_ports", [("current", set()), ("acm-2.5", {8080, 8081}), ("acm-2.4", {8080}),
+                                                    ("legacy", {8080})])
+def test_metrics_ports_follow_the_addon_release(profile, metrics_ports):
+    """release-2.4 opens TCP 8080 inside the cluster, release-2.5/2.6 8080 and 8081, release-2.7 neither."""
+    rules = cp.desired_rules(profile, GW, WORKER, MASTER, cp.Ports(), ovn_kubernetes=False)
+    tcp = [rule for rule in rules if rule.protocol == "tcp"]
+    assert {rule.from_port for rule in tcp} == metrics_ports
+    assert len(tcp) == 3 * len(metrics_ports) and all(rule.group_id in (WORKER, MASTER) for rule in tcp)
+    if profile != "legacy":
+        assert cp.public_rules(profile, GW, cp.Ports()) == cp.public_rules("current", GW, cp.Ports())
+        assert cp.GATEWAY_SG_DESCRIPTIONS[profile] == "Submariner Gateway"
+
+
 def test_ports_are_parameters():
     ports = cp.Ports(nat_t=4501, nat_discovery=4900, vxlan=4801)
     rules = cp.desired_rules("current", GW, WORKER, MASTER, ports, ovn_kubernetes=False)
@@ -233,53 +246,74 @@ def test_insufficient_subnets_without_offering_problem():
         cp.choose_gateway_subnets(SUBNETS, ALL_ZONES, 4, "m5n.large")
 
 
-def test_tagging_records_the_keys_we_added():
-    changes = cp.plan_subnet_tags(SUBNETS, SUBNETS[:1])
+BOTH = ["kubernetes.io/role/internal-elb", "submariner.io/gateway"]
+
+
+def test_tagging_records_the_keys_we_added_on_the_gateway_group_not_the_subnet():
+    changes, record = cp.plan_subnet_tags(SUBNETS, SUBNETS[:1], {})
     assert [change.to_dict() for change in changes] == [{
-        "subnet_id": "subnet-a",
-        "add": {"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": "",
-                "acm.submariner/prepared-tags": "kubernetes.io/role/internal-elb,submariner.io/gateway"},
-        "remove": []}]
+        "subnet_id": "subnet-a", "add": {"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": ""}, "remove": []}]
+    assert record == {"subnet-a": BOTH}
+    assert cp.plan_record("sg-gw", {}, record).to_dict() == {
+        "subnet_id": "sg-gw", "add": {"acm.submariner/prepared-tags/subnet-a": ",".join(BOTH)}, "remove": []}
 
 
 def test_tags_somebody_else_set_are_not_claimed():
     already = subnet("subnet-a", "eu-west-1a", **{"kubernetes.io/role/internal-elb": "1"})
-    [change] = cp.plan_subnet_tags([already], [already])
-    assert change.add == {"submariner.io/gateway": "", "acm.submariner/prepared-tags": "submariner.io/gateway"}
+    [change], record = cp.plan_subnet_tags([already], [already], {})
+    assert change.add == {"submariner.io/gateway": ""} and record == {"subnet-a": ["submariner.io/gateway"]}
 
 
-def test_fully_tagged_subnet_needs_nothing():
+def test_fully_tagged_subnet_needs_nothing_and_claims_nothing():
     done = subnet("subnet-a", "eu-west-1a", **{"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": ""})
-    assert cp.plan_subnet_tags([done], [done]) == []
+    assert cp.plan_subnet_tags([done], [done], {}) == ([], {})
+    assert cp.plan_subnet_tags([done], [done], {"subnet-a": BOTH}) == ([], {"subnet-a": BOTH})
+    assert cp.plan_record("sg-gw", {"subnet-a": BOTH}, {"subnet-a": BOTH}) is None
 
 
 def test_untag_removes_only_what_we_recorded():
-    prepared = subnet("subnet-a", "eu-west-1a", **{
-        "kubernetes.io/role/internal-elb": "1", "submariner.io/gateway": "",
-        "acm.submariner/prepared-tags": "submariner.io/gateway"})
-    change = cp.untag_subnet(prepared)
-    assert change.remove == ("submariner.io/gateway", "acm.submariner/prepared-tags")
+    prepared = subnet("subnet-a", "eu-west-1a", **{"kubernetes.io/role/internal-elb": "1", "submariner.io/gateway": ""})
+    assert cp.untag_subnet(prepared, ["submariner.io/gateway"]).remove == ("submariner.io/gateway",)
 
 
 def test_untag_leaves_subnets_tagged_by_others():
     addon = subnet("subnet-a", "eu-west-1a", **{"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": ""})
-    assert cp.untag_subnet(addon) is None
+    assert cp.untag_subnet(addon, []).remove == ()
+
+
+def test_an_on_subnet_record_of_earlier_releases_is_honoured_and_moved_to_the_group():
+    legacy = subnet("subnet-a", "eu-west-1a", **{"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": "",
+                                                 "acm.submariner/prepared-tags": "submariner.io/gateway"})
+    record = cp.ownership_record({"Name": "x-submariner-gw-sg"}, [legacy])
+    assert record == {"subnet-a": ["submariner.io/gateway"]}
+    [change], after = cp.plan_subnet_tags([legacy], [legacy], record)
+    assert change.add == {} and change.remove == ("acm.submariner/prepared-tags",) and after == record
+    assert cp.plan_record("sg-gw", {}, after).add == {"acm.submariner/prepared-tags/subnet-a": "submariner.io/gateway"}
+    assert cp.untag_subnet(legacy, record["subnet-a"]).remove == ("submariner.io/gateway", "acm.submariner/prepared-tags")
+
+
+def test_the_record_is_read_from_the_group_tags_only():
+    tags = {"Name": "x-submariner-gw-sg", "acm.submariner/prepared-tags/subnet-a": "submariner.io/gateway,kubernetes.io/role/internal-elb",
+            "acm.submariner/prepared-tags/subnet-b": ""}
+    assert cp.ownership_record(tags) == {"subnet-a": BOTH}
 
 
 def test_fewer_gateways_untags_the_subnets_no_longer_chosen():
-    tags = {"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": "",
-            "acm.submariner/prepared-tags": "kubernetes.io/role/internal-elb,submariner.io/gateway"}
+    tags = {"kubernetes.io/role/internal-elb": "", "submariner.io/gateway": ""}
     subnets = [subnet("subnet-a", "eu-west-1a", **tags), subnet("subnet-b", "eu-west-1b", **tags)]
     chosen = cp.choose_gateway_subnets(subnets, ALL_ZONES, 1, "m5n.large")
-    changes = cp.plan_subnet_tags(subnets, chosen)
-    assert [(change.subnet_id, change.add, len(change.remove)) for change in changes] == [("subnet-b", {}, 3)]
+    before = {"subnet-a": BOTH, "subnet-b": BOTH}
+    changes, after = cp.plan_subnet_tags(subnets, chosen, before)
+    assert [(change.subnet_id, change.add, len(change.remove)) for change in changes] == [("subnet-b", {}, 2)]
+    assert after == {"subnet-a": BOTH}
+    assert cp.plan_record("sg-gw", before, after).remove == ("acm.submariner/prepared-tags/subnet-b",)
 
 
 def test_apply_tag_changes_gives_the_after_view():
-    changes = cp.plan_subnet_tags(SUBNETS, SUBNETS[:1])
+    changes, record = cp.plan_subnet_tags(SUBNETS, SUBNETS[:1], {})
     after = cp.apply_tag_changes({"subnet-a": {"Name": "x"}}, changes)
     assert after["subnet-a"]["submariner.io/gateway"] == ""
-    back = cp.apply_tag_changes(after, [cp.untag_subnet(cp.Subnet("subnet-a", "eu-west-1a", after["subnet-a"]))])
+    back = cp.apply_tag_changes(after, [cp.untag_subnet(cp.Subnet("subnet-a", "eu-west-1a", after["subnet-a"]), record["subnet-a"])])
     assert back == {"subnet-a": {"Name": "x"}}
 
 

@@ -78,6 +78,10 @@ def current_table(gw, worker, master):
     ])
 
 
+def subnet_tags(raw, subnet_id):
+    return lab_aws.tags_to_dict(raw.describe_subnets(SubnetIds=[subnet_id])["Subnets"][0].get("Tags"))
+
+
 @pytest.mark.parametrize("naming", ["legacy", "capi"])
 def test_present_present_absent(raw, naming):
     seeded = lab_aws.seed_cluster(raw, f"n-{naming}", naming=naming)
@@ -96,7 +100,11 @@ def test_present_present_absent(raw, naming):
     assert first["gateway_subnet_ids"] == [seeded.public_subnets[seeded.availability_zones[0]]]
     group = raw.describe_security_groups(GroupIds=[gw])["SecurityGroups"][0]
     assert (group["GroupName"], group["Description"]) == (f"{seeded.infra_id}-submariner-gw-sg", "Submariner Gateway")
-    assert lab_aws.tags_to_dict(group["Tags"]) == {"Name": f"{seeded.infra_id}-submariner-gw-sg"}
+    public = first["gateway_subnet_ids"][0]
+    # Which subnet tags are ours is recorded on our group, never on the subnet.
+    assert lab_aws.tags_to_dict(group["Tags"]) == {"Name": f"{seeded.infra_id}-submariner-gw-sg",
+                                                   f"acm.submariner/prepared-tags/{public}": "kubernetes.io/role/internal-elb,submariner.io/gateway"}
+    assert not [key for key in subnet_tags(raw, public) if key.startswith("acm.submariner")]
 
     log.clear()
     second = prepare(ec2, options, check_mode=False)
@@ -175,8 +183,8 @@ def test_foreign_rules_and_tags_survive(raw):
     ec2 = cluster_ec2(raw, seeded.infra_id)
     options = Options(infra_id=seeded.infra_id, region=REGION)
     result = prepare(ec2, options, False)
-    assert result["plan"]["tags"] == [{"subnet_id": public_a, "add": {
-        "submariner.io/gateway": "", "acm.submariner/prepared-tags": "submariner.io/gateway"}, "remove": []}]
+    assert result["plan"]["tags"] == [{"subnet_id": public_a, "add": {"submariner.io/gateway": ""}, "remove": []}]
+    assert result["plan"]["ownership_record"]["add"] == {f"acm.submariner/prepared-tags/{public_a}": "submariner.io/gateway"}
     cleanup(ec2, options, False)
     assert lab_aws.snapshot(raw) == before
 
@@ -272,8 +280,46 @@ def test_fewer_gateways_untags_only_our_extra_subnet(raw):
     ec2 = cluster_ec2(raw, seeded.infra_id)
     prepare(ec2, Options(infra_id=seeded.infra_id, region=REGION, gateways=2), False)
     one = prepare(ec2, Options(infra_id=seeded.infra_id, region=REGION, gateways=1), False)
-    assert [change["remove"] for change in one["plan"]["tags"]] == [
-        ["kubernetes.io/role/internal-elb", "submariner.io/gateway", "acm.submariner/prepared-tags"]]
+    assert [change["remove"] for change in one["plan"]["tags"]] == [["kubernetes.io/role/internal-elb", "submariner.io/gateway"]]
+    assert len(one["plan"]["ownership_record"]["remove"]) == 1
+
+
+def test_somebody_elses_cleanup_leaves_no_record_of_ours_behind(raw):
+    """cloud-prepare's cleanup deletes the gateway group and the subnet tags: our record went with the group."""
+    seeded = lab_aws.seed_cluster(raw, "foreignclean")
+    before = lab_aws.snapshot(raw)
+    ec2 = cluster_ec2(raw, seeded.infra_id)
+    options = Options(infra_id=seeded.infra_id, region=REGION)
+    prepared = prepare(ec2, options, False)
+    for subnet_id in prepared["gateway_subnet_ids"]:
+        raw.delete_tags(Resources=[subnet_id], Tags=[{"Key": "kubernetes.io/role/internal-elb"}, {"Key": "submariner.io/gateway"}])
+    for rule in prepared["rules"]:
+        if rule["security_group_id"] != prepared["gateway_security_group_id"]:
+            source = rule.get("cidr_ip") or rule["source_security_group_id"]
+            raw.revoke_security_group_ingress(GroupId=rule["security_group_id"], IpPermissions=[cp.Rule(
+                rule["security_group_id"], rule["protocol"], rule["from_port"], rule["to_port"], source, rule["description"]).to_ip_permission()])
+    raw.delete_security_group(GroupId=prepared["gateway_security_group_id"])
+    assert lab_aws.snapshot(raw) == before
+    assert not cleanup(ec2, options, False)["changed"]
+
+
+def test_an_on_subnet_record_of_an_earlier_release_moves_to_the_group_and_is_cleaned(raw):
+    seeded = lab_aws.seed_cluster(raw, "oldrecord")
+    before = lab_aws.snapshot(raw)
+    public_a = seeded.public_subnets[seeded.availability_zones[0]]
+    ec2 = cluster_ec2(raw, seeded.infra_id)
+    options = Options(infra_id=seeded.infra_id, region=REGION)
+    prepare(ec2, options, False)
+    gw = raw.describe_security_groups(Filters=[{"Name": "group-name", "Values": [f"{seeded.infra_id}-submariner-gw-sg"]}])["SecurityGroups"][0]
+    record_key = f"acm.submariner/prepared-tags/{public_a}"
+    raw.delete_tags(Resources=[gw["GroupId"]], Tags=[{"Key": record_key}])
+    raw.create_tags(Resources=[public_a], Tags=[{"Key": "acm.submariner/prepared-tags", "Value": "kubernetes.io/role/internal-elb,submariner.io/gateway"}])
+    moved = prepare(ec2, options, False)
+    assert moved["plan"]["tags"] == [{"subnet_id": public_a, "add": {}, "remove": ["acm.submariner/prepared-tags"]}]
+    assert moved["plan"]["ownership_record"]["add"] == {record_key: "kubernetes.io/role/internal-elb,submariner.io/gateway"}
+    assert "acm.submariner/prepared-tags" not in subnet_tags(raw, public_a)
+    cleanup(ec2, options, False)
+    assert lab_aws.snapshot(raw) == before
 
 
 def test_info_reports_findings_then_ready(raw):

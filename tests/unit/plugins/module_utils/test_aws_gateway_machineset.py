@@ -49,7 +49,7 @@ def worker(zone, *, naming="legacy", infra=INFRA, name=None):
 ])
 def test_gateway_machineset_matches_cloud_prepare(naming, worker_sg, public_subnet):
     built = gw.build_gateway_machineset(worker("eu-west-1b", naming=naming), infra_id=INFRA, instance_type="m5n.large",
-                                        gateway_sg_name=f"{INFRA}-submariner-gw-sg")
+                                        gateway_sg_name=f"{INFRA}-submariner-gw-sg", subnet_name=public_subnet)
     name = f"{INFRA}-submariner-gw-eu-west-1b"
     assert built["metadata"] == {"name": name, "namespace": "openshift-machine-api", "labels": {gw.LABEL_CLUSTER: INFRA}}
     assert built["spec"]["replicas"] == 1
@@ -75,13 +75,13 @@ def test_gateway_machineset_matches_cloud_prepare(naming, worker_sg, public_subn
 def test_building_does_not_touch_the_worker():
     original = worker("eu-west-1a")
     kept = copy.deepcopy(original)
-    gw.build_gateway_machineset(original, infra_id=INFRA, instance_type="c5d.large", gateway_sg_name="gw-sg")
+    gw.build_gateway_machineset(original, infra_id=INFRA, instance_type="c5d.large", gateway_sg_name="gw-sg", subnet_name="pub-a")
     assert original == kept
 
 
 def test_building_twice_is_stable():
-    first = gw.build_gateway_machineset(worker("eu-west-1a"), infra_id=INFRA, instance_type="c5d.large", gateway_sg_name="gw-sg")
-    again = gw.build_gateway_machineset(worker("eu-west-1a"), infra_id=INFRA, instance_type="c5d.large", gateway_sg_name="gw-sg")
+    first = gw.build_gateway_machineset(worker("eu-west-1a"), infra_id=INFRA, instance_type="c5d.large", gateway_sg_name="gw-sg", subnet_name="pub-a")
+    again = gw.build_gateway_machineset(worker("eu-west-1a"), infra_id=INFRA, instance_type="c5d.large", gateway_sg_name="gw-sg", subnet_name="pub-a")
     assert first == again
     provider = first["spec"]["template"]["spec"]["providerSpec"]["value"]
     assert [tag["name"] for tag in provider["tags"]].count("submariner.io") == 1
@@ -89,15 +89,21 @@ def test_building_twice_is_stable():
 
 def test_acm_2_2_shape_has_no_infra_label():
     built = gw.build_gateway_machineset(worker("eu-west-1a"), infra_id=INFRA, instance_type="m5n.large",
-                                        gateway_sg_name="gw-sg", infra_label=False)
+                                        gateway_sg_name="gw-sg", subnet_name="pub-a", infra_label=False)
     assert built["spec"]["template"]["spec"]["metadata"]["labels"] == {"submariner.io/gateway": "true"}
+
+
+@pytest.mark.parametrize("subnet_name", [None, ""])
+def test_the_public_subnet_is_never_guessed_from_the_private_one(subnet_name):
+    """cloud-prepare selects the subnet it tagged by its Name; no "-private-" -> "-public-" rewrite."""
+    with pytest.raises(gw.MachineSetError, match="eu-west-1a.*set public_subnet_names"):
+        gw.build_gateway_machineset(worker("eu-west-1a"), infra_id=INFRA, instance_type="m5n.large", gateway_sg_name="gw-sg",
+                                    subnet_name=subnet_name)
 
 
 def test_explicit_public_subnet_name():
     unusual = worker("eu-west-1a")
     unusual["spec"]["template"]["spec"]["providerSpec"]["value"]["subnet"] = {"id": "subnet-123"}
-    with pytest.raises(gw.MachineSetError, match="set public_subnet_names"):
-        gw.build_gateway_machineset(unusual, infra_id=INFRA, instance_type="m5n.large", gateway_sg_name="gw-sg")
     built = gw.build_gateway_machineset(unusual, infra_id=INFRA, instance_type="m5n.large", gateway_sg_name="gw-sg",
                                         subnet_name="my-public-a")
     assert built["spec"]["template"]["spec"]["providerSpec"]["value"]["subnet"] == {

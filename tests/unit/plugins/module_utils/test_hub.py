@@ -54,8 +54,9 @@ FACTS_BY_VERSION = [
     ("2.2.0", ["v1alpha1"], "labels", False, "any", "legacy", "legacy", "m5n.large", False),
     ("2.2.11", ["v1alpha1"], "labels", False, "any", "legacy", "legacy", "m5n.large", False),
     ("2.3.0", ["v1alpha1"], "addon", False, "submariner", "current", "legacy", "m5n.large", False),
-    ("2.4.5", ["v1alpha1", "v1beta1"], "addon", False, "submariner", "current", "current", "m5n.large", False),
-    ("2.5.0", ["v1alpha1", "v1beta1"], "addon", True, "submariner", "current", "current", "m5n.large", False),
+    ("2.4.5", ["v1alpha1", "v1beta1"], "addon", False, "submariner", "current", "acm-2.4", "m5n.large", False),
+    ("2.5.0", ["v1alpha1", "v1beta1"], "addon", True, "submariner", "current", "acm-2.5", "m5n.large", False),
+    ("2.6.9", ["v1alpha1", "v1beta1"], "addon", True, "submariner", "current", "acm-2.5", "m5n.large", False),
     ("2.7.2", ["v1beta1", "v1beta2"], "addon", True, "submariner", "current", "current", "m5n.large", False),
     ("2.8.0", ["v1beta2"], "addon", True, "submariner", "current", "current", "m5n.large", True),
     ("2.12.3", ["v1beta2"], "addon", True, "submariner", "current", "current", "m5n.large", True),
@@ -78,6 +79,12 @@ def test_hub_facts_from_multiclusterhub_version(mch, sets, flow, broker_cr, conf
     assert facts.default_gateway_instance_type == instance_type
     assert facts.cleanup_addon_driven is cleanup
     assert facts.generation == ".".join(mch.split(".")[:2])
+
+
+@pytest.mark.parametrize("mch, field", [("2.2.11", False), ("2.3.0", False), ("2.4.0", True), ("2.12.3", True)])
+def test_nat_discovery_port_field_from_acm_2_4(mch, field):
+    """release-2.4 added SubmarinerConfig spec.NATTDiscoveryPort; the roles write 4490 there, never on older hubs."""
+    assert hub.hub_facts(mch, ["v1alpha1"]).nat_discovery_port_field is field
 
 
 @pytest.mark.parametrize(
