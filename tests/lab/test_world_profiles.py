@@ -65,7 +65,10 @@ def test_internal_ports_per_profile_and_cni():
 
 
 def test_crds_per_profile():
-    assert "managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "alternates/managedclustersets.cluster.open-cluster-management.io.v1alpha1.acm-2.2.apiextv1beta1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "alternates/submarinerconfigs.submarineraddon.open-cluster-management.io.acm-2.2.apiextv1beta1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml" not in profiles.ACM_2_2.hub_crds
+    assert "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml" in profiles.ACM_2_12.hub_crds
     assert "managedclustersets.cluster.open-cluster-management.io.yaml" not in profiles.ACM_2_2.hub_crds
     assert "managedclustersets.cluster.open-cluster-management.io.yaml" in profiles.ACM_2_12.hub_crds
     assert "brokers.submariner.io.yaml" in profiles.ACM_2_12.hub_crds
