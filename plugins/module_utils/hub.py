@@ -26,6 +26,9 @@ ADDON_FLOW_SINCE = (2, 3)
 BROKER_CR_SINCE = (2, 5)
 CURRENT_PORTS_SINCE = (2, 4)
 ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
+# Before cloud-prepare (ACM 2.4) the addon's clean-up revoked the gateway group's rules but kept the
+# group (stolostron/submariner-addon v2.2.11-ACM and v2.3.0-ACM pkg/cloud/aws/aws.go CleanUpSubmarinerClusterEnv).
+CLEANUP_DELETES_GATEWAY_SG_SINCE = (2, 4)
 M5_XLARGE_SINCE = (2, 17)
 # OVN-Kubernetes needs OpenShift >= 4.11 (addon constant OCPVersionForOVNK = "4.11.0-rc").
 OVNK_MIN_OPENSHIFT = (4, 11)
@@ -68,6 +71,7 @@ class HubFacts:
     port_profile: str
     default_gateway_instance_type: str
     cleanup_addon_driven: bool
+    cleanup_keeps_gateway_security_group: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,6 +159,7 @@ def hub_facts(
             C.GATEWAY_INSTANCE_TYPE_CURRENT if generation >= M5_XLARGE_SINCE else C.GATEWAY_INSTANCE_TYPE_LEGACY
         ),
         cleanup_addon_driven=generation >= ADDON_DRIVEN_CLEANUP_SINCE,
+        cleanup_keeps_gateway_security_group=generation < CLEANUP_DELETES_GATEWAY_SG_SINCE,
     )
 
 

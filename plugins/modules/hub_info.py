@@ -150,6 +150,12 @@ hub:
       description: Whether AWS clean-up runs when the ManagedClusterAddOn is deleted (ACM 2.8 and later) rather than the SubmarinerConfig.
       type: bool
       sample: true
+    cleanup_keeps_gateway_security_group:
+      description:
+        - Whether the addon's AWS clean-up revokes the gateway security group's rules but keeps the group (ACM 2.2 and 2.3,
+          before cloud-prepare); the uninstall role then deletes the empty group itself.
+      type: bool
+      sample: false
 managed_cluster_sets:
   description: The ManagedClusterSets and their broker namespaces.
   returned: success
