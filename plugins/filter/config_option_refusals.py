@@ -25,7 +25,7 @@ options:
     type: dict
     required: true
   names:
-    description: What to call each option in the messages, for example V({gateways: acm_submariner_gateways}).
+    description: "What to call each option in the messages, for example V({'gateways': 'acm_submariner_gateways'})."
     type: dict
     default: {}
 """

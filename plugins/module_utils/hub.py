@@ -26,7 +26,7 @@ ADDON_FLOW_SINCE = (2, 3)
 BROKER_CR_SINCE = (2, 5)
 CURRENT_PORTS_SINCE = (2, 4)
 ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
-# Before cloud-prepare (ACM 2.4) the addon's clean-up revoked the gateway group's rules but kept the
+# Before cloud-prepare (ACM 2.4) the addon tagged gateway subnets with its own key, and its clean-up revoked the gateway group's rules but kept the
 # group (stolostron/submariner-addon v2.2.11-ACM and v2.3.0-ACM pkg/cloud/aws/aws.go CleanUpSubmarinerClusterEnv).
 CLEANUP_DELETES_GATEWAY_SG_SINCE = (2, 4)
 M5_XLARGE_SINCE = (2, 17)
@@ -72,6 +72,7 @@ class HubFacts:
     default_gateway_instance_type: str
     cleanup_addon_driven: bool
     cleanup_keeps_gateway_security_group: bool
+    addon_gateway_subnet_tag: str
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -160,6 +161,9 @@ def hub_facts(
         ),
         cleanup_addon_driven=generation >= ADDON_DRIVEN_CLEANUP_SINCE,
         cleanup_keeps_gateway_security_group=generation < CLEANUP_DELETES_GATEWAY_SG_SINCE,
+        addon_gateway_subnet_tag=(
+            C.GATEWAY_SUBNET_TAG_KEY if generation >= CLEANUP_DELETES_GATEWAY_SG_SINCE else C.ADDON_LEGACY_GATEWAY_SUBNET_TAG_KEY
+        ),
     )
 
 

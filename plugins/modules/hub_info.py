@@ -156,6 +156,10 @@ hub:
           before cloud-prepare); the uninstall role then deletes the empty group itself.
       type: bool
       sample: false
+    addon_gateway_subnet_tag:
+      description: The tag key the addon marks the gateway subnets it prepared with (ACM 2.2 and 2.3 used their own).
+      type: str
+      sample: submariner.io/gateway
 managed_cluster_sets:
   description: The ManagedClusterSets and their broker namespaces.
   returned: success

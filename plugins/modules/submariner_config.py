@@ -22,7 +22,7 @@ description:
     one in the namespace (the blog used V(subconfig)); from ACM 2.3 only V(submariner) is read, and
     another name fails the task instead of creating an object the addon ignores.
   - Writes only the C(spec) fields the hub's ACM generation has in its SubmarinerConfig CRD (the
-    first release of each field is listed with its option): an older CRD would prune the rest, and
+    first release of each field is listed with its option). An older CRD would prune the rest, and
     every later run would rewrite the object. A field the CRD lacks is left out when its value is
     what that addon does anyway (ACM 2.2 hard-codes one gateway and m5n.large); any other value, such
     as O(gateways=2) or O(natt_discovery_port) on ACM 2.2, fails the task before any write, naming
