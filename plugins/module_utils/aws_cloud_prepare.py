@@ -74,6 +74,10 @@ GATEWAY_SG_DESCRIPTIONS = {PROFILE_CURRENT: "Submariner Gateway", PROFILE_ACM_2_
 INTERNAL_ELB_TAG = "kubernetes.io/role/internal-elb"
 GATEWAY_SUBNET_TAG = "submariner.io/gateway"
 GATEWAY_SUBNET_TAGS = {INTERNAL_ELB_TAG: "", GATEWAY_SUBNET_TAG: ""}
+# The gateway subnet tag of the ACM 2.2 and 2.3 addon, before it used cloud-prepare
+# (stolostron/submariner-addon v2.2.11-ACM / v2.3.0-ACM pkg/cloud/aws/aws.go internalGatewayLabel).
+ADDON_LEGACY_GATEWAY_SUBNET_TAG = "open-cluster-management.io/submariner-addon/gateway"
+GATEWAY_SUBNET_TAG_KEYS = (GATEWAY_SUBNET_TAG, ADDON_LEGACY_GATEWAY_SUBNET_TAG)
 OWNED_TAGS_TAG = "acm.submariner/prepared-tags"
 OWNED_TAGS_PREFIX = OWNED_TAGS_TAG + "/"
 
@@ -446,13 +450,15 @@ def rule_label(rule) -> str:
     return f"{rule.protocol.upper()} {ports}"
 
 
-def subnet_findings(subnets, offered_zones, gateways: int, instance_type: str) -> list:
+def subnet_findings(subnets, offered_zones, gateways: int, instance_type: str, gateway_tag: str = GATEWAY_SUBNET_TAG) -> list:
     """Untagged subnets when fewer than ``gateways`` are tagged, partial tags, and tagged subnets in
-    zones that do not offer the gateway instance type."""
+    zones that do not offer the gateway instance type. ``gateway_tag`` is the key that marks a
+    gateway subnet for whoever prepared the cluster."""
     findings = []
-    tagged = [subnet for subnet in subnets if subnet.gateway_tagged]
+    expected = (INTERNAL_ELB_TAG, gateway_tag)
+    tagged = [subnet for subnet in subnets if gateway_tag in subnet.tags]
     for subnet in tagged:
-        missing = sorted(key for key in GATEWAY_SUBNET_TAGS if key not in subnet.tags)
+        missing = sorted(key for key in expected if key not in subnet.tags)
         if missing:
             findings.append(finding("subnet_untagged", subnet.subnet_id,
                                     f"gateway subnet {subnet.subnet_id} lacks tag(s) {', '.join(missing)}",
@@ -463,12 +469,12 @@ def subnet_findings(subnets, offered_zones, gateways: int, instance_type: str) -
                 f"instance type {instance_type} is not offered in {subnet.availability_zone}, the zone of gateway subnet {subnet.subnet_id}",
                 f"choose an instance type offered in {subnet.availability_zone}, or a public subnet in another zone"))
     if len(tagged) < gateways:
-        for subnet in (subnet for subnet in subnets if not subnet.gateway_tagged):
+        for subnet in (subnet for subnet in subnets if gateway_tag not in subnet.tags):
             findings.append(finding(
                 "subnet_untagged", subnet.subnet_id,
                 f"{len(tagged)} of {gateways} gateway subnet(s) tagged; public subnet {subnet.subnet_id} "
-                f"({subnet.availability_zone}) has no {GATEWAY_SUBNET_TAG} tag",
-                f"tag it {INTERNAL_ELB_TAG}= and {GATEWAY_SUBNET_TAG}= ({PREPARE_HINT})"))
+                f"({subnet.availability_zone}) has no {gateway_tag} tag",
+                f"tag it {INTERNAL_ELB_TAG}= and {gateway_tag}= ({PREPARE_HINT})"))
     return findings
 
 

@@ -26,6 +26,7 @@ class Options:
     port_profile: str = cp.PROFILE_CURRENT
     ports: cp.Ports = cp.Ports()
     network_type: str | None = None
+    gateway_subnet_tag: str = cp.GATEWAY_SUBNET_TAG
     vpc_id: str | None = None
     subnet_ids: tuple = ()
     worker_sg_id: str | None = None
@@ -46,6 +47,7 @@ class Options:
             subnet_ids=tuple(params.get("subnet_ids") or ()), worker_sg_id=params.get("worker_security_group_id"),
             control_plane_sg_id=params.get("control_plane_security_group_id"),
             verify_permissions=params.get("verify_permissions", True),
+            gateway_subnet_tag=params.get("gateway_subnet_tag") or cp.GATEWAY_SUBNET_TAG,
         )
 
 
@@ -331,7 +333,7 @@ def inspect(ec2, options: Options) -> dict:
     instances = ec2.gateway_instances(state.vpc_id)
     findings = _group_findings(state, options)
     findings += cp.rule_findings(_expected_rules(state, options), state.rules)
-    findings += cp.subnet_findings(state.subnets, offered, options.gateways, options.instance_type)
+    findings += cp.subnet_findings(state.subnets, offered, options.gateways, options.instance_type, options.gateway_subnet_tag)
     findings += cp.gateway_instance_findings(instances, state.vpc_id)
     return {
         "vpc": {"vpc_id": state.vpc_id, "cidr_block": state.vpc.get("CidrBlock"), "tags": _tags(state.vpc)},

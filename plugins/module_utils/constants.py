@@ -142,4 +142,6 @@ AWS_CREDENTIALS_KEYS = (AWS_ACCESS_KEY_ID_KEY, AWS_SECRET_ACCESS_KEY_KEY)
 # --- Defaults worth naming ------------------------------------------------------------------
 GATEWAY_INSTANCE_TYPE_LEGACY = "m5n.large"  # addon default up to ACM 2.16
 GATEWAY_INSTANCE_TYPE_CURRENT = "m5.xlarge"  # addon default from ACM 2.17
+GATEWAY_SUBNET_TAG_KEY = "submariner.io/gateway"  # cloud-prepare's, used by the addon from ACM 2.4
+ADDON_LEGACY_GATEWAY_SUBNET_TAG_KEY = "open-cluster-management.io/submariner-addon/gateway"  # the ACM 2.2/2.3 addon's
 SUBMARINER_NATT_DISCOVERY_PORT = 4490  # what Submariner listens on (addon default is 4900)

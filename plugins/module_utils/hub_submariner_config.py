@@ -26,6 +26,9 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     aws_credentials_problems,
     build_submariner_config,
+    config_options_for_hub,
+    fixed_values,
+    refusal_messages,
     submariner_config_annotations,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
@@ -78,6 +81,20 @@ def check_credentials(module, summary):
             problems=problems)
 
 
+def options_for_hub(module, facts):
+    """The module's options without the spec fields this hub's SubmarinerConfig CRD lacks; refuses
+    (before any write) a value the hub's addon would not honour, such as 2 gateways on ACM 2.2."""
+    params = module.params
+    fixed = fixed_values(facts.default_gateway_instance_type)
+    kept, refused = config_options_for_hub(params, facts.generation, fixed)
+    if refused:
+        problems = refusal_messages(refused, facts.acm_version or facts.generation, fixed)
+        raise HubError("{0}: SubmarinerConfig {1}: {2}".format(
+            module.hub.target, object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"]), " ".join(problems)),
+            problems=problems)
+    return kept
+
+
 def desired_config(params):
     config = build_submariner_config(params["cluster"], params, params["name"])
     removals = {key: None for key, value in submariner_config_annotations(params).items() if value is None}
@@ -92,9 +109,9 @@ def prepares_cloud(params, summary):
     return cloud_prepare_support(summary).status == "cloud_prepare"
 
 
-def ensure_present(module, facts, summary):
+def ensure_present(module, facts, summary, options):
     params = module.params
-    outcome = module.hub.ensure_present(desired_config(params))
+    outcome = module.hub.ensure_present(desired_config(options))
     cloud_prepare = prepares_cloud(params, summary)
 
     def evaluate(obj):
@@ -131,9 +148,10 @@ def manage_config(module):
     if params["state"] == "present":
         if not facts.submariner_addon_installed:
             raise HubError(missing_api_message(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, module.hub.target))
+        options = options_for_hub(module, facts)
         summary = managed_cluster_summary(require_managed_cluster(module.hub, params["cluster"]))
         check_credentials(module, summary)
-        outcome, extra = ensure_present(module, facts, summary)
+        outcome, extra = ensure_present(module, facts, summary, options)
     else:
         outcome, extra = ensure_absent(module, facts)
     result = {"changed": outcome.changed, "result": outcome.result, "name": params["name"]}

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
@@ -154,18 +155,112 @@ def _set_options(options: Mapping[str, Any]) -> list[str]:
     return names
 
 
+# What the addon of an older ACM does for a gateway option its CRD lacks: ACM 2.2's addon deploys one
+# gateway (stolostron/submariner-addon v2.2.11-ACM pkg/cloud/aws/aws.go, findSubnet/tagSubnet pick one
+# subnet) of a hard-coded instance type (the hub facts' default_gateway_instance_type). A value equal to
+# that is what the hub does anyway: it is left out of the write instead of being refused.
+FIXED_WHEN_UNSUPPORTED: dict[str, Any] = {"gateways": 1}
+_BEHAVIOUR_WHEN_UNSUPPORTED = {
+    "gateways": "always deploys one gateway",
+    "aws_instance_type": "always uses the instance type %s",
+}
+_UNSET = object()
+
+
+@dataclass(frozen=True)
+class OptionRefusal:
+    """A set SubmarinerConfig option that the hub's CRD lacks and whose value the hub would not honour."""
+
+    option: str
+    value: Any
+    since: tuple[int, int]
+
+    def message(self, acm_version: str, name: str | None = None, fixed: Any = _UNSET) -> str:
+        """The error, naming ``name`` (the option, or the variable that sets it), the hub's version and the fix."""
+        name = name or self.option
+        behaviour = _BEHAVIOUR_WHEN_UNSUPPORTED.get(self.option, "has no field %s in its SubmarinerConfig CRD, which prunes it"
+                                                    % ".".join(_json_path(self.option)))
+        if "%s" in behaviour:
+            behaviour %= fixed
+        keep = " (or set it to %s)" % fixed if fixed is not _UNSET else ""
+        return ("%s is %s, but this hub runs ACM %s, whose submariner-addon %s: %s needs ACM %d.%d or later."
+                " Unset %s%s, or upgrade the hub." % ((name, self.value, acm_version, behaviour, name) + self.since + (name, keep)))
+
+
+def _generation(generation: tuple[int, int] | str) -> tuple[int, int]:
+    if isinstance(generation, str):
+        major, minor = generation.split(".")[:2]
+        return int(major), int(minor)
+    return tuple(generation[:2])  # type: ignore[return-value]
+
+
+def _json_path(option: str) -> tuple[str, ...]:
+    if "." in option:
+        parent, key = option.split(".", 1)
+        json_name, fields = NESTED_SUBMARINER_CONFIG_FIELDS[parent]
+        return (json_name, fields[key])
+    return SUBMARINER_CONFIG_FIELDS[option]
+
+
+def _option_value(options: Mapping[str, Any], option: str) -> Any:
+    if "." in option:
+        parent, key = option.split(".", 1)
+        return (options.get(parent) or {}).get(key)
+    return options.get(option)
+
+
+def _without_option(options: dict[str, Any], option: str) -> None:
+    if "." in option:
+        parent, key = option.split(".", 1)
+        options[parent] = {name: value for name, value in (options.get(parent) or {}).items() if name != key}
+    else:
+        options[option] = None
+
+
+def config_options_for_hub(options: Mapping[str, Any], generation: tuple[int, int] | str,
+                           fixed: Mapping[str, Any] | None = None) -> tuple[dict[str, Any], list[OptionRefusal]]:
+    """Split SubmarinerConfig options by what the CRD of ACM ``generation`` has.
+
+    Returns the options to write (every option the hub's CRD lacks set to None, so it is never
+    written: a structural CRD would prune it and every later run would rewrite it) and the
+    refusals: options the CRD lacks whose value differs from ``fixed`` (what that addon does
+    anyway, :data:`FIXED_WHEN_UNSUPPORTED` plus the hub's instance type).
+    """
+    generation = _generation(generation)
+    kept = dict(options)
+    refused = []
+    for option in _set_options(options):
+        since = SUBMARINER_CONFIG_FIELDS_SINCE.get(option, _SINCE_22)
+        if generation >= since:
+            continue
+        value = _option_value(options, option)
+        _without_option(kept, option)
+        if (fixed or {}).get(option, _UNSET) != value:
+            refused.append(OptionRefusal(option, value, since))
+    return kept, refused
+
+
+def fixed_values(default_gateway_instance_type: str | None) -> dict[str, Any]:
+    """``fixed`` for :func:`config_options_for_hub` on a hub whose addon uses ``default_gateway_instance_type``."""
+    fixed = dict(FIXED_WHEN_UNSUPPORTED)
+    if default_gateway_instance_type:
+        fixed["aws_instance_type"] = default_gateway_instance_type
+    return fixed
+
+
+def refusal_messages(refused: Iterable[OptionRefusal], acm_version: str, fixed: Mapping[str, Any] | None = None,
+                     names: Mapping[str, str] | None = None) -> list[str]:
+    """One message per refusal; ``names`` maps an option to what the user set (an inventory variable)."""
+    fixed = fixed or {}
+    return [refusal.message(acm_version, (names or {}).get(refusal.option), fixed.get(refusal.option, _UNSET)) for refusal in refused]
+
+
 def options_newer_than(options: Mapping[str, Any], generation: tuple[int, int] | str) -> list[str]:
     """Messages for the set spec options that the SubmarinerConfig CRD of ACM ``generation``
     (``(2, 2)`` or ``"2.2"``) does not have yet; empty when all are known."""
-    if isinstance(generation, str):
-        major, minor = generation.split(".")[:2]
-        generation = (int(major), int(minor))
-    problems = []
-    for option in _set_options(options):
-        since = SUBMARINER_CONFIG_FIELDS_SINCE.get(option, _SINCE_22)
-        if generation < since:
-            problems.append("%s needs ACM %d.%d or later; this hub is ACM %d.%d, whose submariner-addon ignores it" % ((option,) + since + tuple(generation)))
-    return problems
+    generation = _generation(generation)
+    return ["%s needs ACM %d.%d or later; this hub is ACM %d.%d, whose submariner-addon ignores it" % ((refusal.option,) + refusal.since + generation)
+            for refusal in config_options_for_hub(options, generation)[1]]
 
 
 def submariner_config_annotations(options: Mapping[str, Any]) -> dict[str, str | None]:

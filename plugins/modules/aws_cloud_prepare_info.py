@@ -34,6 +34,14 @@ options:
     description: The gateway instance type, checked against the offerings of each gateway subnet's availability zone.
     type: str
     default: m5n.large
+  gateway_subnet_tag:
+    description:
+      - The tag key that marks a gateway subnet. V(submariner.io/gateway) is cloud-prepare's (this collection and the
+        submariner-addon from ACM 2.4); the addon of ACM 2.2 and 2.3 tagged V(open-cluster-management.io/submariner-addon/gateway).
+      - Hints for untagged subnets name this key.
+    type: str
+    choices: [submariner.io/gateway, open-cluster-management.io/submariner-addon/gateway]
+    default: submariner.io/gateway
   port_profile:
     description: The rule set expected; see O(acm.submariner.aws_cloud_prepare#module:port_profile).
     type: str
@@ -172,11 +180,14 @@ gateway_instances:
 
 from ansible_collections.amazon.aws.plugins.module_utils.modules import AnsibleAWSModule
 
+from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import GATEWAY_SUBNET_TAG, GATEWAY_SUBNET_TAG_KEYS
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_module import cluster_argument_spec, report_network
 
 
 def main():
-    module = AnsibleAWSModule(argument_spec=cluster_argument_spec(), supports_check_mode=True)
+    argument_spec = cluster_argument_spec()
+    argument_spec.update(gateway_subnet_tag=dict(type="str", choices=list(GATEWAY_SUBNET_TAG_KEYS), default=GATEWAY_SUBNET_TAG))
+    module = AnsibleAWSModule(argument_spec=argument_spec, supports_check_mode=True)
     report_network(module)
 
 

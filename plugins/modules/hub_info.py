@@ -158,6 +158,16 @@ hub:
           (default 4900) in the cloud firewall but Submariner listens on 4490, so the roles write 4490 there.
       type: bool
       sample: true
+    cleanup_keeps_gateway_security_group:
+      description:
+        - Whether the addon's AWS clean-up revokes the gateway security group's rules but keeps the group (ACM 2.2 and 2.3,
+          before cloud-prepare); the uninstall role then deletes the empty group itself.
+      type: bool
+      sample: false
+    addon_gateway_subnet_tag:
+      description: The tag key the addon marks the gateway subnets it prepared with (ACM 2.2 and 2.3 used their own).
+      type: str
+      sample: submariner.io/gateway
 managed_cluster_sets:
   description: The ManagedClusterSets and their broker namespaces.
   returned: success

@@ -21,6 +21,12 @@ description:
   - The name follows the hub's rule. ACM 2.2 reads a SubmarinerConfig of any name when it is the only
     one in the namespace (the blog used V(subconfig)); from ACM 2.3 only V(submariner) is read, and
     another name fails the task instead of creating an object the addon ignores.
+  - Writes only the C(spec) fields the hub's ACM generation has in its SubmarinerConfig CRD (the
+    first release of each field is listed with its option). An older CRD would prune the rest, and
+    every later run would rewrite the object. A field the CRD lacks is left out when its value is
+    what that addon does anyway (ACM 2.2 hard-codes one gateway and m5n.large); any other value, such
+    as O(gateways=2) or O(natt_discovery_port) on ACM 2.2, fails the task before any write, naming
+    the option, the hub's ACM version and the fix.
   - Before writing, checks that the credentials secret exists in the cluster namespace and, for AWS
     clusters, has the keys C(aws_access_key_id) and C(aws_secret_access_key). Secret values are never
     read into the result.
@@ -102,10 +108,14 @@ options:
     description: C(spec.Debug).
     type: bool
   gateways:
-    description: C(spec.gatewayConfig.gateways), the number of gateways (more than 1 enables gateway HA).
+    description:
+      - C(spec.gatewayConfig.gateways), the number of gateways (more than 1 enables gateway HA). ACM 2.3 and later.
+      - ACM 2.2 always deploys one gateway, so only V(1) is accepted there (and not written).
     type: int
   aws_instance_type:
-    description: C(spec.gatewayConfig.aws.instanceType) of the gateway node (addon default m5n.large, m5.xlarge from ACM 2.17).
+    description:
+      - C(spec.gatewayConfig.aws.instanceType) of the gateway node (addon default m5n.large, m5.xlarge from ACM 2.17). ACM 2.3 and later.
+      - ACM 2.2 hard-codes m5n.large, so only that value is accepted there (and not written).
     type: str
   gcp_instance_type:
     description: C(spec.gatewayConfig.gcp.instanceType).

@@ -352,7 +352,8 @@ def test_blog_seed_on_acm_22(lab_22, run_playbook):
               task("addon", "submariner_addon", {"cluster": "aws-sub1"}, ignore_errors=True),
               task("ready", "submariner_config", {"cluster": "aws-sub1", "name": "subconfig", "credentials_secret": "aws-sub1-aws-creds",
                                                   "wait": True, "wait_timeout": 60}),
-              task("second config", "submariner_config", {"cluster": "aws-sub1", "name": "another"}, ignore_errors=True)]
+              task("second config", "submariner_config", {"cluster": "aws-sub1", "name": "another"}, ignore_errors=True),
+              task("two gateways", "submariner_config", {"cluster": "aws-sub1", "name": "subconfig", "gateways": 2}, ignore_errors=True)]
     result, writes = run(run_playbook, lab, *steps)
     result.check()
     hub = result.task("info")["hub"]
@@ -371,6 +372,9 @@ def test_blog_seed_on_acm_22(lab_22, run_playbook):
     assert result.task("ready")["readiness"]["state"] == "ready"
     assert "only reads a SubmarinerConfig when it is the only one" in result.task("second config")["msg"]
     assert not [w for w in writes if "another" in w["path"]]
+    # ACM 2.2's CRD has no gatewayConfig and its addon deploys one gateway: refused, nothing written after the ready step.
+    assert "gateways is 2, but this hub runs ACM 2.2.11, whose submariner-addon always deploys one gateway" in result.task("two gateways")["msg"]
+    assert "gatewayConfig" not in lab.hub.get(CONFIG_API, "SubmarinerConfig", "subconfig", "aws-sub1")["spec"]
 
     result, writes = run(run_playbook, lab, *[step for step in steps if not step.get("ignore_errors")])
     assert not any(r["result"].get("changed") for r in result.check().results) and writes == []

@@ -41,7 +41,8 @@ def _add_lab_options(command):
     command.add_argument("--clusters", type=int, default=defaults["clusters"].default, help="managed clusters (default 2)")
     command.add_argument("--overlap", action=argparse.BooleanOptionalAction, default=True,
                          help="give the clusters the same (default installer) CIDRs (default: yes)")
-    command.add_argument("--network-type", choices=NETWORK_TYPES, default=defaults["network_type"].default)
+    command.add_argument("--network-type", choices=NETWORK_TYPES, default=None,
+                         help="CNI of the clusters (default: the profile's era, OpenShiftSDN on acm-2.2, else OVNKubernetes)")
     command.add_argument("--ocp-naming", choices=OCP_NAMINGS, default=defaults["ocp_naming"].default,
                          help="installer naming of SGs and subnets: legacy (< 4.16) or capi (>= 4.16)")
     command.add_argument("--time-scale", type=float, default=defaults["time_scale"].default,
@@ -157,7 +158,7 @@ def cmd_up(args):
 
 def _serve_arguments(args):
     arguments = ["--profile", args.profile, "--clusters", str(args.clusters), "--overlap" if args.overlap else "--no-overlap",
-                 "--network-type", args.network_type, "--ocp-naming", args.ocp_naming, "--time-scale", str(args.time_scale),
+                 *(["--network-type", args.network_type] if args.network_type else []), "--ocp-naming", args.ocp_naming, "--time-scale", str(args.time_scale),
                  "--faults", args.faults, "--state-dir", str(args.state_dir.resolve())]
     if args.crds_dir:
         arguments += ["--crds-dir", str(args.crds_dir.resolve())]

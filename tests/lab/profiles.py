@@ -75,6 +75,11 @@ class Profile:
     hub_crds: tuple[str, ...]                # file names in ../shared/crds
     spoke_crds: tuple[str, ...]
     ocp_versions: dict                       # naming scheme -> OpenShift version of the seeded clusters
+    default_network_type: str                # the seeded clusters' CNI when the lab options name none
+    reads_gateway_config: bool               # spec.gatewayConfig (gateways, aws.instanceType) is read
+    reads_prepare_annotations: bool          # the skip-cloud-prepare and VPC/subnet/SG override annotations are read
+    cloud_prepare_gate: str                  # "credentials-secret": prepare iff spec.credentialsSecret; "platform": by claims + skip annotation
+    gateway_machineset_work: str | None      # hub ManifestWork that carries the gateway MachineSet; None: written on the spoke
     # GenerateBrokerName (stolostron/submariner-addon release-2.12, pkg/hub/submarinerbrokerinfo/brokerinfo.go):
     # past 63 characters it drops the first len("broker") - 1 characters of the set name, nothing more.
     # ACM 2.2 (v2.2.11-ACM, pkg/hub/submarineragent/controller.go) formats the name without truncating.
@@ -121,7 +126,6 @@ _COMMON_HUB_CRDS = (
     "manifestworks.work.open-cluster-management.io.yaml",
     "managedclusterviews.view.open-cluster-management.io.yaml",
     "clusterdeployments.hive.openshift.io.yaml",
-    "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml",
     # The broker controller installs the broker-side Submariner CRDs on the hub.
     "clusters.submariner.io.yaml",
     "endpoints.submariner.io.yaml",
@@ -160,6 +164,15 @@ _INTERNAL_DESCRIPTIONS = (
 )
 _PUBLIC_DESCRIPTION = "Public Submariner traffic"
 
+# The CRDs ACM 2.2 installs, as apiextensions.k8s.io/v1beta1 with preserveUnknownFields: false
+# (stolostron/submariner-addon v2.2.11-ACM deploy/config/crds/open-cluster-management.io_submarinerconfigs_crd.yaml
+# and its vendored open-cluster-management/api cluster/v1alpha1 CRDs; see ../shared/crds/SOURCES.md).
+ACM_22_CRDS = (
+    "alternates/submarinerconfigs.submarineraddon.open-cluster-management.io.acm-2.2.apiextv1beta1.yaml",
+    "alternates/managedclustersets.cluster.open-cluster-management.io.v1alpha1.acm-2.2.apiextv1beta1.yaml",
+    "alternates/managedclustersetbindings.cluster.open-cluster-management.io.v1alpha1.acm-2.2.apiextv1beta1.yaml",
+)
+
 ACM_2_2 = Profile(
     name="acm-2.2",
     mch_version="2.2.11",
@@ -184,12 +197,20 @@ ACM_2_2 = Profile(
     cleanup_trigger="config-finalizer",
     cleanup_finalizer="submarineraddon.open-cluster-management.io/config-cleanup",
     cloud_prepare_runs_on="hub",
-    hub_crds=_COMMON_HUB_CRDS + (
-        "managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml",
-        "managedclustersetbindings.cluster.open-cluster-management.io.v1alpha1.yaml",
-    ),
+    hub_crds=_COMMON_HUB_CRDS + ACM_22_CRDS,
     spoke_crds=SPOKE_CRDS,
     ocp_versions={"legacy": "4.7.13", "capi": "4.16.8"},
+    # OpenShift 4.7's default CNI (OVN-Kubernetes became the default in 4.12).
+    default_network_type="OpenShiftSDN",
+    # v2.2.11-ACM pkg/cloud/aws/aws.go: instanceType = "m5n.large" is a constant, findSubnet/tagSubnet
+    # pick one public subnet, and the SubmarinerConfig CRD of that tag has no gatewayConfig.
+    reads_gateway_config=False,
+    # v2.2.11-ACM pkg/hub/submarineragent/controller.go syncSubmarinerConfig: no annotation is read;
+    # the cloud is prepared when spec.credentialsSecret is set, and only then.
+    reads_prepare_annotations=False,
+    cloud_prepare_gate="credentials-secret",
+    # v2.2.11-ACM pkg/cloud/aws/aws.go deployGatewayNode: workName = "aws-submariner-gateway-machineset".
+    gateway_machineset_work="aws-submariner-gateway-machineset",
 )
 
 ACM_2_12 = Profile(
@@ -222,6 +243,7 @@ ACM_2_12 = Profile(
     cleanup_finalizer=None,
     cloud_prepare_runs_on="spoke",
     hub_crds=_COMMON_HUB_CRDS + (
+        "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml",
         "managedclustersets.cluster.open-cluster-management.io.yaml",
         "managedclustersetbindings.cluster.open-cluster-management.io.yaml",
         "addondeploymentconfigs.addon.open-cluster-management.io.yaml",
@@ -231,6 +253,11 @@ ACM_2_12 = Profile(
     ocp_versions={"legacy": "4.14.20", "capi": "4.16.8"},
     broker_namespace_truncated=True,
     gateway_connection_fields=(("usingIP", {"type": "string"}), ("usingNAT", {"type": "boolean"})),
+    default_network_type="OVNKubernetes",
+    reads_gateway_config=True,
+    reads_prepare_annotations=True,
+    cloud_prepare_gate="platform",
+    gateway_machineset_work=None,
 )
 
 PROFILES = {profile.name: profile for profile in (ACM_2_2, ACM_2_12)}

@@ -19,6 +19,7 @@ import urllib.request
 import yaml
 
 from tests.lab import crds
+from tests.lab import profiles
 from tests.lab.apiserver import Store
 from tests.lab.apiserver.server import DEFAULT_VERSION_INFO, ApiServer
 from tests.lab.apiserver.tls import make_certificates, server_context
@@ -157,7 +158,7 @@ class LabOptions:
     profile: str = "acm-2.12"
     clusters: int = 2
     overlap: bool = True
-    network_type: str = "OVNKubernetes"
+    network_type: str | None = None  # None: the profile's era (OpenShiftSDN on acm-2.2, OVNKubernetes on acm-2.12)
     ocp_naming: str = "legacy"
     time_scale: float = 3.0
     faults: Faults = dataclasses.field(default_factory=Faults)
@@ -171,6 +172,8 @@ class LabOptions:
     def __post_init__(self):
         if self.profile not in PROFILES:
             raise ValueError("profile must be one of %s, not %r" % (", ".join(PROFILES), self.profile))
+        if self.network_type is None:
+            self.network_type = profiles.get(self.profile).default_network_type
         if self.network_type not in NETWORK_TYPES:
             raise ValueError("network_type must be one of %s, not %r" % (", ".join(NETWORK_TYPES), self.network_type))
         if self.ocp_naming not in OCP_NAMINGS:

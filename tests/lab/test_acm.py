@@ -485,9 +485,46 @@ def test_22_removing_a_label_undeploys_and_deleting_the_config_cleans_aws():
         lab.wait_for(lambda: connection_statuses(lab, "aws-sub2") == [], message="aws-sub2 lost its peer")
         for cluster in ("aws-sub1", "aws-sub2"):
             lab.hub.delete(CONFIG, "SubmarinerConfig", "subconfig", cluster)
-        lab.wait_for(lambda: not any(ec2_residue(lab)["gateway_sgs"] + ec2_residue(lab)["tagged_subnets"]), message="AWS cleaned")
+        lab.wait_for(lambda: not any(ec2_residue(lab)["tagged_subnets"] + ec2_residue(lab)["internal_rules"]), message="AWS cleaned")
+        assert lab.hub.list(WORK, "ManifestWork", "aws-sub1") == []
+        # v2.2.11-ACM pkg/cloud/aws/aws.go CleanUpSubmarinerClusterEnv revokes the IPsec rules but leaves the group.
+        groups = {group["name"]: group for group in aws.snapshot(lab.ec2())["security_groups"]}
+        assert ec2_residue(lab)["gateway_sgs"] and all(groups[name]["ingress"] == [] for name in ec2_residue(lab)["gateway_sgs"])
         lab.hub.delete(SET_V1ALPHA1, "ManagedClusterSet", "demo")
         lab.wait_for(lambda: lab.hub.get("v1", "Namespace", "submariner-clusterset-demo-broker") is None, message="broker ns gone")
+
+
+def test_22_serves_the_22_crd_and_honours_none_of_the_later_gateway_options():
+    """ACM 2.2 prunes gatewayConfig, hard-codes m5n.large and one gateway, ignores the annotations, and
+    ships the gateway MachineSet in the ManifestWork aws-submariner-gateway-machineset (v2.2.11-ACM aws.go)."""
+    with running_lab("acm-2.2") as lab:
+        config = creds_config("aws-sub1", name="subconfig", gatewayConfig={"gateways": 2, "aws": {"instanceType": "c5.large"}})
+        config["metadata"]["annotations"] = {"submariner.io/subnet-id-list": "subnet-0000", "submariner.io/skip-cloud-prepare": "true"}
+        stored = lab.hub.create(config)
+        assert "gatewayConfig" not in stored["spec"]
+        stored_set = lab.hub.create({"apiVersion": SET_V1ALPHA1, "kind": "ManagedClusterSet", "metadata": {"name": "demo"},
+                                     "spec": {"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}}})
+        assert stored_set["spec"] == {}
+        lab.settle()
+        work = lab.wait_for(lambda: lab.hub.get(WORK, "ManifestWork", "aws-submariner-gateway-machineset", "aws-sub1"), message="work")
+        kinds = [manifest["kind"] for manifest in work["spec"]["workload"]["manifests"]]
+        assert kinds == ["ClusterRole", "MachineSet"]
+        machinesets = lab.wait_for(lambda: [ms for ms in lab.spoke("aws-sub1").list("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
+                                            if "-submariner-gw-" in ms["metadata"]["name"]], message="gateway MachineSet on the spoke")
+        assert len(machinesets) == 1
+        assert machinesets[0]["spec"]["template"]["spec"]["providerSpec"]["value"]["instanceType"] == "m5n.large"
+        assert len(ec2_residue(lab)["tagged_subnets"]) == 1
+        config = lab.hub.get(CONFIG, "SubmarinerConfig", "subconfig", "aws-sub1")
+        assert condition(config, "SubmarinerClusterEnvironmentPrepared")["status"] == "True"
+
+
+def test_22_without_credentials_secret_prepares_nothing():
+    with running_lab("acm-2.2", clusters=1) as lab:
+        lab.hub.create({"apiVersion": CONFIG, "kind": "SubmarinerConfig", "metadata": {"name": "subconfig", "namespace": "aws-sub1"},
+                        "spec": {}})
+        lab.settle()
+        assert lab.hub.list(WORK, "ManifestWork", "aws-sub1") == []
+        assert ec2_residue(lab)["gateway_sgs"] == []
 
 
 def test_212_addon_with_another_name_or_outside_a_set_does_nothing():

@@ -67,10 +67,27 @@ def test_internal_ports_per_profile_and_cni():
 
 
 def test_crds_per_profile():
-    assert "managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "alternates/managedclustersets.cluster.open-cluster-management.io.v1alpha1.acm-2.2.apiextv1beta1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "alternates/submarinerconfigs.submarineraddon.open-cluster-management.io.acm-2.2.apiextv1beta1.yaml" in profiles.ACM_2_2.hub_crds
+    assert "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml" not in profiles.ACM_2_2.hub_crds
+    assert "submarinerconfigs.submarineraddon.open-cluster-management.io.yaml" in profiles.ACM_2_12.hub_crds
     assert "managedclustersets.cluster.open-cluster-management.io.yaml" not in profiles.ACM_2_2.hub_crds
     assert "managedclustersets.cluster.open-cluster-management.io.yaml" in profiles.ACM_2_12.hub_crds
     assert "brokers.submariner.io.yaml" in profiles.ACM_2_12.hub_crds
     for profile in (profiles.ACM_2_2, profiles.ACM_2_12):
         assert "machinesets.machine.openshift.io.yaml" in profile.spoke_crds
         assert "machinesets.machine.openshift.io.yaml" not in profile.hub_crds
+
+
+def test_network_type_defaults_to_the_profiles_era():
+    from tests.lab.runtime import LabOptions
+
+    assert LabOptions(profile="acm-2.2").network_type == "OpenShiftSDN"
+    assert LabOptions(profile="acm-2.12").network_type == "OVNKubernetes"
+    assert LabOptions(profile="acm-2.2", network_type="OVNKubernetes").network_type == "OVNKubernetes"
+
+
+def test_acm_22_honours_none_of_the_later_gateway_inputs():
+    assert profiles.ACM_2_2.gateway_machineset_work == "aws-submariner-gateway-machineset"
+    assert not profiles.ACM_2_2.reads_gateway_config and not profiles.ACM_2_2.reads_prepare_annotations
+    assert profiles.ACM_2_12.gateway_machineset_work is None and profiles.ACM_2_12.reads_gateway_config

@@ -28,6 +28,7 @@ from tests.lab.controllers.machine_api import (
     LABEL_MACHINESET, NAMESPACE as MACHINE_NAMESPACE, aws_machineset, machine_from_template,
     machine_status_running, node_for,
 )
+from tests.lab.apiserver.schema import crd_as_v1
 from tests.lab.crds_builtin import builtin_crd
 
 LOG = logging.getLogger("tests.lab.world")
@@ -69,7 +70,7 @@ class World:
         self.options = lab.options
         self.profile = profiles.get(self.options.profile)
         self.naming = getattr(self.options, "ocp_naming", "legacy") or "legacy"
-        self.network_type = getattr(self.options, "network_type", "OpenShiftSDN") or "OpenShiftSDN"
+        self.network_type = getattr(self.options, "network_type", None) or self.profile.default_network_type
         self.reactor = base.Reactor(getattr(self.options, "time_scale", 0.0) or 0.0)
         self.seeded: dict[str, aws.SeededCluster] = {}
         self.controllers: list[base.Controller] = []
@@ -122,8 +123,8 @@ class World:
         names = self.profile.hub_crds if context == HUB_CONTEXT else self.profile.spoke_crds
         directory = pathlib.Path(getattr(self.options, "crds_dir", None) or crds.default_dir())
         if getattr(self.options, "builtin_crds", False):
-            return [_load_crd(directory / name) if (directory / name).is_file() else builtin_crd(name) for name in names]
-        return [self._served(_load_crd(crds.require(directory, name))) for name in names]
+            return [crd_as_v1(_load_crd(directory / name)) if (directory / name).is_file() else builtin_crd(name) for name in names]
+        return [self._served(crd_as_v1(_load_crd(crds.require(directory, name)))) for name in names]
 
     def _served(self, crd: dict) -> dict:
         """The CRD as the profile's era serves it: today's Gateway keeps connections[].usingIP/usingNAT."""

@@ -220,3 +220,24 @@ def test_submariner_config_name_not_allowed_on_this_acm(clean_lab, tmp_path):
     message = " ".join(result.failure_messages())
     missing = [word for word in ("aws-sub1", "subconfig", "submariner") if word not in message]
     assert not missing, "the message lacks %s: %s" % (missing, message)
+
+
+@pytest.mark.parametrize("variables, expect", [
+    ({"acm_submariner_gateways": 2}, ("acm_submariner_gateways is 2", "ACM 2.2.11", "always deploys one gateway", "Unset acm_submariner_gateways")),
+    ({"acm_submariner_gateway_instance_type": "c5.large"},
+     ("acm_submariner_gateway_instance_type is c5.large", "ACM 2.2.11", "m5n.large", "Unset acm_submariner_gateway_instance_type")),
+], ids=["two-gateways", "instance-type"])
+def test_options_acm_22_cannot_honour_fail_in_preflight(lab_factory, tmp_path, variables, expect):
+    """ACM 2.2's addon hard-codes one m5n.large gateway and its CRD prunes gatewayConfig: refused before any write."""
+    lab = lab_factory.get("acm-2.2", overlap=False, time_scale=0.0)
+    ec2_before = lab.ec2_state()
+    result = labrun.run(lab, extra_vars=dict(SHORT_WAITS, **variables))
+    assert result.returncode != 0, result.stdout[-3000:]
+    assert result.mutating == [], "writes before the failure: %s" % [(r["cluster"], r["verb"], r["path"]) for r in result.mutating]
+    assert lab.ec2_state() == ec2_before
+    failures = result.failures()
+    assert len(failures) == 1 and "Stop before any change" in failures[0]["task"], result.failure_messages()
+    message = " ".join(result.failure_messages())
+    missing = [word for word in expect if word not in message]
+    assert not missing, "the message lacks %s: %s" % (missing, message)
+    assert "submariner.io/gateway" not in message

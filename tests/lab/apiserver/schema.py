@@ -1,4 +1,9 @@
-"""Custom resource validation the way kube-apiserver does it: prune unknown fields, apply defaults, check the schema."""
+"""Custom resource validation the way kube-apiserver does it: prune unknown fields, apply defaults, check the schema.
+
+Also the conversion of an ``apiextensions.k8s.io/v1beta1`` CustomResourceDefinition into the
+``apiextensions.k8s.io/v1`` form kube-apiserver stores and returns (ACM 2.2 installs its CRDs as
+v1beta1; the lab serves only apiextensions v1, as every Kubernetes from 1.22 does).
+"""
 
 import copy
 import functools
@@ -40,6 +45,47 @@ def _to_draft7(node):
     return out
 
 
+_V1BETA1_PER_VERSION = (("validation", "schema"), ("subresources", "subresources"),
+                        ("additionalPrinterColumns", "additionalPrinterColumns"))
+
+
+def crd_as_v1(crd):
+    """The ``apiextensions.k8s.io/v1`` form of a CRD; a v1 CRD comes back unchanged (a copy).
+
+    Follows kubernetes/apiextensions-apiserver ``pkg/apis/apiextensions/v1beta1/conversion.go``
+    (ref release-1.20, what an ACM 2.2 hub on OpenShift 4.6/4.7 ran): the top-level
+    ``validation``, ``subresources`` and ``additionalPrinterColumns`` move into every version
+    (``validation`` becomes ``schema``; v1beta1 printer columns' ``JSONPath`` becomes
+    ``jsonPath``), the top-level ``version`` goes, ``preserveUnknownFields`` stays. v1beta1
+    defaults ``preserveUnknownFields`` to true, which turns pruning off for the whole CRD: the lab
+    does not emulate that, so such a CRD is refused rather than served with pruning it would not
+    have (every ACM 2.2 CRD in ``../shared/crds/alternates`` sets it to false).
+    """
+    crd = copy.deepcopy(crd)
+    if crd.get("apiVersion") != "apiextensions.k8s.io/v1beta1":
+        return crd
+    spec = crd["spec"]
+    name = (crd.get("metadata") or {}).get("name")
+    if spec.get("preserveUnknownFields", True) is not False:
+        raise ValueError("CRD %s: apiextensions v1beta1 with preserveUnknownFields true (the v1beta1 default) "
+                         "disables pruning, which the lab does not emulate" % name)
+    versions = spec.get("versions") or [{"name": spec["version"], "served": True, "storage": True}]
+    shared = {target: spec.pop(source) for source, target in _V1BETA1_PER_VERSION if source in spec}
+    spec.pop("version", None)
+    for version in versions:
+        for target, value in shared.items():
+            version.setdefault(target, copy.deepcopy(value))
+        if "schema" in version and "openAPIV3Schema" not in version["schema"]:
+            version["schema"] = {"openAPIV3Schema": version["schema"]}
+        for column in version.get("additionalPrinterColumns") or ():
+            if "JSONPath" in column:
+                column["jsonPath"] = column.pop("JSONPath")
+    spec["versions"] = versions
+    crd["apiVersion"] = "apiextensions.k8s.io/v1"
+    crd.pop("status", None)
+    return crd
+
+
 def compile_schema(openapi_schema):
     """The CompiledSchema for an ``openAPIV3Schema``; identical schemas (the same CRD on many clusters) compile once."""
     return _compile_cached(json.dumps(openapi_schema, sort_keys=True))
@@ -78,10 +124,13 @@ def _walk(value, schema, root=False, path="", unknown=None):
 
 
 def _walk_object(value, schema, root, path, unknown):
+    # kubernetes/apiextensions-apiserver pkg/apiserver/schema/pruning/algorithm.go (prune, release-1.20
+    # and later unchanged): an object schema without properties, additionalProperties or
+    # x-kubernetes-preserve-unknown-fields drops every key (ACM 2.2's ManagedClusterSet ``spec: {type: object}``).
     properties = schema.get("properties")
     additional = schema.get("additionalProperties")
     preserve = schema.get("x-kubernetes-preserve-unknown-fields", False)
-    if properties is None and additional is None:
+    if properties is None and additional is None and (preserve or schema.get("type") != "object"):
         return
     for key in list(value):
         if root and key in _ROOT_FIELDS:

@@ -442,7 +442,7 @@ class HubConfigController(c.Reconciler):
         if c.is_deleting(config):
             if self.spec.cleanup_finalizer in (config["metadata"].get("finalizers") or []):
                 error = acm_cloud.clean_up(self.world, self.profile, config, managed_cluster)
-                if error is not None and acm_cloud.uses_cloud(config, managed_cluster):
+                if error is not None and acm_cloud.uses_cloud(config, managed_cluster, self.profile):
                     c.write_conditions(self.hub, config, [acm_cloud.prepared_condition(error)])
                     self.after(1, self.request)
                     return
@@ -453,7 +453,7 @@ class HubConfigController(c.Reconciler):
         config = self._sync_status(config, managed_cluster)
         key = (config["metadata"]["namespace"], config["metadata"]["uid"])
         generation = config["metadata"].get("generation", 1)
-        if self._prepared.get(key) == generation or not acm_cloud.uses_cloud(config, managed_cluster):
+        if self._prepared.get(key) == generation or not acm_cloud.uses_cloud(config, managed_cluster, self.profile):
             return
         error = acm_cloud.prepare(self.world, self.profile, config, managed_cluster)
         if error is None:

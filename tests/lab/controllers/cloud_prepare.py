@@ -13,6 +13,11 @@ Prepare
 Clean up
     for every subnet carrying the profile's gateway tag, delete the gateway MachineSet and remove
     the tags; revoke the internal rules; delete the gateway SG. Only what prepare created.
+
+ACM 2.2 (``profile.gateway_machineset_work``) follows stolostron/submariner-addon v2.2.11-ACM
+``pkg/cloud/aws/aws.go`` instead for the gateway: its MachineSet (``pkg/cloud/aws/manifests/machineset.yaml``)
+and an aggregate ClusterRole go to the spoke through the hub ManifestWork
+``aws-submariner-gateway-machineset`` in the cluster namespace, and clean-up deletes that work.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ import re
 
 from tests.lab import profiles
 from tests.lab.aws import tags_to_dict
-from tests.lab.controllers.machine_api import MACHINE_API, NAMESPACE, aws_machineset
+from tests.lab.controllers.machine_api import LABEL_CLUSTER, LABEL_MACHINESET, LABEL_ROLE, LABEL_TYPE, MACHINE_API, NAMESPACE, aws_machineset
 
 PUBLIC_CIDR = "0.0.0.0/0"
 GATEWAY_LABEL = "submariner.io/gateway"
@@ -95,6 +100,8 @@ def prepare(world, request: dict) -> dict:
     """Prepare the cluster of ``request`` with its credentials; the summary of what exists afterwards."""
     plan = Plan.from_request(request)
     ec2 = world.ec2(plan.region, request.get("credentials"))
+    if plan.profile.gateway_machineset_work:
+        return prepare_cluster_acm22(ec2, world.hub, request["cluster"], plan)
     return prepare_cluster(ec2, _spoke(world, request["cluster"]), plan)
 
 
@@ -102,6 +109,8 @@ def clean_up(world, request: dict) -> dict:
     """Undo :func:`prepare` for the cluster of ``request``; the summary of what was removed."""
     plan = Plan.from_request(request)
     ec2 = world.ec2(plan.region, request.get("credentials"))
+    if plan.profile.gateway_machineset_work:
+        return clean_up_cluster_acm22(ec2, world.hub, request["cluster"], plan)
     return clean_up_cluster(ec2, _spoke(world, request["cluster"]), plan)
 
 
@@ -138,6 +147,96 @@ def clean_up_cluster(ec2, spoke, plan: Plan) -> dict:
     revoked = revoke_internal_ports(ec2, found, plan)
     deleted = delete_gateway_security_group(ec2, found.vpc_id, plan)
     return {"machinesets": released, "revoked_rules": revoked, "gateway_security_group": deleted}
+
+
+WORK_API = "work.open-cluster-management.io/v1"
+ACM22_MACHINESET_ROLE = "open-cluster-management:submariner-addon-machinesets-aggregate-clusterrole"
+
+
+def prepare_cluster_acm22(ec2, hub, cluster: str, plan: Plan) -> dict:
+    """ACM 2.2's PrepareSubmarinerClusterEnv: ports, one tagged subnet, the gateway MachineSet as a ManifestWork."""
+    found = discover(ec2, plan)
+    ami = worker_ami(ec2, found.vpc_id, plan.infra_id)
+    internal = open_internal_ports(ec2, found, plan)
+    gateway_sg = ensure_gateway_security_group(ec2, found.vpc_id, plan)
+    subnet = choose_gateway_subnets(ec2, found, plan)[0]
+    if "kubernetes.io/role/internal-elb" not in tags_to_dict(subnet.get("Tags")):  # tagSubnet: already tagged, kept
+        _tag_subnet(ec2, subnet, plan)
+    work = {
+        "apiVersion": WORK_API, "kind": "ManifestWork",
+        "metadata": {"name": plan.profile.gateway_machineset_work, "namespace": cluster},
+        "spec": {"workload": {"manifests": [_acm22_machineset_role(), _acm22_machineset(plan, subnet["AvailabilityZone"], ami)]}},
+    }
+    current = hub.get(WORK_API, "ManifestWork", work["metadata"]["name"], cluster)
+    if current is None:
+        hub.create(work)
+    elif current.get("spec") != work["spec"]:
+        current["spec"] = work["spec"]
+        hub.update(current)
+    return {"gateway_security_group": gateway_sg, "internal_rules": internal, "gateway_subnets": [subnet["SubnetId"]],
+            "machinesets": [plan.gateway_machineset_name(subnet["AvailabilityZone"])]}
+
+
+def clean_up_cluster_acm22(ec2, hub, cluster: str, plan: Plan) -> dict:
+    """ACM 2.2's CleanUpSubmarinerClusterEnv: delete the work, untag, revoke; the gateway SG itself stays."""
+    deleted_work = hub.get(WORK_API, "ManifestWork", plan.profile.gateway_machineset_work, cluster) is not None
+    if deleted_work:
+        hub.delete(WORK_API, "ManifestWork", plan.profile.gateway_machineset_work, cluster)
+    found = discover(ec2, plan, require_public_subnets=False)
+    for subnet in found.public_subnets:
+        if plan.gateway_marker_tag in tags_to_dict(subnet.get("Tags")):
+            ec2.delete_tags(Resources=[subnet["SubnetId"]], Tags=[{"Key": key} for key in plan.profile.gateway_subnet_tags])
+    group = _security_group_named(ec2, found.vpc_id, plan.gateway_sg_name)
+    if group is not None and group.get("IpPermissions"):  # revokeIPsecPorts: "the ipsec sg may has references"
+        ec2.revoke_security_group_ingress(GroupId=group["GroupId"], IpPermissions=group["IpPermissions"])
+    revoked = revoke_internal_ports(ec2, found, plan)
+    return {"manifestwork": deleted_work, "revoked_rules": revoked, "gateway_security_group": None}
+
+
+def _acm22_machineset_role() -> dict:
+    """v2.2.11-ACM pkg/cloud/aws/manifests/machineset-aggeragate-clusterrole.yaml."""
+    return {
+        "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole",
+        "metadata": {"name": ACM22_MACHINESET_ROLE, "labels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}},
+        "rules": [{"apiGroups": ["machine.openshift.io"], "resources": ["machinesets"],
+                   "verbs": ["get", "list", "watch", "create", "update", "patch", "delete"]}],
+    }
+
+
+def _acm22_machineset(plan: Plan, zone: str, ami: str) -> dict:
+    """v2.2.11-ACM pkg/cloud/aws/manifests/machineset.yaml rendered by deployGatewayNode (m5n.large, legacy names)."""
+    name = plan.gateway_machineset_name(zone)
+    selector = {LABEL_CLUSTER: plan.infra_id, LABEL_MACHINESET: name}
+    return {
+        "apiVersion": MACHINE_API, "kind": "MachineSet",
+        "metadata": {"labels": {LABEL_CLUSTER: plan.infra_id}, "name": name, "namespace": NAMESPACE},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": dict(selector)},
+            "template": {
+                "metadata": {"labels": {LABEL_CLUSTER: plan.infra_id, LABEL_ROLE: "worker", LABEL_TYPE: "worker", LABEL_MACHINESET: name}},
+                "spec": {
+                    "metadata": {"labels": {GATEWAY_LABEL: "true"}},
+                    "taints": [{"effect": "NoSchedule", "key": GATEWAY_TAINT["key"]}],
+                    "providerSpec": {"value": {
+                        "ami": {"id": ami},
+                        "apiVersion": "awsproviderconfig.openshift.io/v1beta1",
+                        "credentialsSecret": {"name": "aws-cloud-credentials"},
+                        "deviceIndex": 0,
+                        "iamInstanceProfile": {"id": f"{plan.infra_id}-worker-profile"},
+                        "instanceType": plan.profile.gateway_instance_type,
+                        "kind": "AWSMachineProviderConfig",
+                        "placement": {"availabilityZone": zone, "region": plan.region},
+                        "securityGroups": [{"filters": [{"name": "tag:Name", "values": [f"{plan.infra_id}-worker-sg", plan.gateway_sg_name]}]}],
+                        "subnet": {"filters": [{"name": "tag:Name", "values": [f"{plan.infra_id}-public-{zone}"]}]},
+                        "tags": [{"name": f"kubernetes.io/cluster/{plan.infra_id}", "value": "owned"}, {"name": "submariner.io", "value": "gateway"}],
+                        "userDataSecret": {"name": "worker-user-data"},
+                        "publicIp": True,
+                    }},
+                },
+            },
+        },
+    }
 
 
 def discover(ec2, plan: Plan, *, require_public_subnets: bool = True) -> Discovery:

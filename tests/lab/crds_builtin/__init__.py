@@ -69,6 +69,15 @@ _DEFINITIONS = {
     "submariners.submariner.io.yaml":
         ("submariner.io", "Submariner", "submariners", "Namespaced", [], [("v1alpha1", True, True, True)]),
 }
+# ACM 2.2's copies (../shared/crds/alternates) stand in for the same kinds.
+_DEFINITIONS.update({
+    "alternates/submarinerconfigs.submarineraddon.open-cluster-management.io.acm-2.2.apiextv1beta1.yaml":
+        _DEFINITIONS["submarinerconfigs.submarineraddon.open-cluster-management.io.yaml"],
+    "alternates/managedclustersets.cluster.open-cluster-management.io.v1alpha1.acm-2.2.apiextv1beta1.yaml":
+        _DEFINITIONS["managedclustersets.cluster.open-cluster-management.io.v1alpha1.yaml"],
+    "alternates/managedclustersetbindings.cluster.open-cluster-management.io.v1alpha1.acm-2.2.apiextv1beta1.yaml":
+        _DEFINITIONS["managedclustersetbindings.cluster.open-cluster-management.io.v1alpha1.yaml"],
+})
 
 FILE_NAMES = tuple(sorted(_DEFINITIONS))
 

@@ -141,3 +141,27 @@ def test_filter_docs_parse_and_match_the_signature(module_name, function):
             assert doc["options"][name].get("required") is True
         else:
             assert doc["options"][name].get("default") == default
+
+
+HUB_22 = {"generation": "2.2", "acm_version": "2.2.11", "default_gateway_instance_type": "m5n.large"}
+HUB_212 = {"generation": "2.12", "acm_version": "2.12.2", "default_gateway_instance_type": "m5n.large"}
+
+
+def test_config_option_refusals_on_acm_22_name_variable_version_and_fix():
+    from ansible_collections.acm.submariner.plugins.filter.config_option_refusals import config_option_refusals
+
+    names = {"gateways": "acm_submariner_gateways", "aws_instance_type": "acm_submariner_gateway_instance_type"}
+    messages = config_option_refusals({"gateways": 2, "aws_instance_type": "c5.large", "ipsec_natt_port": 4500}, HUB_22, names)
+    assert len(messages) == 2
+    assert messages[0].startswith("acm_submariner_gateways is 2, but this hub runs ACM 2.2.11, whose submariner-addon always deploys one gateway")
+    assert "Unset acm_submariner_gateways (or set it to 1), or upgrade the hub" in messages[0]
+    assert "always uses the instance type m5n.large" in messages[1] and "ACM 2.3 or later" in messages[1]
+    assert config_option_refusals({"gateways": 1, "aws_instance_type": "m5n.large"}, HUB_22, names) == []
+    assert config_option_refusals({"gateways": 2, "aws_instance_type": "c5.large"}, HUB_212, names) == []
+
+
+def test_config_option_refusals_needs_hub_facts():
+    from ansible_collections.acm.submariner.plugins.filter.config_option_refusals import config_option_refusals
+
+    with pytest.raises(AnsibleFilterError, match="generation"):
+        config_option_refusals({"gateways": 2}, {})

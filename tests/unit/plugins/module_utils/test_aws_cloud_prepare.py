@@ -357,3 +357,13 @@ def test_gateway_instance_findings():
     assert codes(cp.gateway_instance_findings([stopped], "vpc-1")) == [("no_gateway_instance", "vpc-1")]
     assert "i-1 stopped" in cp.gateway_instance_findings([stopped], "vpc-1")[0]["message"]
     assert cp.gateway_instance_findings([{"InstanceId": "i-2", "State": {"Name": "running"}}], "vpc-1") == []
+
+
+def test_subnet_findings_with_the_acm_22_addon_tag_never_hint_at_submariner_io_gateway():
+    legacy = {"open-cluster-management.io/submariner-addon/gateway": "", "kubernetes.io/role/internal-elb": ""}
+    subnets = [subnet("subnet-a", "eu-west-1a", **legacy), SUBNETS[1]]
+    assert cp.subnet_findings(subnets, ALL_ZONES, 1, "m5n.large", cp.ADDON_LEGACY_GATEWAY_SUBNET_TAG) == []
+    findings = cp.subnet_findings(subnets, ALL_ZONES, 2, "m5n.large", cp.ADDON_LEGACY_GATEWAY_SUBNET_TAG)
+    assert codes(findings) == [("subnet_untagged", "subnet-b")]
+    assert "submariner.io/gateway" not in findings[0]["message"] + findings[0]["hint"]
+    assert [finding["code"] for finding in cp.subnet_findings(subnets, ALL_ZONES, 1, "m5n.large")] == ["subnet_untagged", "subnet_untagged"]

@@ -455,3 +455,23 @@ def test_every_spec_option_has_a_first_release():
     nested = {"%s.%s" % (option, key) for option, (_json, fields) in R.NESTED_SUBMARINER_CONFIG_FIELDS.items() for key in fields}
     assert set(R.SUBMARINER_CONFIG_FIELDS) <= set(R.SUBMARINER_CONFIG_FIELDS_SINCE)
     assert set(R.SUBMARINER_CONFIG_FIELDS_SINCE) <= set(R.SUBMARINER_CONFIG_FIELDS) | nested
+
+
+def test_config_options_for_hub_drops_what_acm_22_lacks_and_refuses_what_it_cannot_honour():
+    options = {"gateways": 1, "aws_instance_type": "m5n.large", "ipsec_natt_port": 4500, "credentials_secret": "c",
+               "subscription_config": {"channel": "alpha", "install_plan_approval": "Manual"}}
+    kept, refused = R.config_options_for_hub(options, "2.2", R.fixed_values("m5n.large"))
+    assert R.submariner_config_spec(kept) == {"IPSecNATTPort": 4500, "credentialsSecret": {"name": "c"}, "subscriptionConfig": {"channel": "alpha"}}
+    assert [(refusal.option, refusal.value, refusal.since) for refusal in refused] == [("subscription_config.install_plan_approval", "Manual", (2, 5))]
+    kept, refused = R.config_options_for_hub({"gateways": 2}, (2, 2), R.fixed_values("m5n.large"))
+    assert kept["gateways"] is None and [refusal.option for refusal in refused] == ["gateways"]
+    assert R.config_options_for_hub({"gateways": 2, "aws_instance_type": "c5.large"}, "2.3", R.fixed_values("m5n.large")) == (
+        {"gateways": 2, "aws_instance_type": "c5.large"}, [])
+
+
+def test_refusal_message_names_the_option_the_version_and_the_fix():
+    _kept, refused = R.config_options_for_hub({"natt_discovery_port": 4490}, "2.2")
+    (message,) = R.refusal_messages(refused, "2.2.11", names={"natt_discovery_port": "acm_submariner_nat_discovery_port"})
+    assert message == ("acm_submariner_nat_discovery_port is 4490, but this hub runs ACM 2.2.11, whose submariner-addon has no field "
+                       "NATTDiscoveryPort in its SubmarinerConfig CRD, which prunes it: acm_submariner_nat_discovery_port needs ACM 2.4 "
+                       "or later. Unset acm_submariner_nat_discovery_port, or upgrade the hub.")
