@@ -1,8 +1,11 @@
 """The playbooks run through ansible-runner the way AAP runs a job template (docs/aap.md).
 
 AAP hands ansible-runner a private data directory: the inventory, the survey answers as extra
-variables, and each credential's injection (here the multi-cluster kubeconfig credential: a private
-file plus the extra variable pointing at it). The inventory itself names only contexts.
+variables, and each credential's injection. The injections are made here from aap/credential_types.yml
+as AWX's CredentialType.inject_credential makes them (github:ansible/awx
+awx/main/models/credential.py at e21dd0a093): file injectors become private files under env/, inputs
+left empty render as empty strings, env injectors go to the environment, extra_vars injectors to the
+extra variables. The inventory itself names only contexts.
 """
 
 import base64
@@ -13,9 +16,12 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
+import types
 
 import pytest
 import yaml
+from jinja2 import sandbox
 
 from tests.lab.fixtures import collections_path, mutating_requests
 from tests.lab.runtime import HUB_CONTEXT, REPO_ROOT
@@ -37,26 +43,61 @@ def aap_lab_fixture(lab_factory):
     return lab_factory.get("acm-2.12", clusters=2, overlap=True)
 
 
-def private_data_dir(lab, base, extra_env=None):
-    """Lay out a private data directory as AAP does for a job with the kubeconfig credential."""
+class _CredentialTypeLoader(yaml.SafeLoader):  # pylint: disable=too-many-ancestors
+    """aap/credential_types.yml as the controller receives it: !unsafe strings are plain templates."""
+
+
+_CredentialTypeLoader.add_constructor("!unsafe", lambda loader, node: loader.construct_scalar(node))
+CREDENTIAL_TYPES = {item["name"]: item for item in yaml.load(
+    (REPO_ROOT / "aap" / "credential_types.yml").read_text(encoding="utf-8"), Loader=_CredentialTypeLoader
+)["controller_credential_types"]}
+KUBECONFIG_TYPE = "ACM Submariner multi-cluster kubeconfig"
+AWS_KEYS_TYPE = "ACM Submariner AWS keys"
+
+
+def inject(credential_type, inputs, pdd):
+    """(env, extra_vars) of one credential, written as AWX's inject_credential writes them."""
+    injectors = CREDENTIAL_TYPES[credential_type]["injectors"]
+    namespace = {key: value for key, value in inputs.items() if value}
+    tower = types.SimpleNamespace(filename=types.SimpleNamespace())
+    namespace["tower"] = tower
+    environment = sandbox.ImmutableSandboxedEnvironment()
+    for label, template in injectors.get("file", {}).items():
+        handle, path = tempfile.mkstemp(dir=pdd / "env")
+        with os.fdopen(handle, "w") as file:
+            file.write(environment.from_string(template).render(**namespace))
+        os.chmod(path, 0o600)
+        setattr(tower.filename, label.split(".", 1)[1], path)
+    env = {key: environment.from_string(template).render(**namespace) for key, template in injectors.get("env", {}).items()}
+    extra_vars = {key: environment.from_string(template).render(**namespace)
+                  for key, template in injectors.get("extra_vars", {}).items()}
+    return env, extra_vars
+
+
+def private_data_dir(lab, base, extra_env=None, hub_context="", inventory_hub_context=None, aws_keys=None):
+    """Lay out a private data directory as AAP does for a job with the kubeconfig credential (its
+    ``hub_context`` input as given) and, with ``aws_keys``, the AWS keys credential."""
     pdd = pathlib.Path(base)
     shutil.rmtree(pdd, ignore_errors=True)
     (pdd / "env").mkdir(parents=True)
     (pdd / "inventory").mkdir()
     os.symlink(REPO_ROOT, pdd / "project")
 
-    credential_file = pdd / "env" / "tmp_kubeconfig_credential"
-    credential_file.write_text(lab.kubeconfig.read_text(encoding="utf-8"), encoding="utf-8")
-    credential_file.chmod(0o600)
-
     inventory = yaml.safe_load((lab.state_dir / "inventory.yml").read_text(encoding="utf-8"))
     for group in inventory["all"]["children"].values():
         for host_vars in group["hosts"].values():
             host_vars.pop("acm_submariner_kubeconfig", None)  # comes from the credential
+    if inventory_hub_context is not None:
+        inventory["all"]["children"]["acm_hub"]["hosts"]["hub"]["acm_submariner_hub_context"] = inventory_hub_context
     (pdd / "inventory" / "hosts.yml").write_text(yaml.safe_dump(inventory), encoding="utf-8")
 
-    extra_vars = dict(SURVEY_ANSWERS, acm_submariner_kubeconfig=str(credential_file))
-    (pdd / "env" / "extravars").write_text(yaml.safe_dump(extra_vars), encoding="utf-8")
+    injected_env, extra_vars = inject(KUBECONFIG_TYPE, {"kubeconfig": lab.kubeconfig.read_text(encoding="utf-8"),
+                                                        "hub_context": hub_context}, pdd)
+    if aws_keys:
+        more_env, more_vars = inject(AWS_KEYS_TYPE, aws_keys, pdd)
+        injected_env.update(more_env)
+        extra_vars.update(more_vars)
+    (pdd / "env" / "extravars").write_text(yaml.safe_dump(dict(SURVEY_ANSWERS, **extra_vars)), encoding="utf-8")
 
     tmpdir = pathlib.Path(lab.tmpdir)
     env = dict(line.split("=", 1) for line in (lab.state_dir / "aws.env").read_text(encoding="utf-8").splitlines() if "=" in line)
@@ -69,11 +110,12 @@ def private_data_dir(lab, base, extra_env=None):
         "ANSIBLE_LOCAL_TEMP": str(tmpdir / "ansible-local"),
         "ANSIBLE_REMOTE_TEMP": str(tmpdir / "ansible-remote"),
         "ANSIBLE_HOME": str(tmpdir / "ansible-home"),
-        "ACM_SUBMARINER_KUBECONFIG": str(credential_file),
         # AAP keeps facts between jobs in a JSON fact cache: make it part of what is checked.
         "ANSIBLE_CACHE_PLUGIN": "jsonfile",
         "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(pdd / "artifacts" / "fact_cache"),
-    })
+        # The report files stay in the job's folder (in AAP: inside the EE, discarded with the job).
+        "PWD": str(pdd),
+    }, **injected_env)
     env.update(extra_env or {})
     (pdd / "env" / "envvars").write_text(yaml.safe_dump(env), encoding="utf-8")
     return pdd
@@ -81,10 +123,12 @@ def private_data_dir(lab, base, extra_env=None):
 
 @dataclasses.dataclass
 class Job:
-    """What AAP reads back from a job: its status, its events and the play recap."""
+    """What AAP reads back from a job: its status, its events, the play recap and the set_stats
+    artifacts (the job's ``artifacts`` in AAP)."""
     status: str
     events: list
     stats: dict
+    artifacts: dict
 
 
 def run_job(pdd, playbook, ident):
@@ -98,7 +142,7 @@ def run_job(pdd, playbook, ident):
     events = [json.loads(path.read_text(encoding="utf-8")) for path in sorted((artifacts / "job_events").glob("*.json"),
                                                                               key=lambda p: int(p.name.split("-", 1)[0]))]
     recap = next((event["event_data"] for event in events if event.get("event") == "playbook_on_stats"), {})
-    return Job(status, events, recap)
+    return Job(status, events, recap, recap.get("artifact_data") or {})
 
 
 def changed_count(job):
@@ -139,28 +183,82 @@ def leaked(pdd, secrets):
     return found
 
 
-def test_site_verify_uninstall_through_ansible_runner(aap_lab, tmp_path):
-    pdd = private_data_dir(aap_lab, tmp_path / "job")
+def secret_data(lab, cluster):
+    secret = lab.hub.get("v1", "Secret", "%s-aws-creds" % cluster, cluster)
+    return secret and {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}
 
-    first = run_job(pdd, "playbooks/site.yml", "site-1")
-    assert first.status == "successful", failure_messages(first)
-    gateways = aap_lab.spokes["cluster1"].list("submariner.io/v1", "Gateway")
-    assert gateways and all(connection["status"] == "connected"
-                            for gateway in gateways for connection in gateway["status"]["connections"])
+
+def assert_summary(job, clusters):
+    """The set_stats summary of the verify play: per-cluster state, tunnels, problems, the report."""
+    summary = job.artifacts["acm_submariner_verify"]
+    assert summary["state"] == "ready", summary["problems"]
+    assert {cluster["name"]: cluster["state"] for cluster in summary["clusters"]} == dict.fromkeys(clusters, "ready")
+    assert summary["tunnels"] and all(tunnel["status"] == "connected" for tunnel in summary["tunnels"]), summary["tunnels"]
+    assert summary["problems"] == []
+    assert all(cluster in summary["report"] for cluster in clusters) and summary["report"].startswith("# ")
+
+
+def test_site_verify_uninstall_through_ansible_runner(aap_lab, tmp_path):
+    """The credential's hub context wins over a wrong one in the inventory; the AWS keys credential
+    makes aws_prep create the one missing credentials secret and leaves the existing one alone."""
+    clusters = sorted(aap_lab.world.cluster_for(context) for context in aap_lab.world.contexts())
+    kept, missing = clusters
+    kept_before = aap_lab.hub.get("v1", "Secret", "%s-aws-creds" % kept, kept)
+    missing_keys = secret_data(aap_lab, missing)
+    secrets = lab_secrets(aap_lab)
+    aap_lab.hub.delete("v1", "Secret", "%s-aws-creds" % missing, missing)
+    try:
+        pdd = private_data_dir(aap_lab, tmp_path / "job", hub_context=HUB_CONTEXT, inventory_hub_context="no-such-context",
+                               aws_keys=missing_keys)
+
+        first = run_job(pdd, "playbooks/site.yml", "site-1")
+        assert first.status == "successful", failure_messages(first)
+        gateways = aap_lab.spokes["cluster1"].list("submariner.io/v1", "Gateway")
+        assert gateways and all(connection["status"] == "connected"
+                                for gateway in gateways for connection in gateway["status"]["connections"])
+        assert_summary(first, clusters)
+        created = aap_lab.hub.get("v1", "Secret", "%s-aws-creds" % missing, missing)
+        assert created["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "acm.submariner"
+        assert secret_data(aap_lab, missing) == missing_keys
+        assert aap_lab.hub.get("v1", "Secret", "%s-aws-creds" % kept, kept) == kept_before
+
+        mark = aap_lab.requests.mark()
+        second = run_job(pdd, "playbooks/site.yml", "site-2")
+        assert second.status == "successful", failure_messages(second)
+        assert changed_count(second) == 0, second.stats
+        assert mutating_requests(aap_lab, mark) == []
+
+        verify = run_job(pdd, "playbooks/verify.yml", "verify")
+        assert verify.status == "successful", failure_messages(verify)
+        assert_summary(verify, clusters)
+
+        uninstall = run_job(pdd, "playbooks/uninstall.yml", "uninstall")
+        assert uninstall.status == "successful", failure_messages(uninstall)
+        assert aap_lab.hub.get("v1", "Secret", "%s-aws-creds" % missing, missing) is None, "ours, so uninstall deleted it"
+        assert aap_lab.hub.get("v1", "Secret", "%s-aws-creds" % kept, kept) == kept_before
+
+        assert leaked(pdd, secrets | lab_secrets(aap_lab)) == []
+    finally:
+        if aap_lab.hub.get("v1", "Secret", "%s-aws-creds" % missing, missing) is None:
+            aap_lab.hub.create({"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+                                "metadata": {"name": "%s-aws-creds" % missing, "namespace": missing},
+                                "data": {key: base64.b64encode(value.encode()).decode() for key, value in missing_keys.items()}})
+
+
+def test_credential_hub_context_decides_the_hub(aap_lab, tmp_path):
+    """Without the credential's hub_context the inventory's is used: here a managed cluster's
+    context, so the hub's reads go to that cluster and the job stops in preflight."""
+    spoke_context = aap_lab.world.contexts()[0]
+    pdd = private_data_dir(aap_lab, tmp_path / "job", hub_context="", inventory_hub_context=spoke_context)
 
     mark = aap_lab.requests.mark()
-    second = run_job(pdd, "playbooks/site.yml", "site-2")
-    assert second.status == "successful", failure_messages(second)
-    assert changed_count(second) == 0, second.stats
+    job = run_job(pdd, "playbooks/site.yml", "site-wrong-hub")
+
+    assert job.status == "failed"
+    requests = aap_lab.requests.since(mark)
+    assert any(request["cluster"] == spoke_context for request in requests)
+    assert not any(request["cluster"] == HUB_CONTEXT for request in requests), "the hub was never the hub host's target"
     assert mutating_requests(aap_lab, mark) == []
-
-    verify = run_job(pdd, "playbooks/verify.yml", "verify")
-    assert verify.status == "successful", failure_messages(verify)
-
-    uninstall = run_job(pdd, "playbooks/uninstall.yml", "uninstall")
-    assert uninstall.status == "successful", failure_messages(uninstall)
-
-    assert leaked(pdd, lab_secrets(aap_lab)) == []
 
 
 def test_bearer_token_credential_is_refused_before_any_request(aap_lab, tmp_path):
@@ -182,24 +280,3 @@ def test_bearer_token_credential_is_refused_before_any_request(aap_lab, tmp_path
     assert "OpenShift or Kubernetes API Bearer Token" in message
     assert aap_lab.requests.since(mark) == [], "no request may reach any cluster"
     assert leaked(pdd, lab_secrets(aap_lab)) == []
-
-
-def test_credential_types_and_job_templates_fit_the_playbooks():
-    """The as-code definitions name variables the playbooks really read, and mark secrets secret."""
-    credential_types = yaml.safe_load((REPO_ROOT / "aap" / "credential_types.yml").read_text(encoding="utf-8"))
-    templates = yaml.safe_load((REPO_ROOT / "aap" / "job_templates.yml").read_text(encoding="utf-8"))
-    playbook_text = "\n".join(path.read_text(encoding="utf-8") for path in
-                              [*REPO_ROOT.glob("playbooks/*.yml"), *REPO_ROOT.glob("roles/*/defaults/main.yml"),
-                               *REPO_ROOT.glob("roles/*/tasks/*.yml")])
-    for credential_type in credential_types["controller_credential_types"]:
-        for field in credential_type["inputs"]["fields"]:
-            if any(word in field["id"] for word in ("kubeconfig", "secret", "token", "key")) and field["id"] != "aws_access_key_id":
-                assert field.get("secret") is True, field["id"]
-        for variable in credential_type["injectors"].get("extra_vars", {}):
-            assert variable in playbook_text, "%s is injected but no playbook reads it" % variable
-    for template in templates["controller_templates"]:
-        assert (REPO_ROOT / template["playbook"]).is_file()
-        for question in (template.get("survey_spec") or {}).get("spec", []):
-            assert question["type"] != "password", "secrets belong in credentials, not surveys"
-            assert question["variable"] in playbook_text, question["variable"]
-    assert json.dumps(templates).count("Bearer") == 0 or "Never attach" in (REPO_ROOT / "aap" / "job_templates.yml").read_text()
