@@ -204,15 +204,25 @@ class AddonAgentController(c.Reconciler):
             if spoke is None or managed_cluster is None:
                 continue
             present.add(cluster)
+            self._agent_pass(cluster, spoke, addon, managed_cluster)
+        for cluster in sorted(self._agents - present):
+            # The addon framework removes its agent once the ManagedClusterAddOn is gone.
+            c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
+            self._agents.discard(cluster)
+
+    def _agent_pass(self, cluster: str, spoke, addon: dict, managed_cluster: dict) -> None:
+        """One spoke's agent. Each spoke runs its own agent upstream, so a conflict on one cluster retries that
+        cluster later and never holds back another's pass (which could miss its add-on's deletion window)."""
+        try:
             if c.is_deleting(addon):
                 self._on_addon_deleted(spoke, addon, managed_cluster)
             elif c.ADDON_CLEANUP_FINALIZER in (addon["metadata"].get("finalizers") or []):
                 self._agents.add(cluster)
                 self._sync(spoke, addon, managed_cluster)
-        for cluster in sorted(self._agents - present):
-            # The addon framework removes its agent once the ManagedClusterAddOn is gone.
-            c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
-            self._agents.discard(cluster)
+        except ApiError as error:
+            if error.code not in (404, 409):
+                raise
+            self.after(1, self.request)
 
     # ---------------------------------------------------------------- normal operation
     def _sync(self, spoke, addon: dict, managed_cluster: dict) -> None:
@@ -305,18 +315,27 @@ class AddonAgentController(c.Reconciler):
             self.after(1, self.request)
 
     def _report_cleanup(self, config: dict, error: str | None) -> None:
-        """``updateSubmarinerConfigStatus``: fails (and is dropped here) when the config is gone meanwhile."""
-        current = self.hub.get(c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig", config["metadata"]["name"], config["metadata"]["namespace"])
-        if current is None or current["metadata"]["uid"] != config["metadata"]["uid"]:
-            return
+        """``updateSubmarinerConfigStatus``: retried on conflict (pkg/apis/submarinerconfig/update_status.go,
+        RetryOnConflict); dropped when the config is gone meanwhile."""
         if error is None:
             condition = ("SubmarinerGatewaysLabeled", "False", "ManagedClusterAddOnDeleted", "There are no nodes labeled as gateways")
         else:
             condition = ("SubmarinerGatewaysLabeled", "False", "Failure", f"failed to clean up the submariner cluster environment: {error}")
-        c.write_conditions(self.hub, current, [condition])
+        for _attempt in range(STATUS_CONFLICT_RETRIES):
+            current = self.hub.get(c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig", config["metadata"]["name"], config["metadata"]["namespace"])
+            if current is None or current["metadata"]["uid"] != config["metadata"]["uid"]:
+                return
+            try:
+                c.write_conditions(self.hub, current, [condition])
+                return
+            except ApiError as conflict:
+                if conflict.code != 409:
+                    raise
+        raise ApiError(409, "Conflict", f"SubmarinerConfig {config['metadata']['namespace']}/{config['metadata']['name']} kept changing")
 
 
 SG_DELETE_RETRIES = 30
+STATUS_CONFLICT_RETRIES = 5  # retry.DefaultBackoff's steps
 
 
 def _config_key(config: dict) -> tuple:
