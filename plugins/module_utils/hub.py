@@ -25,6 +25,9 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import f
 ADDON_FLOW_SINCE = (2, 3)
 BROKER_CR_SINCE = (2, 5)
 CURRENT_PORTS_SINCE = (2, 4)
+# From 2.8 the spoke agent prepares and cleans the cloud and nothing on the hub waits for it:
+# stolostron/submariner-addon release-2.8 moved cloud prepare to the spoke (fb0489a5) and dropped the
+# SubmarinerConfig finalizer that ran the clean-up on the hub until release-2.7 (aea96808).
 ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
 M5_XLARGE_SINCE = (2, 17)
 # OVN-Kubernetes needs OpenShift >= 4.11 (addon constant OCPVersionForOVNK = "4.11.0-rc").
