@@ -227,7 +227,9 @@ def evaluate_spoke_cleanup(config: Mapping[str, Any] | None, addon: Mapping[str,
     finalizer once the ManifestWork is gone). The spoke agent cleans up only while the add-on is being
     deleted and the config exists, then writes ``SubmarinerGatewaysLabeled`` False with reason
     ``ManagedClusterAddOnDeleted`` (``Failure`` and the error otherwise): that is the only evidence.
-    Without ``status.managedClusterInfo.platform`` the agent does nothing, and there is nothing to clean.
+    Without ``status.managedClusterInfo.platform`` the agent does nothing, and there is nothing to clean;
+    nor when no agent ever reported on the config (neither ``SubmarinerClusterEnvironmentPrepared`` nor
+    ``SubmarinerGatewaysLabeled``: the add-on never ran, e.g. a run that stopped before the join).
     """
     if not config:
         return Evaluation(state=READY)
@@ -238,6 +240,9 @@ def evaluate_spoke_cleanup(config: Mapping[str, Any] | None, addon: Mapping[str,
     if not ((config.get("status") or {}).get("managedClusterInfo") or {}).get("platform"):
         return Evaluation(state=READY, reason="NoManagedClusterInfo", conditions=summary,
                           message="the addon never read the cluster's platform, so the spoke prepared nothing")
+    if not condition and find_condition(config, C.COND_ENV_PREPARED) is None:
+        return Evaluation(state=READY, reason="NeverPrepared", conditions=summary,
+                          message="no spoke agent ever acted on this SubmarinerConfig, so there is nothing to clean")
     if addon and not (addon.get("metadata") or {}).get("deletionTimestamp"):
         return Evaluation(state=FAILED, condition="ManagedClusterAddOn", reason="NotDeleting", conditions=summary,
                           message="the ManagedClusterAddOn submariner of cluster %s is not being deleted: its spoke agent cleans"

@@ -427,6 +427,8 @@ DELETING_ADDON = {"metadata": {"name": "submariner", "namespace": "cluster1", "d
     (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success")), None, K.WAITING),
     (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "False", "Failure", "boom")), None, K.FAILED),
     (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success")), {"metadata": {"name": "submariner"}}, K.FAILED),
+    (_uninstall_config(cond(C.COND_CONFIG_APPLIED, "True", "SubmarinerConfigApplied")), None, K.READY),
+    (_uninstall_config(cond(C.COND_ENV_PREPARED, "True", "SubmarinerClusterEnvPrepared")), None, K.WAITING),
 ])
 def test_spoke_cleanup_evidence(config, addon, state):
     assert K.evaluate_spoke_cleanup(config, addon, "cluster1").state == state
