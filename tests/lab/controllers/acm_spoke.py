@@ -181,6 +181,7 @@ class AddonAgentController(c.Reconciler):
             (c.V1, "Secret"),
         })
         for spoke in self.world.spokes.values():
+            self.watch(spoke, self._on_submariner_event, kinds={(c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner")})
             self.watch_kinds(spoke, {
                 (c.V1, "Node"),
                 (c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner"),
@@ -209,6 +210,23 @@ class AddonAgentController(c.Reconciler):
             # The addon framework removes its agent once the ManagedClusterAddOn is gone.
             c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
             self._agents.discard(cluster)
+
+    def _on_submariner_event(self, store, event_type: str, _obj: dict) -> None:
+        """The agent's Submariner informer queues its own cluster's sync at once (config_controller.go watches the CR).
+
+        Upstream the spoke agent hears of its CR's deletion from a local watch, while the hub only learns it
+        after the work agent's finalize poll and a round trip; a pass coalesced behind the hub's (which the
+        lab's one reactor could otherwise do) would let the add-on go before the agent saw it deleting.
+        """
+        if event_type != "DELETED":
+            return
+        for addon in self.hub.list(c.ADDON_V1ALPHA1, "ManagedClusterAddOn"):
+            cluster = addon["metadata"]["namespace"]
+            if addon["metadata"]["name"] != c.ADDON_NAME or not c.is_deleting(addon) or c.spoke_of(self.world, cluster) is not store:
+                continue
+            managed_cluster = self.hub.get(c.MANAGED_CLUSTER_V1, "ManagedCluster", cluster)
+            if managed_cluster is not None:
+                self._agent_pass(cluster, store, addon, managed_cluster)
 
     def _agent_pass(self, cluster: str, spoke, addon: dict, managed_cluster: dict) -> None:
         """One spoke's agent. Each spoke runs its own agent upstream, so a conflict on one cluster retries that
