@@ -219,6 +219,57 @@ def evaluate_submariner_config(obj: Mapping[str, Any] | None, cloud_prepare: boo
     return evaluate_conditions(obj, submariner_config_rules(cloud_prepare, join_flow))
 
 
+def evaluate_spoke_cleanup(config: Mapping[str, Any] | None, addon: Mapping[str, Any] | None, cluster: str) -> Evaluation:
+    """Whether the spoke agent of ``cluster`` finished its cloud clean-up, so its SubmarinerConfig may go (ACM >= 2.8).
+
+    From ACM 2.8 nothing on the hub holds the SubmarinerConfig or the add-on for the spoke
+    (stolostron/submariner-addon release-2.8 dropped the config finalizer; the hub removes the add-on
+    finalizer once the ManifestWork is gone). The spoke agent cleans up only while the add-on is being
+    deleted and the config exists, then writes ``SubmarinerGatewaysLabeled`` False with reason
+    ``ManagedClusterAddOnDeleted`` (``Failure`` and the error otherwise): that is the only evidence.
+    Without ``status.managedClusterInfo.platform`` the agent does nothing, and there is nothing to clean;
+    nor when no agent ever reported on the config (neither ``SubmarinerClusterEnvironmentPrepared`` nor
+    ``SubmarinerGatewaysLabeled``: the add-on never ran, e.g. a run that stopped before the join).
+    """
+    if not config:
+        return Evaluation(state=READY)
+    summary = summarize_conditions(config)
+    condition = find_condition(config, C.COND_GATEWAYS_LABELED) or {}
+    if condition.get("reason") == C.REASON_ADDON_DELETED:
+        return Evaluation(state=READY, conditions=summary)
+    if not ((config.get("status") or {}).get("managedClusterInfo") or {}).get("platform"):
+        return Evaluation(state=READY, reason="NoManagedClusterInfo", conditions=summary,
+                          message="the addon never read the cluster's platform, so the spoke prepared nothing")
+    if not condition and find_condition(config, C.COND_ENV_PREPARED) is None:
+        return Evaluation(state=READY, reason="NeverPrepared", conditions=summary,
+                          message="no spoke agent ever acted on this SubmarinerConfig, so there is nothing to clean")
+    if addon and not (addon.get("metadata") or {}).get("deletionTimestamp"):
+        return Evaluation(state=FAILED, condition="ManagedClusterAddOn", reason="NotDeleting", conditions=summary,
+                          message="the ManagedClusterAddOn submariner of cluster %s is not being deleted: its spoke agent cleans"
+                                  " the cloud only while it is; delete it first (acm.submariner.submariner_addon state=absent)" % cluster)
+    blocking = Evaluation(state=WAITING, condition=C.COND_GATEWAYS_LABELED, reason=condition.get("reason"), conditions=summary,
+                          message="the spoke agent of cluster %s has not reported its cloud clean-up (%s=False/%s) yet" % (
+                              cluster, C.COND_GATEWAYS_LABELED, C.REASON_ADDON_DELETED))
+    if condition.get("reason") == C.REASON_CLEANUP_FAILURE:
+        blocking = replace(blocking, state=FAILED, message="the spoke agent of cluster %s failed to clean up: %s" % (
+            cluster, condition.get("message")))
+    return blocking
+
+
+def cleanup_leftovers(config: Mapping[str, Any] | None) -> list[str]:
+    """What a SubmarinerConfig's status says is still in place on the spoke and in the cloud."""
+    if not config:
+        return []
+    left = []
+    if condition_is(config, C.COND_ENV_PREPARED):
+        left.append("what cloud prepare made (gateway security group, its rules, gateway subnet tags, gateway MachineSets"
+                    " and their instances)")
+    labeled = find_condition(config, C.COND_GATEWAYS_LABELED) or {}
+    if labeled.get("reason") != C.REASON_ADDON_DELETED and labeled.get("message"):
+        left.append("gateway nodes (%s)" % labeled["message"])
+    return left
+
+
 def evaluate_addon(obj: Mapping[str, Any] | None, require_connections: bool = True) -> Evaluation:
     """Health of the ManagedClusterAddOn ``submariner``.
 

@@ -112,6 +112,10 @@ COND_HUB_ACCEPTED = "HubAcceptedManagedCluster"
 COND_CONFIG_APPLIED = "SubmarinerConfigApplied"
 COND_ENV_PREPARED = "SubmarinerClusterEnvironmentPrepared"
 COND_GATEWAYS_LABELED = "SubmarinerGatewaysLabeled"
+# Reasons of SubmarinerGatewaysLabeled the spoke agent writes while the add-on is deleted (ACM >= 2.8):
+# clean-up done, or its error (stolostron/submariner-addon pkg/spoke/submarineragent/config_controller.go).
+REASON_ADDON_DELETED = "ManagedClusterAddOnDeleted"
+REASON_CLEANUP_FAILURE = "Failure"
 # ManagedClusterAddOn submariner
 COND_BROKER_CONFIG_APPLIED = "SubmarinerBrokerConfigApplied"
 COND_GATEWAY_NODES_LABELED = "SubmarinerGatewayNodesLabeled"

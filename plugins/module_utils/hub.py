@@ -26,6 +26,9 @@ ADDON_FLOW_SINCE = (2, 3)
 BROKER_CR_SINCE = (2, 5)
 # Port profile per ACM release, newest first (the addon's pkg/cloud/aws/aws.go, see aws_cloud_prepare.py).
 PORT_PROFILE_SINCE = (((2, 7), C.PORT_PROFILE_CURRENT), ((2, 5), C.PORT_PROFILE_ACM_2_5), ((2, 4), C.PORT_PROFILE_ACM_2_4))
+# From 2.8 the spoke agent prepares and cleans the cloud and nothing on the hub waits for it:
+# stolostron/submariner-addon release-2.8 moved cloud prepare to the spoke (fb0489a5) and dropped the
+# SubmarinerConfig finalizer that ran the clean-up on the hub until release-2.7 (aea96808).
 ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
 # SubmarinerConfig spec.NATTDiscoveryPort (addon default 4900) exists from release-2.4
 # (pkg/apis/submarinerconfig/v1alpha1/types.go); the addon opens it but never passes it to the

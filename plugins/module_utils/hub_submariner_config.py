@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
+    cleanup_leftovers,
+    evaluate_spoke_cleanup,
     evaluate_submariner_config,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
@@ -33,8 +35,10 @@ from ansible_collections.acm.submariner.plugins.module_utils.resources import (
 )
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
+    WaitTimeout,
     delete_and_wait,
     readiness_after_write,
+    wait_until,
 )
 
 
@@ -132,12 +136,58 @@ def warn_if_cleanup_skipped(module, facts):
             " (acm.submariner.submariner_addon state=absent) to avoid leaking AWS resources.".format(module.params["cluster"]))
 
 
+def wait_for_spoke_cleanup(module, facts, existing):
+    """Hold the deletion until the spoke agent reported its cloud clean-up; the conditions.Evaluation.
+
+    In check mode nothing was deleted before, so the evidence is only evaluated, never waited for.
+    """
+    params = module.params
+    cluster = params["cluster"]
+    addon = get_submariner_addon(module.hub, facts, cluster)
+
+    def evaluate(obj):
+        return evaluate_spoke_cleanup(obj, addon, cluster)
+
+    evaluation = evaluate(existing)
+    if evaluation.ready or module.check_mode:
+        return evaluation
+    if evaluation.reason == "NotDeleting":
+        raise HubError("{0}: SubmarinerConfig {1} kept: {2}.".format(
+            module.hub.target, object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], cluster), evaluation.message),
+            cleanup=evaluation.as_dict())
+    seen = {"config": existing}
+
+    def blocker(obj):
+        seen["config"] = obj
+        current = evaluate(obj)
+        return None if current.ready else current.describe()
+
+    try:
+        config = wait_until(module.hub, config_target(params), blocker, params["wait_timeout"])
+    except WaitTimeout as exc:
+        left = cleanup_leftovers(seen["config"]) or ["nothing the SubmarinerConfig's status names"]
+        raise HubError(
+            "{0}: cluster {1}: the spoke agent did not report its cloud clean-up within {2}s ({3}), so SubmarinerConfig {4}"
+            " was kept: deleting it now would stop the clean-up for good. Left on the spoke and in AWS: {5}. Look at the"
+            " submariner-addon agent on {1}, or list the AWS leftovers with acm.submariner.aws_cloud_prepare_info."
+            .format(module.hub.target, cluster, params["wait_timeout"], evaluate(seen["config"]).describe(),
+                    object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], cluster), "; ".join(left)),
+            cleanup=evaluate(seen["config"]).as_dict(), left=left, **exc.details) from exc
+    return evaluate(config)
+
+
 def ensure_absent(module, facts):
     params = module.params
     existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
-    if existing is not None:
+    extra = {}
+    if existing is not None and facts.cleanup_addon_driven and params["wait_for_cleanup"]:
+        evaluation = wait_for_spoke_cleanup(module, facts, existing)
+        extra["cleanup"] = evaluation.as_dict()
+        if not evaluation.ready:
+            module.warn("Check mode: {0}; a real run waits for it before deleting the SubmarinerConfig.".format(evaluation.describe()))
+    elif existing is not None:
         warn_if_cleanup_skipped(module, facts)
-    return delete_and_wait(module, config_target(params)), {}
+    return delete_and_wait(module, config_target(params)), extra
 
 
 def manage_config(module):

@@ -198,6 +198,20 @@ options:
         gateways labelled (environment preparation is not required with O(skip_cloud_prepare=true) or on
         platforms the addon does not prepare).
       - With O(state=absent), wait until the SubmarinerConfig is gone.
+  wait_for_cleanup:
+    description:
+      - With O(state=absent) on ACM 2.8 and later, do not delete the SubmarinerConfig before the spoke's
+        submariner-addon agent reported that it cleaned up the cloud (C(SubmarinerGatewaysLabeled) V(False)
+        with reason V(ManagedClusterAddOnDeleted)). From 2.8 the agent cleans up only while the
+        ManagedClusterAddOn is being deleted and the SubmarinerConfig still exists, and nothing on the hub
+        waits for it, so deleting the config earlier leaks the gateway security group, its rules, the
+        subnet tags and the gateway instances.
+      - Fails at once when the ManagedClusterAddOn exists and is not being deleted (delete it first), and
+        after O(wait_timeout) seconds naming the cluster and what the config's status says is left.
+      - Ignored before ACM 2.8, where the hub's finalizer on the SubmarinerConfig runs the clean-up. In
+        check mode the evidence is reported in RV(cleanup), not waited for.
+    type: bool
+    default: false
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
@@ -248,6 +262,23 @@ EXAMPLES = r"""
   ansible.builtin.debug:
     var: config.conditions
 
+# Uninstall on ACM >= 2.8: the add-on first, then the config once the spoke agent cleaned AWS.
+- name: Delete the ManagedClusterAddOn submariner of cluster1
+  acm.submariner.submariner_addon:
+    context: hubcluster
+    cluster: cluster1
+    state: absent
+    wait: true
+
+- name: Delete the SubmarinerConfig of cluster1 once its spoke reported the clean-up
+  acm.submariner.submariner_config:
+    context: hubcluster
+    cluster: cluster1
+    state: absent
+    wait_for_cleanup: true
+    wait: true
+    wait_timeout: 900
+
 - name: Custom VPC, and the firewall already opened by acm.submariner.aws_cloud_prepare
   acm.submariner.submariner_config:
     context: hubcluster
@@ -288,6 +319,13 @@ readiness:
   returned: O(state=present)
   type: dict
   sample: {state: waiting, condition: SubmarinerGatewaysLabeled, reason: InsufficientNodes, message: "0 node(s) are labeled as gateways"}
+cleanup:
+  description:
+    - With O(state=absent) and O(wait_for_cleanup=true) on ACM 2.8 and later, the spoke's clean-up evidence
+      as last seen, C(state) V(ready) once reported (or when the config is gone or the spoke prepared nothing).
+  returned: O(state=absent), O(wait_for_cleanup=true), the config existed and ACM 2.8 or later
+  type: dict
+  sample: {state: ready, condition: null, reason: null, message: null, conditions: []}
 diff:
   description: Before and after of what changed, with C(--diff).
   returned: changed and diff mode
@@ -321,6 +359,7 @@ def argument_spec():
         "cable_driver": {"type": "str", "choices": list(CABLE_DRIVERS)},
         "skip_cloud_prepare": {"type": "bool"},
         "subnet_ids": {"type": "list", "elements": "str"},
+        "wait_for_cleanup": {"type": "bool", "default": False},
         "subscription_config": {"type": "dict", "options": {key: {"type": "str"} for key in SUBSCRIPTION_CONFIG_FIELDS}},
         "image_pull_specs": {"type": "dict", "options": {key: {"type": "str"} for key in IMAGE_PULL_SPEC_FIELDS}},
     })

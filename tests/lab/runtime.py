@@ -168,6 +168,11 @@ class LabOptions:
     # nothing is validated or pruned. Off: a missing CRD file stops the lab (tests/lab/crds.py).
     builtin_crds: bool = False
     world: bool = True
+    # A kindness upstream lacks, for tests that pin the legacy behaviour only: the hub keeps the
+    # ManagedClusterAddOn finalizer until the spoke reported its cloud clean-up. Upstream removes it
+    # once the ManifestWork is gone (stolostron/submariner-addon release-2.12
+    # pkg/hub/submarineragent/controller.go, cleanUpSubmarinerAgent).
+    addon_finalizer_waits_for_spoke: bool = False
 
     def __post_init__(self):
         if self.profile not in PROFILES:

@@ -64,9 +64,10 @@ class MiniLab:
     """The parts of ``runtime.Lab`` the world and the controllers use, without HTTP servers."""
 
     def __init__(self, profile: str, *, clusters: int = 2, overlap: bool = False, network_type: str = "OpenShiftSDN",
-                 time_scale: float = 0.0):
+                 time_scale: float = 0.0, addon_finalizer_waits_for_spoke: bool = False):
         self.options = types.SimpleNamespace(profile=profile, clusters=clusters, overlap=overlap, network_type=network_type,
-                                             ocp_naming="legacy", time_scale=time_scale, faults=None, state_dir=".lab", crds_dir=None)
+                                             ocp_naming="legacy", time_scale=time_scale, faults=None, state_dir=".lab", crds_dir=None,
+                                             addon_finalizer_waits_for_spoke=addon_finalizer_waits_for_spoke)
         self.aws_endpoint = shared_moto_endpoint()
         # moto keeps one backend per process: every lab starts from an empty account.
         reset_moto(self.aws_endpoint)
@@ -380,18 +381,21 @@ def test_212_insufficient_nodes_while_the_gateway_machine_provisions():
 
 
 def test_212_uninstall_in_the_documented_order_leaves_no_aws_residue():
+    """Add-on first; the config only once the spoke reported its clean-up (what roles/uninstall waits for)."""
     with running_lab("acm-2.12") as lab:
         join_212(lab)
         lab.wait_for(lambda: _ready_addon(lab, "aws-sub1"), message="connected")
         assert ec2_residue(lab)["gateway_sgs"]
         for cluster in ("aws-sub1", "aws-sub2"):
             lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", cluster)
+        for cluster in ("aws-sub1", "aws-sub2"):
+            lab.wait_for(lambda cluster=cluster: condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", cluster),
+                                                           "SubmarinerGatewaysLabeled").get("reason") == "ManagedClusterAddOnDeleted",
+                         message=f"{cluster}: clean-up reported")
+            lab.hub.delete(CONFIG, "SubmarinerConfig", "submariner", cluster)
         lab.wait_for(lambda: all(lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", cluster) is None
                                  for cluster in ("aws-sub1", "aws-sub2")), message="addons gone")
         for cluster in ("aws-sub1", "aws-sub2"):
-            config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", cluster)
-            assert condition(config, "SubmarinerGatewaysLabeled")["reason"] == "ManagedClusterAddOnDeleted"
-            lab.hub.delete(CONFIG, "SubmarinerConfig", "submariner", cluster)
             assert lab.spoke(cluster).get(BROKER, "Submariner", "submariner", "submariner-operator") is None
             assert lab.spoke(cluster).list("apps/v1", "Deployment", namespace="submariner-operator") == []
             assert lab.spoke(cluster).list("submariner.io/v1", "Gateway", namespace="submariner-operator") == []
@@ -400,6 +404,46 @@ def test_212_uninstall_in_the_documented_order_leaves_no_aws_residue():
         lab.wait_for(lambda: lab.hub.get("v1", "Namespace", "demo-broker") is None, message="broker namespace gone")
         lab.wait_for(lambda: lab.hub.get(SET_V1BETA2, "ManagedClusterSet", "demo") is None, message="set gone")
         lab.wait_for(lambda: not any(ec2_residue(lab).values()), message="no AWS residue")
+
+
+def _hold_instance_termination(lab, cluster: str) -> list:
+    """Keep the gateway instances of ``cluster`` from terminating (as a slow AWS would): the gateway SG stays in use."""
+    machine_api = next(ctrl for ctrl in lab.world.controllers if ctrl.name == "machine-api")
+    held = []
+    original = machine_api._deprovision  # pylint: disable=protected-access
+
+    def hold(store, machine):
+        if store is lab.spoke(cluster):
+            held.append(machine["metadata"]["name"])
+            return None
+        return original(store, machine)
+    machine_api._deprovision = hold  # pylint: disable=protected-access
+    return held
+
+
+def test_212_hub_drops_the_addon_finalizer_once_the_manifestwork_is_gone():
+    """Upstream (release-2.12 cleanUpSubmarinerAgent): the add-on goes without waiting for the spoke's cloud clean-up."""
+    with running_lab("acm-2.12", clusters=1) as lab:
+        join_212(lab, clusters=("aws-sub1",))
+        lab.wait_for(lambda: ec2_residue(lab)["gateway_instances"], message="gateway instance")
+        held = _hold_instance_termination(lab, "aws-sub1")
+        lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        lab.wait_for(lambda: lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1") is None, message="addon gone")
+        config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1")
+        assert condition(config, "SubmarinerGatewaysLabeled").get("reason") != "ManagedClusterAddOnDeleted"
+        assert ec2_residue(lab)["gateway_sgs"]  # still in use by the held gateway instance
+        assert held
+
+
+def test_212_legacy_option_holds_the_addon_until_the_spoke_reported():
+    """``addon_finalizer_waits_for_spoke``: the old lab kindness, kept only to pin it."""
+    with running_lab("acm-2.12", clusters=1, addon_finalizer_waits_for_spoke=True) as lab:
+        join_212(lab, clusters=("aws-sub1",))
+        lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        lab.wait_for(lambda: lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1") is None, message="addon gone")
+        config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1")
+        assert condition(config, "SubmarinerGatewaysLabeled")["reason"] == "ManagedClusterAddOnDeleted"
+        assert not any(ec2_residue(lab).values())
 
 
 def test_212_deleting_the_config_first_leaks_aws_resources():

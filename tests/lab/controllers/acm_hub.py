@@ -226,6 +226,8 @@ class HubAgentController(c.Reconciler):
             (c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig"),
             (c.V1, "Namespace"),
             (c.V1, "Secret"),
+            # Upstream queues the cluster on changes of its two ManifestWorks (NewSubmarinerAgentController).
+            (c.WORK_V1, "ManifestWork"),
         } | broker_kind(self.spec))
 
     def reconcile(self) -> None:
@@ -295,12 +297,25 @@ class HubAgentController(c.Reconciler):
             c.RESOURCE_WORK, cluster, acm_manifests.resource_manifests(self.profile, cluster, config, access)))
 
     def _delete_addon(self, addon: dict) -> None:
-        """Remove the agent; keep the finalizer until the spoke cleaned the cloud (when it can)."""
+        """Upstream's ``cleanUpSubmarinerAgent``: the finalizer goes as soon as the resource ManifestWork is gone.
+
+        stolostron/submariner-addon release-2.12 (same since release-2.6)
+        pkg/hub/submarineragent/controller.go: delete ``submariner-resource`` and wait while it is being
+        deleted; once it is gone, delete ``submariner-operator`` (without waiting), the broker RBAC, and
+        remove the add-on finalizer. The hub never waits for the spoke's cloud clean-up; the
+        ``addon_finalizer_waits_for_spoke`` lab option restores the old lab's kindness for the tests
+        that pin it. Not emulated: upstream's 2-minute give-up on a ManifestWork stuck deleting.
+        """
         cluster = addon["metadata"]["namespace"]
-        c.delete_if_present(self.hub, c.WORK_V1, "ManifestWork", c.RESOURCE_WORK, cluster)
-        config = self.hub.get(c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig", c.CONFIG_NAME, cluster)
-        if config is not None and not cloud_cleaned_up(config):
-            return  # the spoke agent runs the clean-up once the Submariner CR is gone
+        work = self.hub.get(c.WORK_V1, "ManifestWork", c.RESOURCE_WORK, cluster)
+        if work is not None:
+            if not c.is_deleting(work):
+                c.delete_if_present(self.hub, c.WORK_V1, "ManifestWork", c.RESOURCE_WORK, cluster)
+            return  # the ManifestWork's own events bring the next pass
+        if getattr(self.world.lab.options, "addon_finalizer_waits_for_spoke", False):
+            config = self.hub.get(c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig", c.CONFIG_NAME, cluster)
+            if config is not None and not cloud_cleaned_up(config):
+                return  # legacy lab kindness: wait until the spoke agent reported its clean-up
         self._undeploy(cluster, [c.OPERATOR_WORK])
         c.remove_finalizer(self.hub, addon, c.ADDON_CLEANUP_FINALIZER)
 

@@ -123,6 +123,13 @@ class WorkAgentController(c.Reconciler):
             ensure_deployment(spoke, OPERATOR_DEPLOYMENT, manifest["metadata"]["namespace"])
 
     def _remove(self, spoke, work: dict) -> None:
+        """Delete what the work applied; its finalizer goes only once all of it is gone (finalizers included).
+
+        open-cluster-management-io/ocm pkg/work/spoke/controllers/finalizercontroller
+        (appliedmanifestwork_finalize_controller.go requeues while resources are pending finalization;
+        manifestwork_finalize_controller.go removes the ManifestWork finalizer after that).
+        """
+        pending = []
         for manifest in reversed(manifests_of(work)):
             meta = manifest["metadata"]
             if manifest["kind"] == "Namespace" and c.annotations_of(manifest).get(ORPHAN_ANNOTATION) == "true":
@@ -132,10 +139,16 @@ class WorkAgentController(c.Reconciler):
                     c.delete_if_present(spoke, c.APPS_V1, "Deployment", OPERATOR_DEPLOYMENT, meta["namespace"])
                 continue
             try:
-                c.delete_if_present(spoke, manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace"))
+                gone = c.delete_if_present(spoke, manifest["apiVersion"], manifest["kind"], meta["name"], meta.get("namespace"))
             except ApiError as error:
                 if error.code != 404:
                     raise
+                gone = True
+            if not gone:
+                pending.append(manifest)
+        if pending:
+            self.after(1, self.request)
+            return
         c.remove_finalizer(self.hub, work, c.WORK_CLEANUP_FINALIZER)
 
 
@@ -168,6 +181,7 @@ class AddonAgentController(c.Reconciler):
             (c.V1, "Secret"),
         })
         for spoke in self.world.spokes.values():
+            self.watch(spoke, self._on_submariner_event, kinds={(c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner")})
             self.watch_kinds(spoke, {
                 (c.V1, "Node"),
                 (c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner"),
@@ -178,6 +192,7 @@ class AddonAgentController(c.Reconciler):
             })
         self._prepared: dict[tuple, int] = {}
         self._agents: set[str] = set()
+        self._cleaning: set[tuple] = set()
 
     def reconcile(self) -> None:
         present = set()
@@ -190,15 +205,42 @@ class AddonAgentController(c.Reconciler):
             if spoke is None or managed_cluster is None:
                 continue
             present.add(cluster)
+            self._agent_pass(cluster, spoke, addon, managed_cluster)
+        for cluster in sorted(self._agents - present):
+            # The addon framework removes its agent once the ManagedClusterAddOn is gone.
+            c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
+            self._agents.discard(cluster)
+
+    def _on_submariner_event(self, store, event_type: str, _obj: dict) -> None:
+        """The agent's Submariner informer queues its own cluster's sync at once (config_controller.go watches the CR).
+
+        Upstream the spoke agent hears of its CR's deletion from a local watch, while the hub only learns it
+        after the work agent's finalize poll and a round trip; a pass coalesced behind the hub's (which the
+        lab's one reactor could otherwise do) would let the add-on go before the agent saw it deleting.
+        """
+        if event_type != "DELETED":
+            return
+        for addon in self.hub.list(c.ADDON_V1ALPHA1, "ManagedClusterAddOn"):
+            cluster = addon["metadata"]["namespace"]
+            if addon["metadata"]["name"] != c.ADDON_NAME or not c.is_deleting(addon) or c.spoke_of(self.world, cluster) is not store:
+                continue
+            managed_cluster = self.hub.get(c.MANAGED_CLUSTER_V1, "ManagedCluster", cluster)
+            if managed_cluster is not None:
+                self._agent_pass(cluster, store, addon, managed_cluster)
+
+    def _agent_pass(self, cluster: str, spoke, addon: dict, managed_cluster: dict) -> None:
+        """One spoke's agent. Each spoke runs its own agent upstream, so a conflict on one cluster retries that
+        cluster later and never holds back another's pass (which could miss its add-on's deletion window)."""
+        try:
             if c.is_deleting(addon):
                 self._on_addon_deleted(spoke, addon, managed_cluster)
             elif c.ADDON_CLEANUP_FINALIZER in (addon["metadata"].get("finalizers") or []):
                 self._agents.add(cluster)
                 self._sync(spoke, addon, managed_cluster)
-        for cluster in sorted(self._agents - present):
-            # The addon framework removes its agent once the ManagedClusterAddOn is gone.
-            c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
-            self._agents.discard(cluster)
+        except ApiError as error:
+            if error.code not in (404, 409):
+                raise
+            self.after(1, self.request)
 
     # ---------------------------------------------------------------- normal operation
     def _sync(self, spoke, addon: dict, managed_cluster: dict) -> None:
@@ -247,26 +289,81 @@ class AddonAgentController(c.Reconciler):
 
     # ---------------------------------------------------------------- uninstall
     def _on_addon_deleted(self, spoke, addon: dict, managed_cluster: dict) -> None:
-        """ACM >= 2.8: clean the cloud once the Submariner CR is gone, only if the SubmarinerConfig still exists."""
+        """ACM >= 2.8: clean the cloud once the Submariner CR is gone, only if the SubmarinerConfig still exists.
+
+        stolostron/submariner-addon release-2.12 pkg/spoke/submarineragent/config_controller.go
+        (sync, "TODO: add finalizer"): nothing while the add-on is not deleting or the config is
+        missing; wait for the Submariner CR to be gone (release-2.10 on); then clean up and write
+        SubmarinerGatewaysLabeled False/ManagedClusterAddOnDeleted, or False/Failure with the error.
+        """
         config = self.hub.get(c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig", c.CONFIG_NAME, addon["metadata"]["namespace"])
         if config is None:
             return  # config_controller's sync returns early: nothing is cleaned (the >= 2.8 trap)
+        if not ((config.get("status") or {}).get("managedClusterInfo") or {}).get("platform"):
+            return  # sync returns early without managed cluster info
         if spoke.get(c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner", c.SUBMARINER_CR, c.INSTALL_NAMESPACE) is not None:
             return
-        condition = c.find_condition(config, "SubmarinerGatewaysLabeled")
-        if condition and condition.get("reason") == "ManagedClusterAddOnDeleted":
+        if cloud_cleanup_reported(config) or _config_key(config) in self._cleaning:
             return
         if acm_cloud.uses_cloud(config, managed_cluster):
-            error = acm_cloud.clean_up(self.world, self.profile, config, managed_cluster)
-            if error is not None:
-                c.write_conditions(self.hub, config, [acm_cloud.prepared_condition(error)])
-                self.after(1, self.request)
-                return
+            self._clean_cloud(config, managed_cluster, 0)
+            return
+        unlabel_random_gateways(spoke)
+        self._report_cleanup(config, None)
+
+    def _clean_cloud(self, config: dict, managed_cluster: dict, attempt: int) -> None:
+        """One sync's ``CleanUpSubmarinerClusterEnv``: it holds the config it read, whatever happens on the hub meanwhile.
+
+        submariner-io/cloud-prepare pkg/aws/securitygroups.go (deleteGatewaySG) retries the gateway
+        SG's deletion inline while the terminating gateway instances still use it (DependencyViolation,
+        30 backoff steps); the lab takes one step per retry. Any other error ends the sync: the next
+        sync re-reads the add-on and the config, and does nothing once either is gone.
+        """
+        key = _config_key(config)
+        error = acm_cloud.clean_up(self.world, self.profile, config, managed_cluster)
+        if error is not None and "DependencyViolation" in error and attempt < SG_DELETE_RETRIES:
+            self._cleaning.add(key)
+            self.after(1, self._clean_cloud, config, managed_cluster, attempt + 1)
+            return
+        self._cleaning.discard(key)
+        if error is None:
+            self._prepared.pop(key, None)
+        self._report_cleanup(config, error)
+        if error is not None:
+            self.after(1, self.request)
+
+    def _report_cleanup(self, config: dict, error: str | None) -> None:
+        """``updateSubmarinerConfigStatus``: retried on conflict (pkg/apis/submarinerconfig/update_status.go,
+        RetryOnConflict); dropped when the config is gone meanwhile."""
+        if error is None:
+            condition = ("SubmarinerGatewaysLabeled", "False", "ManagedClusterAddOnDeleted", "There are no nodes labeled as gateways")
         else:
-            unlabel_random_gateways(spoke)
-        self._prepared.pop((config["metadata"]["namespace"], config["metadata"]["uid"]), None)
-        c.write_conditions(self.hub, config, [("SubmarinerGatewaysLabeled", "False", "ManagedClusterAddOnDeleted",
-                                               "The managed cluster addon was deleted")])
+            condition = ("SubmarinerGatewaysLabeled", "False", "Failure", f"failed to clean up the submariner cluster environment: {error}")
+        for _attempt in range(STATUS_CONFLICT_RETRIES):
+            current = self.hub.get(c.SUBMARINER_CONFIG_V1ALPHA1, "SubmarinerConfig", config["metadata"]["name"], config["metadata"]["namespace"])
+            if current is None or current["metadata"]["uid"] != config["metadata"]["uid"]:
+                return
+            try:
+                c.write_conditions(self.hub, current, [condition])
+                return
+            except ApiError as conflict:
+                if conflict.code != 409:
+                    raise
+        raise ApiError(409, "Conflict", f"SubmarinerConfig {config['metadata']['namespace']}/{config['metadata']['name']} kept changing")
+
+
+SG_DELETE_RETRIES = 30
+STATUS_CONFLICT_RETRIES = 5  # retry.DefaultBackoff's steps
+
+
+def _config_key(config: dict) -> tuple:
+    return (config["metadata"]["namespace"], config["metadata"]["uid"])
+
+
+def cloud_cleanup_reported(config: dict) -> bool:
+    """The spoke agent's word that it cleaned up for a deleted add-on (what uninstall waits for)."""
+    condition = c.find_condition(config, "SubmarinerGatewaysLabeled")
+    return bool(condition) and condition.get("reason") == "ManagedClusterAddOnDeleted"
 
 
 # ------------------------------------------------------------------------------------------------ nodes

@@ -357,6 +357,11 @@ def delete_gateway_security_group(ec2, vpc_id: str, plan: Plan) -> str | None:
     group = _security_group_named(ec2, vpc_id, plan.gateway_sg_name)
     if group is None:
         return None
+    users = _instances_using(ec2, group["GroupId"])
+    if users:
+        # AWS answers DependencyViolation while an instance's interface still uses the group; moto does not check.
+        raise CloudPrepareFailed(f"error deleting security group {plan.gateway_sg_name}: DependencyViolation: resource "
+                                 f"{group['GroupId']} has a dependent object (instances {', '.join(users)})")
     try:
         ec2.delete_security_group(GroupId=group["GroupId"])
     except Exception as error:  # pylint: disable=broad-exception-caught
@@ -365,6 +370,14 @@ def delete_gateway_security_group(ec2, vpc_id: str, plan: Plan) -> str | None:
         if _error_code(error) != "InvalidGroup.NotFound":
             raise
     return group["GroupId"]
+
+
+def _instances_using(ec2, group_id: str) -> list[str]:
+    reservations = ec2.describe_instances(Filters=[
+        {"Name": "instance.group-id", "Values": [group_id]},
+        {"Name": "instance-state-name", "Values": ["pending", "running", "shutting-down", "stopping", "stopped"]},
+    ])["Reservations"]
+    return sorted(instance["InstanceId"] for reservation in reservations for instance in reservation["Instances"])
 
 
 # ------------------------------------------------------------------- gateways

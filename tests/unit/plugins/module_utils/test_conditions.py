@@ -405,3 +405,40 @@ def test_evaluate_connections_diagnoses():
 
 def test_describe_a_missing_object():
     assert K.evaluate_addon(None).describe() == "waiting: object (NotFound): the ManagedClusterAddOn does not exist"
+
+
+# --- the spoke's clean-up evidence (uninstall on ACM >= 2.8) --------------------------------
+
+
+def _uninstall_config(*conditions, platform="AWS"):
+    config = obj(*conditions)
+    config["status"]["managedClusterInfo"] = {"platform": platform}
+    return config
+
+
+DELETING_ADDON = {"metadata": {"name": "submariner", "namespace": "cluster1", "deletionTimestamp": "2026-12-06T02:00:00Z"}}
+
+
+@pytest.mark.parametrize("config, addon, state", [
+    (None, None, K.READY),
+    (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "False", "ManagedClusterAddOnDeleted")), None, K.READY),
+    (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success"), platform=""), DELETING_ADDON, K.READY),
+    (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success")), DELETING_ADDON, K.WAITING),
+    (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success")), None, K.WAITING),
+    (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "False", "Failure", "boom")), None, K.FAILED),
+    (_uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success")), {"metadata": {"name": "submariner"}}, K.FAILED),
+    (_uninstall_config(cond(C.COND_CONFIG_APPLIED, "True", "SubmarinerConfigApplied")), None, K.READY),
+    (_uninstall_config(cond(C.COND_ENV_PREPARED, "True", "SubmarinerClusterEnvPrepared")), None, K.WAITING),
+])
+def test_spoke_cleanup_evidence(config, addon, state):
+    assert K.evaluate_spoke_cleanup(config, addon, "cluster1").state == state
+
+
+def test_spoke_cleanup_messages_name_the_cluster_and_the_leftovers():
+    config = _uninstall_config(cond(C.COND_GATEWAYS_LABELED, "True", "Success", "1 node(s) (\"n1\") are labeled as gateways"),
+                               cond(C.COND_ENV_PREPARED, "True", "SubmarinerClusterEnvPrepared"))
+    assert "cluster1" in K.evaluate_spoke_cleanup(config, DELETING_ADDON, "cluster1").describe()
+    left = K.cleanup_leftovers(config)
+    assert any("gateway security group" in item for item in left) and any("n1" in item for item in left)
+    done = _uninstall_config(cond(C.COND_GATEWAYS_LABELED, "False", "ManagedClusterAddOnDeleted", "There are no nodes labeled as gateways"))
+    assert K.cleanup_leftovers(done) == []

@@ -397,3 +397,87 @@ def test_broker_missing_namespace_without_wait(run_module):
     del api.store[("", "Namespace", None, "submariner-broker")]
     result = run_module(submariner_broker, api, {"cluster_set": "submariner"})
     assert result["failed"] and "does not exist yet" in result["msg"] and "wait=true" in result["msg"]
+
+
+# ---------------------------------------------------------------------- submariner_config: uninstall on ACM >= 2.8
+def _config_for_uninstall(reason=None, message="1 node(s) (\"ip-10-0-1-5\") are labeled as gateways", prepared=True):
+    conditions = [{"type": "SubmarinerGatewaysLabeled", "status": "False" if reason else "True", "reason": reason or "Success",
+                   "message": message}]
+    if prepared:
+        conditions.append({"type": "SubmarinerClusterEnvironmentPrepared", "status": "True", "reason": "SubmarinerClusterEnvPrepared"})
+    return obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={},
+               status={"managedClusterInfo": {"platform": "AWS"}, "conditions": conditions})
+
+
+def _deleting_addon():
+    return obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1", spec={},
+               metadata={"deletionTimestamp": "2026-12-06T02:00:00Z", "finalizers": ["x"]})
+
+
+UNINSTALL_ARGS = {"cluster": "cluster1", "state": "absent", "wait_for_cleanup": True, "wait_timeout": 5}
+
+
+def test_config_absent_deletes_once_the_spoke_reported_its_cleanup(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects() + [_config_for_uninstall("ManagedClusterAddOnDeleted", "There are no nodes labeled as gateways")])
+    result = run_module(submariner_config, api, UNINSTALL_ARGS)
+    assert result["changed"] and result["cleanup"]["state"] == "ready"
+    assert [write[:3] for write in api.real_writes()] == [("delete", "SubmarinerConfig", "submariner")]
+
+
+def test_config_absent_refuses_while_the_addon_is_not_being_deleted(run_module):
+    addon = obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1", spec={})
+    api = FakeApi(SERVED_TODAY, hub_objects() + [_config_for_uninstall(), addon])
+    result = run_module(submariner_config, api, UNINSTALL_ARGS)
+    assert result["failed"] and api.writes == []
+    assert "cluster1" in result["msg"] and "delete it first" in result["msg"]
+
+
+def test_config_absent_times_out_naming_the_cluster_and_what_is_left(run_module, monkeypatch):
+    from ansible_collections.acm.submariner.plugins.module_utils import hub_submariner_config, waiting
+
+    def no_evidence(hub, target, blocker, timeout, **kwargs):
+        reason = blocker(hub.get(target.api_version, target.kind, target.name, target.namespace))
+        assert reason is not None
+        raise waiting.WaitTimeout("{0} was not ready after {1}s: {2}".format(target, timeout, reason), waited=timeout)
+
+    monkeypatch.setattr(hub_submariner_config, "wait_until", no_evidence)
+    api = FakeApi(SERVED_TODAY, hub_objects() + [_config_for_uninstall(), _deleting_addon()])
+    result = run_module(submariner_config, api, UNINSTALL_ARGS)
+    assert result["failed"] and api.writes == []
+    assert "cluster cluster1: the spoke agent did not report its cloud clean-up within 5s" in result["msg"]
+    assert "gateway security group" in result["msg"] and "ip-10-0-1-5" in result["msg"]
+    assert result["cleanup"]["state"] == "waiting"
+
+
+def test_config_absent_reports_a_failed_cleanup(run_module, monkeypatch):
+    from ansible_collections.acm.submariner.plugins.module_utils import hub_submariner_config, waiting
+
+    def no_evidence(hub, target, blocker, timeout, **kwargs):
+        raise waiting.WaitTimeout(blocker(hub.get(target.api_version, target.kind, target.name, target.namespace)), waited=timeout)
+
+    monkeypatch.setattr(hub_submariner_config, "wait_until", no_evidence)
+    config = _config_for_uninstall("Failure", "failed to clean up the submariner cluster environment: DependencyViolation")
+    result = run_module(submariner_config, FakeApi(SERVED_TODAY, hub_objects() + [config]), UNINSTALL_ARGS)
+    assert result["failed"] and "failed to clean up: failed to clean up the submariner cluster environment" in result["msg"]
+
+
+def test_config_absent_check_mode_reports_the_missing_evidence_without_waiting(run_module, monkeypatch):
+    from ansible_collections.acm.submariner.plugins.module_utils import hub_submariner_config
+
+    monkeypatch.setattr(hub_submariner_config, "wait_until", lambda *args, **kwargs: pytest.fail("check mode must not wait"))
+    api = FakeApi(SERVED_TODAY, hub_objects() + [_config_for_uninstall(), _deleting_addon()])
+    result = run_module(submariner_config, api, UNINSTALL_ARGS, check_mode=True, diff=True)
+    assert result["changed"] and api.real_writes() == [] and result["cleanup"]["state"] == "waiting"
+    assert any("a real run waits for it" in json.dumps(warning) for warning in result["warnings"]), result["warnings"]
+    assert result["diff"]["before"] and not result["diff"]["after"]
+
+
+def test_config_absent_does_not_wait_before_acm_28(run_module, monkeypatch):
+    from ansible_collections.acm.submariner.plugins.module_utils import hub_submariner_config
+
+    monkeypatch.setattr(hub_submariner_config, "wait_until", lambda *args, **kwargs: pytest.fail("2.2 must not wait"))
+    config = _config_for_uninstall()
+    config["metadata"]["name"] = "subconfig"
+    api = FakeApi(SERVED_22, hub_objects("2.2.11") + [config])
+    result = run_module(submariner_config, api, dict(UNINSTALL_ARGS, name="subconfig"))
+    assert result["changed"] and "cleanup" not in result
