@@ -113,8 +113,71 @@ crds:  ## Check the upstream CRDs are there ($$LAB_CRDS_DIR or ../shared/crds)
 	@$(PYTHON) -m tests.lab.crds
 
 .PHONY: test
-test: crds sanity lint units lab-tests integration reliability  ## Everything CI runs
+test: crds shellcheck sanity lint units lab-tests integration reliability matrix  ## Everything CI runs
 	@echo "== make test: all suites passed"
+
+# ---------------------------------------------------------------- support matrix
+# README "Supported versions": each combination is tested with sanity and a lab smoke
+# (tests/matrix). `newest` is .venv itself (requirements-dev.txt; its sanity is `make sanity`); every
+# other combination NAME gets .venvs/NAME from requirements/matrix-NAME.txt (scripts/matrix-venv.py)
+# and its own sanity venv .venvs/sanity/NAME for that ansible-core.
+MATRIX := oldest
+MATRIX_DIR := $(CURDIR)/.venvs
+MATRIX_TREE = $(or $(TMPDIR),/tmp)/acm.submariner-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-8)-$*/ansible_collections
+
+$(MATRIX_DIR)/%/.stamp: requirements/matrix-%.txt scripts/matrix-venv.py | $(VENV)/.stamp
+	@echo "== creating $(MATRIX_DIR)/$* from requirements/matrix-$*.txt"
+	$(BIN)/python scripts/matrix-venv.py $* --dir $(MATRIX_DIR)
+	touch $@
+
+$(MATRIX_DIR)/sanity/%/.stamp: $(MATRIX_DIR)/%/.stamp
+	@echo "== creating $(MATRIX_DIR)/sanity/$* for ansible-test sanity of matrix combination $*"
+	test -x $(MATRIX_DIR)/sanity/$*/bin/python || $(MATRIX_DIR)/$*/bin/python -m venv $(MATRIX_DIR)/sanity/$*
+	$(MATRIX_DIR)/sanity/$*/bin/python -m pip install --quiet --upgrade pip
+	$(MATRIX_DIR)/sanity/$*/bin/python -m pip install --quiet \
+	  "ansible-core==$$($(MATRIX_DIR)/$*/bin/python -c 'import ansible.release as r; print(r.__version__)')"
+	cat $(MATRIX_DIR)/sanity/$*/lib/python3*/site-packages/ansible_test/_data/requirements/sanity.*.txt \
+	  | grep -v '^#' | sort -u > $(MATRIX_DIR)/sanity/$*/requirements.txt
+	$(MATRIX_DIR)/sanity/$*/bin/python -m pip install --quiet -r $(MATRIX_DIR)/sanity/$*/requirements.txt
+	touch $@
+
+.PHONY: matrix-venvs
+matrix-venvs: $(foreach name,$(MATRIX),$(MATRIX_DIR)/$(name)/.stamp $(MATRIX_DIR)/sanity/$(name)/.stamp)  ## Build the venvs of the support matrix (.venvs/, idempotent)
+
+matrix-sanity-%: $(MATRIX_DIR)/sanity/%/.stamp $(COLLECTION_LINK)
+	mkdir -p $(MATRIX_TREE)/acm/submariner $(MATRIX_TREE)/kubernetes $(MATRIX_TREE)/amazon $(CURDIR)/.cache
+	$(BIN)/python scripts/sync-tree.py . $(MATRIX_TREE)/acm/submariner
+	ln -sfn $(MATRIX_DIR)/$*/collections/ansible_collections/kubernetes/core $(MATRIX_TREE)/kubernetes/core
+	ln -sfn $(MATRIX_DIR)/$*/collections/ansible_collections/amazon/aws $(MATRIX_TREE)/amazon/aws
+	pip_version=$$(grep -ohP "^\s+pip='\K[0-9.]+" $(MATRIX_DIR)/sanity/$*/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | tr . _); \
+	  mkdir -p $(SANITY_HOME)/.ansible/test/cache; \
+	  cp scripts/get-pip-standin.py $(SANITY_HOME)/.ansible/test/cache/get_pip_$$pip_version.py
+	cd $(MATRIX_TREE)/acm/submariner && HOME=$(SANITY_HOME) PATH=$(MATRIX_DIR)/sanity/$*/bin:/usr/bin:/bin \
+	  $(MATRIX_DIR)/sanity/$*/bin/ansible-test sanity --python $$($(MATRIX_DIR)/sanity/$*/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
+	  --skip-test pslint --color no 2>&1 | tee $(CURDIR)/.cache/sanity-$*.log
+	@! grep -q "All targets skipped" $(CURDIR)/.cache/sanity-$*.log || { echo "sanity ($*): ansible-test found no targets" >&2; exit 1; }
+
+matrix-smoke-%: $(MATRIX_DIR)/%/.stamp $(COLLECTION_LINK)
+	MATRIX_NAME=$* MATRIX_VENV=$(MATRIX_DIR)/$* MATRIX_COLLECTIONS=$(MATRIX_DIR)/$*/collections $(BIN)/python -m pytest tests/matrix -p no:cacheprovider -rA
+
+.PHONY: matrix-smoke-newest
+matrix-smoke-newest: venv
+	MATRIX_NAME=newest MATRIX_VENV=$(VENV) MATRIX_COLLECTIONS= $(BIN)/python -m pytest tests/matrix -p no:cacheprovider -rA
+
+.PHONY: matrix
+matrix: $(foreach name,$(MATRIX),matrix-sanity-$(name) matrix-smoke-$(name)) matrix-smoke-newest  ## The support matrix: sanity and a lab smoke per README combination (newest's sanity is make sanity)
+	@echo "== make matrix: $(MATRIX) newest passed"
+
+# ---------------------------------------------------------------- shellcheck
+# Debian's shellcheck, installed when missing (CI runs as root on a fresh Debian machine).
+SHELL_SCRIPTS := .ci/run $(wildcard scripts/*.sh)
+
+.PHONY: shellcheck
+shellcheck:  ## shellcheck the shipped shell scripts (installs Debian's shellcheck when missing)
+	command -v shellcheck >/dev/null || { [ "$$(id -u)" = 0 ] || { echo "shellcheck: not installed; run: sudo apt-get install shellcheck" >&2; exit 1; }; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq shellcheck >/dev/null; }
+	shellcheck --version | sed -n 2p
+	shellcheck $(SHELL_SCRIPTS)
 
 # ---------------------------------------------------------------- demo
 .PHONY: demo
@@ -158,4 +221,4 @@ clean:  ## Remove build output and test results (keeps the venvs)
 .PHONY: distclean
 distclean: clean
 	-$(LAB) down 2>/dev/null
-	rm -rf $(VENV) $(SANITY_VENV) .lab
+	rm -rf $(VENV) $(SANITY_VENV) $(MATRIX_DIR) .lab

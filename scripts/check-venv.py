@@ -7,7 +7,7 @@ boto3 0.0.3 without an error; everything then fails far from the cause.
 import sys
 from importlib.metadata import PackageNotFoundError, version
 
-MINIMUMS = {"boto3": (1, 30), "botocore": (1, 30), "kubernetes": (24, 2), "ansible-core": (2, 18)}
+MINIMUMS = {"boto3": (1, 35), "botocore": (1, 35), "kubernetes": (24, 2), "ansible-core": (2, 18)}
 MAXIMUMS = {"kubernetes": (37,)}
 
 

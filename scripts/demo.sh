@@ -49,10 +49,14 @@ status=${PIPESTATUS[0]}
 set -e
 
 echo
-echo "== summary ($((SECONDS - start)) s, exit $status)"
-sed -n '/^PLAY RECAP/,$p' "$log" | sed 's/\x1b\[[0-9;]*m//g' | grep -v '^$' | tail -n +1
-if ls "$REPORT_DIR"/*.md >/dev/null 2>&1; then
-  echo "== report: $(ls -1t "$REPORT_DIR"/*.md | head -1) (and .json beside it)"
+# The PLAY RECAP is just above (tee): it is not printed a second time.
+echo "== site.yml took $((SECONDS - start)) s, exit $status"
+report=
+for file in "$REPORT_DIR"/*.md; do
+  if [[ -f "$file" && ( -z "$report" || "$file" -nt "$report" ) ]]; then report=$file; fi
+done
+if [[ -n "$report" ]]; then
+  echo "== report: $report (and .json beside it)"
 fi
 stop="'make lab-down'"
 [[ "$STATE_DIR" == .lab ]] || stop="'$BIN/python -m tests.lab down --state-dir $STATE_DIR'"

@@ -165,3 +165,21 @@ def test_config_option_refusals_needs_hub_facts():
 
     with pytest.raises(AnsibleFilterError, match="generation"):
         config_option_refusals({"gateways": 2}, {})
+
+
+def test_k8s_auth_gives_every_option_none_where_unset():
+    from ansible_collections.acm.submariner.plugins.filter.k8s_auth import FilterModule as AuthFilters
+    from ansible_collections.acm.submariner.plugins.filter.k8s_auth import k8s_auth
+    assert AuthFilters().filters() == {"k8s_auth": k8s_auth}
+    full = k8s_auth({"kubeconfig": "/k", "context": "cluster1"})
+    assert full["kubeconfig"] == "/k" and full["context"] == "cluster1"
+    assert full["host"] is None and full["api_key"] is None and full["validate_certs"] is None
+    assert {"ca_cert", "client_cert", "proxy", "impersonate_user"} <= set(full)
+
+
+def test_k8s_auth_rejects_what_is_no_connection_option():
+    from ansible_collections.acm.submariner.plugins.filter.k8s_auth import k8s_auth
+    with pytest.raises(AnsibleFilterError, match="not a kubernetes.core connection option: kubconfig"):
+        k8s_auth({"kubconfig": "/k"})
+    with pytest.raises(AnsibleFilterError, match="expected a dictionary"):
+        k8s_auth("host")
