@@ -28,6 +28,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     build_submariner_config,
     submariner_config_annotations,
 )
+from ansible_collections.acm.submariner.plugins.module_utils.validation import submariner_config_problems
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
     delete_and_wait,
@@ -94,7 +95,7 @@ def prepares_cloud(params, summary):
 
 def ensure_present(module, facts, summary):
     params = module.params
-    outcome = module.hub.ensure_present(desired_config(params))
+    outcome = module.hub.ensure_present(desired_config(params), owned=True)
     cloud_prepare = prepares_cloud(params, summary)
 
     def evaluate(obj):
@@ -120,12 +121,16 @@ def ensure_absent(module, facts):
     existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
     if existing is not None:
         warn_if_cleanup_skipped(module, facts)
-    return delete_and_wait(module, config_target(params)), {}
+    return delete_and_wait(module, config_target(params), owned_only=True), {}
 
 
 def manage_config(module):
     """Run acm.submariner.submariner_config for ``module`` (a k8s.HubModule); return its result."""
     params = module.params
+    problems = submariner_config_problems(params)
+    if problems:
+        raise HubError("{0}: {1}; nothing was written.".format(
+            object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"]), "; ".join(problems)), problems=problems)
     facts = gather_hub_facts(module.hub)
     check_name(module, facts)
     if params["state"] == "present":
