@@ -88,6 +88,8 @@ BUILTIN_TYPES = (
     _builtin("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
     _builtin("apps", "v1", "Deployment", "deployments", True, ["deploy"], status=True, generation=True, categories=["all"]),
     _builtin("apps", "v1", "DaemonSet", "daemonsets", True, ["ds"], status=True, generation=True, categories=["all"]),
+    # kubernetes/kubernetes pkg/apis/coordination (v1 since 1.14): what run locks and leader election use.
+    _builtin("coordination.k8s.io", "v1", "Lease", "leases", True),
 )
 
 # Core kinds that take strategic merge patches, and the merge key of their associative lists by field name.
