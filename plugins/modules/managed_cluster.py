@@ -21,10 +21,10 @@ description:
     C(acm.submariner/clusterset).
   - A cluster in another set than V(default) is not moved out of it unless O(move_from_other_set=true);
     that set is then recorded in the annotation C(acm.submariner/previous-clusterset).
-    A set without the label C(app.kubernetes.io/managed-by=acm.submariner) is someone else's: clusters
+    A set without the label C(app.kubernetes.io/managed-by=acm.submariner) is someone else's, and clusters
     join it only with O(adopt_set=true). ACM's sets V(default) and V(global) are refused.
   - With O(state=absent) it takes the cluster out of the set only when this collection put it there
-    (the annotation names O(cluster_set), or any set when O(cluster_set) is not given): the clusterset
+    (the annotation names O(cluster_set), or any set when O(cluster_set) is not given); the clusterset
     label goes back to the recorded previous set, or is removed (ACM then puts the cluster back in
     V(default)); the C(submariner-agent) label goes too on the label flow. The keys of O(labels) are
     removed in any case.

@@ -26,7 +26,7 @@ description:
     on ACM 2.2, C(<set>-broker) from ACM 2.3).
   - Ownership. A set it creates carries the label C(app.kubernetes.io/managed-by=acm.submariner)
     (writes use the field manager C(acm.submariner)). An existing set without that label is someone
-    else's: the task fails unless O(adopt=true), and then leaves the set as it is. O(state=absent)
+    else's; the task fails unless O(adopt=true), and then leaves the set as it is. O(state=absent)
     deletes only a set with the label (another set is kept, with a warning). ACM's sets V(default)
     and V(global) are refused.
   - Optionally binds the set into namespaces with ManagedClusterSetBindings (only needed for
