@@ -36,10 +36,10 @@ def users_view(dump, set_name):
     """What belongs to the user: the set itself and the labels and annotations of each of its members."""
     found = {key: item for key, item in state.objects(dump).items() if key[0] == "hubcluster"}
     cluster_set = next((item for key, item in found.items() if key[1].endswith("/ManagedClusterSet") and key[3] == set_name), None)
-    members = {name: (item["metadata"].get("labels"), item["metadata"].get("annotations"))
+    members = {name: (item["metadata"].get("labels") or {}, item["metadata"].get("annotations") or {})
                for (context, kind, _namespace, name), item in found.items()
                if kind.endswith("/ManagedCluster") and (item["metadata"].get("labels") or {}).get(CLUSTERSET_LABEL) == set_name}
-    return {"set": cluster_set and {k: cluster_set["metadata"].get(k) for k in ("uid", "labels", "annotations")},
+    return {"set": cluster_set and {k: cluster_set["metadata"].get(k) or {} for k in ("uid", "labels", "annotations")},
             "spec": cluster_set and cluster_set.get("spec"), "members": members}
 
 
@@ -55,12 +55,20 @@ def assert_says(message, *words):
     assert not missing, "the message lacks %s: %s" % (missing, message[:2000])
 
 
-def test_uninstall_leaves_a_users_set_and_its_members(fresh_lab, stop_labs_after):  # pylint: disable=unused-argument
-    lab = fresh_lab
+def undo_users_set(lab, name="prod", member="aws-sub1"):
+    lab.hub.patch(MC_API, "ManagedCluster", member, None, {"metadata": {"labels": {CLUSTERSET_LABEL: "default"}}})
+    lab.hub.delete(SET_API, "ManagedClusterSet", name)
+
+
+def test_uninstall_leaves_a_users_set_and_its_members(clean_lab):
+    lab = clean_lab
     make_users_set(lab)
-    before = lab.dump()
-    run = labrun.run(lab, labrun.UNINSTALL, extra_vars=dict(SHORT_WAITS, acm_submariner_cluster_set="prod"))
-    after = lab.dump()
+    try:
+        before = lab.dump()
+        run = labrun.run(lab, labrun.UNINSTALL, extra_vars=dict(SHORT_WAITS, acm_submariner_cluster_set="prod"))
+        after = lab.dump()
+    finally:
+        undo_users_set(lab)
     assert run.returncode == 0, run.output[-4000:]
     assert users_view(before, "prod")["members"] == {"aws-sub1": users_view(before, "prod")["members"]["aws-sub1"]}
     assert users_view(after, "prod") == users_view(before, "prod")
@@ -130,8 +138,7 @@ def test_site_refuses_a_users_set_and_a_cluster_in_another_set(clean_lab):
         joined = labrun.run(lab, extra_vars=dict(SHORT_WAITS, acm_submariner_cluster_set="prod"))
         moved = labrun.run(lab, extra_vars=SHORT_WAITS)
     finally:
-        lab.hub.patch(MC_API, "ManagedCluster", "aws-sub1", None, {"metadata": {"labels": {CLUSTERSET_LABEL: "default"}}})
-        lab.hub.delete(SET_API, "ManagedClusterSet", "prod")
+        undo_users_set(lab)
     for run in (joined, moved):
         assert run.returncode != 0
         assert run.mutating == [], [(r["cluster"], r["verb"], r["path"]) for r in run.mutating]
@@ -140,13 +147,15 @@ def test_site_refuses_a_users_set_and_a_cluster_in_another_set(clean_lab):
 
 
 def seconds_to_failure(run):
-    """From the start of the run's first play to the end of its failed task (the json callback's times)."""
+    """(from the start of the first play, the failed task alone) to the end of the failed task, from the json callback's times."""
     report = json.loads(run.stdout[run.stdout.index("{"):])
-    started = report["plays"][0]["play"]["duration"]["start"]
-    ended = next(task["task"]["duration"]["end"] for play in report["plays"] for task in play["tasks"]
-                 if any(result.get("failed") for result in task["hosts"].values()))
-    parse = datetime.datetime.fromisoformat
-    return (parse(ended.replace("Z", "+00:00")) - parse(started.replace("Z", "+00:00"))).total_seconds()
+    failed = next(task["task"]["duration"] for play in report["plays"] for task in play["tasks"]
+                  if any(result.get("failed") for result in task["hosts"].values()))
+
+    def seconds(start, end):
+        parse = datetime.datetime.fromisoformat
+        return (parse(end.replace("Z", "+00:00")) - parse(start.replace("Z", "+00:00"))).total_seconds()
+    return seconds(report["plays"][0]["play"]["duration"]["start"], failed["end"]), seconds(failed["start"], failed["end"])
 
 
 def wait_for_lease(lab, process, set_name="submariner", timeout=600):
@@ -176,8 +185,8 @@ def test_one_run_at_a_time_and_a_moved_cluster_goes_back(fresh_lab, stop_labs_af
     finally:
         code = site.wait(timeout=1800)
         site.log.close()
-    print("the second run failed %.1f s after its first play started (%.1f s wall with ansible-playbook's start)"
-          % (seconds_to_failure(blocked), blocked.wall))
+    print("the second run failed %.1f s after its first play started, its lease task took %.1f s (%.1f s wall with"
+          " ansible-playbook's start)" % (seconds_to_failure(blocked) + (blocked.wall,)))
     assert code == 0, (tmp_path / "site.log").read_text(encoding="utf-8")[-4000:]
     assert blocked.returncode != 0
     # site writes meanwhile (same credentials, so the log cannot tell whose): uninstall only deletes or unlabels.
