@@ -88,7 +88,7 @@ BUILTIN_TYPES = (
     _builtin("rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", "clusterrolebindings", False),
     _builtin("apps", "v1", "Deployment", "deployments", True, ["deploy"], status=True, generation=True, categories=["all"]),
     _builtin("apps", "v1", "DaemonSet", "daemonsets", True, ["ds"], status=True, generation=True, categories=["all"]),
-    # kubernetes/kubernetes pkg/apis/coordination (v1 since 1.14): what run locks and leader election use.
+    # kubernetes/kubernetes staging/src/k8s.io/api/coordination/v1/types.go (GA in 1.14): run locks, leader election.
     _builtin("coordination.k8s.io", "v1", "Lease", "leases", True),
 )
 
