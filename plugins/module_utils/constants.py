@@ -84,6 +84,17 @@ BROKER_NAMESPACE_LABEL = SUBMARINER_GROUP + "/broker"
 GATEWAY_NODE_LABEL = SUBMARINER_GROUP + "/gateway"
 GATEWAY_UDP_PORT_LABEL = "gateway." + SUBMARINER_GROUP + "/udp-port"
 DEFAULT_CLUSTERSET = "default"
+GLOBAL_CLUSTERSET = "global"
+# ACM's own sets: never used, adopted or deleted by this collection.
+RESERVED_CLUSTERSETS = (DEFAULT_CLUSTERSET, GLOBAL_CLUSTERSET)
+
+# --- Ownership: what this collection created (it deletes only what carries the marker) ----
+MANAGED_BY_LABEL = "app.kubernetes.io/managed-by"
+MANAGED_BY_VALUE = "acm.submariner"
+FIELD_MANAGER = "acm.submariner"
+# On a ManagedCluster: the set acm.submariner put it in, and the non-default set it was in before.
+JOINED_SET_ANNOTATION = "acm.submariner/clusterset"
+PREVIOUS_SET_ANNOTATION = "acm.submariner/previous-clusterset"
 
 # --- Annotations ----------------------------------------------------------------------------
 BROKER_NAMESPACE_ANNOTATION = CLUSTER_GROUP + "/submariner-broker-ns"

@@ -51,7 +51,8 @@ _VERSION_FROM_SET_API = (("v1beta2", (2, 7)), ("v1beta1", (2, 5)), ("v1alpha1", 
 _ADDON_TRUNCATED_PREFIX = len("broker") - 1
 
 _VERSION_RE = re.compile(r"^v?(\d+)\.(\d+)(?:\.(\d+))?")
-_DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+# Used with fullmatch: with match, "$" would also accept a name followed by a newline.
+_DNS_LABEL_RE = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
 
 CLOUD_PREPARE_PLATFORMS = ("AWS", "GCP", "Azure", "OpenStack")
 LOAD_BALANCER_PRODUCTS = ("ROSA", "ARO", "ROKS")
@@ -234,9 +235,9 @@ def _dns_label_problems(kind: str, name: Any) -> list[str]:
     problems = []
     if len(name) > C.NAMESPACE_MAX_LENGTH:
         problems.append("%s name %r is %d characters long; the maximum is %d" % (kind, name, len(name), C.NAMESPACE_MAX_LENGTH))
-    if not _DNS_LABEL_RE.match(name):
+    if not _DNS_LABEL_RE.fullmatch(name):
         problems.append(
-            "%s name %r is not a valid RFC 1123 label: use lower-case letters, digits and '-', "
+            "%s name %r is not a valid DNS-1123 (RFC 1123) label: use lower-case letters, digits and '-', "
             "starting and ending with a letter or digit" % (kind, name)
         )
     return problems

@@ -7,15 +7,17 @@
 from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import evaluate_managed_cluster
 from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
+    HubError,
     Outcome,
     gather_hub_facts,
     require_managed_cluster,
     require_managed_cluster_set,
 )
-from ansible_collections.acm.submariner.plugins.module_utils.resources import membership_label_patch
+from ansible_collections.acm.submariner.plugins.module_utils.resources import membership_patch
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
     wait_for_evaluation,
@@ -29,17 +31,28 @@ def join_flow(params, facts):
 
 
 def check_cluster_set(module, facts):
-    """Fail early when the set to join does not exist: ACM would accept the label and nothing joins."""
+    """Fail early when the set is ACM's own, someone else's (without adopt_set), or does not exist
+    (ACM would accept the label and nothing joins)."""
     params = module.params
-    if params["state"] == "present" and params["cluster_set"] and facts.managed_cluster_set_version:
-        require_managed_cluster_set(module.hub, facts, params["cluster_set"])
+    if params["state"] != "present" or not params["cluster_set"]:
+        return
+    problem = ownership.reserved_set_problem(params["cluster_set"])
+    if not problem and facts.managed_cluster_set_version:
+        cluster_set = require_managed_cluster_set(module.hub, facts, params["cluster_set"])
+        problem = ownership.set_adoption_problem(params["cluster_set"], cluster_set, params["adopt_set"])
+    if problem:
+        raise HubError("{0}: ManagedCluster {1}: {2}.".format(module.hub.target, params["name"], problem))
 
 
-def label_patch(params, cluster, flow):
-    return membership_label_patch(
-        cluster["metadata"].get("labels"), params["cluster_set"], flow,
-        extra_labels=params["labels"], remove_labels=params["remove_labels"], state=params["state"],
-    )
+def label_patch(module, cluster, flow):
+    params = module.params
+    try:
+        return membership_patch(
+            cluster["metadata"], params["cluster_set"], flow, extra_labels=params["labels"],
+            remove_labels=params["remove_labels"], state=params["state"], move=params["move_from_other_set"],
+        )
+    except ValueError as exc:
+        raise HubError("{0}: {1}.".format(module.hub.target, exc)) from exc
 
 
 def apply_patch(hub, cluster, patch):
@@ -48,7 +61,7 @@ def apply_patch(hub, cluster, patch):
     desired = {
         "apiVersion": C.MANAGED_CLUSTER_API_VERSION,
         "kind": C.MANAGED_CLUSTER_KIND,
-        "metadata": {"name": cluster["metadata"]["name"], "labels": patch["metadata"]["labels"]},
+        "metadata": dict(patch["metadata"], name=cluster["metadata"]["name"]),
     }
     return hub.ensure_present(desired)
 
@@ -66,7 +79,7 @@ def manage_cluster(module):
     flow = join_flow(params, facts)
     check_cluster_set(module, facts)
     cluster = require_managed_cluster(module.hub, params["name"])
-    patch = label_patch(params, cluster, flow)
+    patch = label_patch(module, cluster, flow)
     outcome = apply_patch(module.hub, cluster, patch)
     after = outcome.after
     if params["state"] == "present" and module.wait_requested:

@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
     broker_namespace,
     preferred_version,
@@ -14,6 +15,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub import (
 )
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
+    Outcome,
     gather_hub_facts,
     missing_api_message,
 )
@@ -54,9 +56,10 @@ def binding_outcomes(hub, params, binding_version):
     for namespace in params["bindings"]:
         binding = build_managed_cluster_set_binding(params["name"], namespace, binding_version)
         if params["state"] == "present":
-            outcomes["binding " + namespace] = hub.ensure_present(binding)
+            outcomes["binding " + namespace] = hub.ensure_present(binding, owned=True)
         else:
-            outcomes["binding " + namespace] = hub.ensure_absent(binding["apiVersion"], binding["kind"], params["name"], namespace)
+            outcomes["binding " + namespace] = hub.ensure_absent(binding["apiVersion"], binding["kind"], params["name"], namespace,
+                                                                 owned_only=True)
     return outcomes
 
 
@@ -71,10 +74,22 @@ def wait_for_broker_namespace(module, namespace):
     wait_until(module.hub, Target("v1", "Namespace", namespace), blocker, module.params["wait_timeout"])
 
 
+def claim_set(module, desired):
+    """Create or update our set; someone else's set is used as it is, and only when adopted."""
+    hub, params = module.hub, module.params
+    existing = hub.get(desired["apiVersion"], desired["kind"], params["name"])
+    problem = ownership.set_adoption_problem(params["name"], existing, params["adopt"])
+    if problem:
+        raise HubError("{0}: {1}.".format(hub.target, problem), owned=False)
+    if existing is not None and not ownership.is_ours(existing):
+        return Outcome(False, existing, existing)
+    return hub.ensure_present(desired, owned=True)
+
+
 def ensure_present(module, facts, version, binding_version):
     params, hub = module.params, module.hub
     desired = build_managed_cluster_set(params["name"], version, params["labels"])
-    outcomes = {"managed_cluster_set": hub.ensure_present(desired)}
+    outcomes = {"managed_cluster_set": claim_set(module, desired)}
     outcomes.update(binding_outcomes(hub, params, binding_version))
     cluster_set = outcomes["managed_cluster_set"].after
     namespace = set_broker_namespace(params["name"], cluster_set, facts.broker_namespace_rule)
@@ -85,6 +100,7 @@ def ensure_present(module, facts, version, binding_version):
         namespace = set_broker_namespace(params["name"], cluster_set, facts.broker_namespace_rule)
     result = {
         "result": outcomes["managed_cluster_set"].result,
+        "owned": ownership.is_ours(outcomes["managed_cluster_set"].after),
         "api_version": desired["apiVersion"],
         "broker_namespace": namespace,
         "broker_namespace_exists": hub.get("v1", "Namespace", namespace) is not None,
@@ -96,10 +112,11 @@ def ensure_absent(module, facts, version, binding_version):
     params = module.params
     outcomes = binding_outcomes(module.hub, params, binding_version)
     api_version = "{0}/{1}".format(C.CLUSTER_GROUP, version)
-    outcome = delete_and_wait(module, Target(api_version, C.MANAGED_CLUSTER_SET_KIND, params["name"]))
+    outcome = delete_and_wait(module, Target(api_version, C.MANAGED_CLUSTER_SET_KIND, params["name"]), owned_only=True)
     outcomes["managed_cluster_set"] = outcome
     result = {
-        "result": {},
+        "result": outcome.result if outcome.kept else {},
+        "kept": outcome.kept,
         "api_version": api_version,
         "broker_namespace": set_broker_namespace(params["name"], outcome.before, facts.broker_namespace_rule),
     }
@@ -111,6 +128,9 @@ def manage_cluster_set(module):
     params = module.params
     facts = gather_hub_facts(module.hub)
     problems = validate_set_name(params["name"], facts.broker_namespace_rule)
+    reserved = ownership.reserved_set_problem(params["name"])
+    if reserved:
+        problems.append(reserved)
     if problems:
         raise HubError("; ".join(problems) + ".", problems=problems)
     version, binding_version = set_api_versions(module.hub, facts)

@@ -50,7 +50,7 @@ def addon_target(api_version, cluster):
 def ensure_present(module, api_version):
     params = module.params
     version = api_version.split("/")[1]
-    outcome = module.hub.ensure_present(build_managed_cluster_addon(params["cluster"], version, params["install_namespace"]))
+    outcome = module.hub.ensure_present(build_managed_cluster_addon(params["cluster"], version, params["install_namespace"]), owned=True)
 
     def evaluate(obj):
         return evaluate_addon(obj, require_connections=params["wait_for_connections"])
@@ -73,7 +73,7 @@ def manage_addon(module):
         require_managed_cluster(module.hub, params["cluster"])
         outcome, extra = ensure_present(module, api_version)
     else:
-        outcome, extra = delete_and_wait(module, addon_target(api_version, params["cluster"])), {}
-    result = {"changed": outcome.changed, "result": outcome.result}
+        outcome, extra = delete_and_wait(module, addon_target(api_version, params["cluster"]), owned_only=True), {}
+    result = {"changed": outcome.changed, "result": outcome.result, "kept": outcome.kept}
     result.update(extra)
     return module.with_diff(result, {"managed_cluster_addon": outcome})

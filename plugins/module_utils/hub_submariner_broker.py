@@ -14,8 +14,10 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     gather_hub_facts,
     get_submariner_addon,
     missing_api_message,
+    object_ref,
     require_managed_cluster_set,
 )
+from ansible_collections.acm.submariner.plugins.module_utils.ownership import not_deleted_message
 from ansible_collections.acm.submariner.plugins.module_utils.resources import build_broker
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
@@ -110,7 +112,7 @@ def ensure_present(module, facts, namespace):
         return Outcome(True, {}, params_broker(module.params, namespace)), []
     existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace)
     joined = joined_clusters(module, facts, namespace)
-    outcome = hub.ensure_present(desired_broker(module, existing, joined, namespace))
+    outcome = hub.ensure_present(desired_broker(module, existing, joined, namespace), owned=True)
     return outcome, joined
 
 
@@ -137,7 +139,9 @@ def manage_broker(module):
     if params["state"] == "present":
         outcome, joined = ensure_present(module, facts, namespace)
     else:
-        outcome, joined = module.hub.ensure_absent(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace), []
+        outcome, joined = module.hub.ensure_absent(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace, owned_only=True), []
+        if outcome.kept:
+            module.warn(not_deleted_message(object_ref(C.BROKER_KIND, C.BROKER_NAME, namespace)))
     result.update(changed=outcome.changed, result=outcome.result, globalnet_enabled=globalnet_of(outcome.after),
-                  joined_clusters=joined)
+                  joined_clusters=joined, kept=outcome.kept)
     return module.with_diff(result, {"broker": outcome})

@@ -33,6 +33,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     refusal_messages,
     submariner_config_annotations,
 )
+from ansible_collections.acm.submariner.plugins.module_utils.validation import submariner_config_problems
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
     WaitTimeout,
@@ -115,7 +116,7 @@ def prepares_cloud(params, summary):
 
 def ensure_present(module, facts, summary, options):
     params = module.params
-    outcome = module.hub.ensure_present(desired_config(options))
+    outcome = module.hub.ensure_present(desired_config(options), owned=True)
     cloud_prepare = prepares_cloud(params, summary)
 
     def evaluate(obj):
@@ -187,12 +188,16 @@ def ensure_absent(module, facts):
             module.warn("Check mode: {0}; a real run waits for it before deleting the SubmarinerConfig.".format(evaluation.describe()))
     elif existing is not None:
         warn_if_cleanup_skipped(module, facts)
-    return delete_and_wait(module, config_target(params)), extra
+    return delete_and_wait(module, config_target(params), owned_only=True), extra
 
 
 def manage_config(module):
     """Run acm.submariner.submariner_config for ``module`` (a k8s.HubModule); return its result."""
     params = module.params
+    problems = submariner_config_problems(params)
+    if problems:
+        raise HubError("{0}: {1}; nothing was written.".format(
+            object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"]), "; ".join(problems)), problems=problems)
     facts = gather_hub_facts(module.hub)
     check_name(module, facts)
     if params["state"] == "present":

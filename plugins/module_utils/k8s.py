@@ -21,6 +21,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import hub_facts, preferred_version
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
     AUTH_ARG_SPEC,
@@ -335,11 +336,12 @@ def make_diff(before, after, hidden_fields=None):
 class Outcome:
     """What a write did (or would do in check mode)."""
 
-    def __init__(self, changed, before, after, hidden_fields=None):
+    def __init__(self, changed, before, after, hidden_fields=None, kept=False):
         self.changed = changed
         self.before = before
         self.after = after
         self.hidden_fields = list(hidden_fields or [])
+        self.kept = kept  # a delete that left the object: it is not ours
 
     @property
     def result(self):
@@ -427,8 +429,11 @@ class HubClient:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def ensure_present(self, desired, hidden_fields=None):
+    def ensure_present(self, desired, hidden_fields=None, owned=False):
         """Create ``desired`` or merge-patch the keys it names; no request when nothing differs.
+
+        With ``owned``, an object we create carries our marker label, and an existing object that
+        lacks it is updated without being marked (ownership.desired_for): we delete only what we made.
 
         The patch carries the resourceVersion it was computed from, so a concurrent change
         answers 409 and we recompute from a fresh read instead of overwriting it. A write that was
@@ -445,11 +450,13 @@ class HubClient:
             existing = self.get(api_version, kind, name, namespace)
             if attempt == 0:
                 first_read = existing
+            wanted = ownership.desired_for(existing, desired) if owned else desired
             try:
                 if existing is None:
-                    created = self.call("creating {0}".format(ref), lambda: self.client.create(resource, _without_nulls(desired), namespace=namespace))
+                    created = self.call("creating {0}".format(ref), lambda: self.client.create(
+                        resource, _without_nulls(wanted), namespace=namespace, field_manager=C.FIELD_MANAGER))
                     return Outcome(True, {}, created.to_dict(), hidden_fields)
-                outcome = self._patch_if_needed(resource, existing, desired, ref, hidden_fields)
+                outcome = self._patch_if_needed(resource, existing, wanted, ref, hidden_fields)
             except ConflictError:
                 continue
             if attempt and not outcome.changed:
@@ -465,17 +472,22 @@ class HubClient:
         meta = existing["metadata"]
         patched = self.call("updating {0}".format(ref), lambda: self.client.patch(
             resource, patch, name=meta["name"], namespace=meta.get("namespace"),
-            content_type="application/merge-patch+json",
+            content_type="application/merge-patch+json", field_manager=C.FIELD_MANAGER,
         ))
         return Outcome(True, existing, patched.to_dict(), hidden_fields)
 
-    def ensure_absent(self, api_version, kind, name, namespace=None):
-        """Delete the object if it exists; a 409 is retried from a fresh read like a write."""
+    def ensure_absent(self, api_version, kind, name, namespace=None, owned_only=False):
+        """Delete the object if it exists; a 409 is retried from a fresh read like a write.
+
+        With ``owned_only`` an object without our marker label is kept (``Outcome.kept``).
+        """
         ref = object_ref(kind, name, namespace)
         for dummy in range(CONFLICT_RETRIES):
             existing = self.get(api_version, kind, name, namespace)
             if existing is None:
                 return Outcome(False, {}, {})
+            if owned_only and not ownership.is_ours(existing):
+                return Outcome(False, existing, existing, kept=True)
             try:
                 deleted = self.call("deleting {0}".format(ref), self._deleter(api_version, kind, name, namespace))
             except ConflictError:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils import ownership
 
 # SubmarinerConfig spec: module option -> JSON path in spec. Casing follows the CRD exactly
 # (several fields start with capitals). gatewayConfig.aws.instanceType is the real path;
@@ -420,23 +421,27 @@ def aws_credentials_problems(secret: Mapping[str, Any] | None) -> list[str]:
     return problems
 
 
-def membership_label_patch(
-    current_labels: Mapping[str, str] | None,
+def membership_patch(
+    metadata: Mapping[str, Any] | None,
     set_name: str | None,
     flow: str,
     extra_labels: Mapping[str, str | None] | None = None,
     remove_labels: Iterable[str] | None = None,
     state: str = "present",
+    move: bool = False,
 ) -> dict[str, Any]:
-    """The minimal JSON merge patch for a ManagedCluster's labels; ``{}`` when nothing changes.
+    """The minimal JSON merge patch for a ManagedCluster's labels and our annotations; ``{}`` when nothing changes.
 
-    ``present``: sets the clusterset label to ``set_name`` (overwriting ``default`` or another
-    set), adds ``submariner-agent=true`` on the ``labels`` flow (ACM 2.2), applies
-    ``extra_labels`` (a None value deletes that label) and deletes ``remove_labels``.
+    ``metadata`` is the cluster's current metadata (``labels`` and ``annotations``).
 
-    ``absent``: deletes the clusterset label when it points to ``set_name`` (or whatever it
-    points to when ``set_name`` is None), the agent label on the ``labels`` flow, the
-    ``extra_labels`` keys and ``remove_labels``.
+    ``present``: puts the cluster in ``set_name`` (from ``default`` freely, from another set only
+    with ``move``, recording that set; ValueError otherwise: see ownership.move_problem), adds
+    ``submariner-agent=true`` on the ``labels`` flow (ACM 2.2), applies ``extra_labels`` (a None
+    value deletes that label) and deletes ``remove_labels``.
+
+    ``absent``: only when acm.submariner put the cluster in ``set_name`` (any set when None): puts it
+    back in its recorded previous set (or removes the label) and drops the agent label on the
+    ``labels`` flow; deletes the ``extra_labels`` keys and ``remove_labels`` in any case.
 
     Only keys whose value really changes are in the patch, so it touches nothing else.
     """
@@ -444,32 +449,35 @@ def membership_label_patch(
         raise ValueError("unknown join flow %r, expected one of %s" % (flow, ", ".join(C.JOIN_FLOWS)))
     if state not in ("present", "absent"):
         raise ValueError("state must be present or absent, not %r" % (state,))
-    current = dict(current_labels or {})
+    metadata = metadata or {}
+    labels = dict(metadata.get("labels") or {})
+    annotations = dict(metadata.get("annotations") or {})
     desired: dict[str, str | None] = {}
+    notes: dict[str, str | None] = {}
     if state == "present":
         if set_name:
-            desired[C.CLUSTERSET_LABEL] = set_name
+            problem = ownership.move_problem(metadata.get("name") or "the cluster", labels.get(C.CLUSTERSET_LABEL), set_name, move)
+            if problem:
+                raise ValueError(problem)
+            desired, notes = ownership.join_changes(labels, annotations, set_name)
         if flow == C.JOIN_FLOW_LABELS:
             desired[C.SUBMARINER_AGENT_LABEL] = C.SUBMARINER_AGENT_LABEL_VALUE
         desired.update(extra_labels or {})
     else:
-        if set_name is None or current.get(C.CLUSTERSET_LABEL) == set_name:
-            desired[C.CLUSTERSET_LABEL] = None
-        if flow == C.JOIN_FLOW_LABELS:
+        if flow == C.JOIN_FLOW_LABELS and ownership.joined_by_us(annotations, set_name):
             desired[C.SUBMARINER_AGENT_LABEL] = None
+        label_changes, notes = ownership.leave_changes(labels, annotations, set_name)
+        desired.update(label_changes)
         desired.update(dict.fromkeys(extra_labels or {}))
     desired.update(dict.fromkeys(remove_labels or ()))
-    changes = {key: value for key, value in desired.items() if _label_differs(current, key, value)}
-    return {"metadata": {"labels": changes}} if changes else {}
-
-
-def other_clusterset(current_labels: Mapping[str, str] | None, set_name: str) -> str | None:
-    """The set a cluster would be moved out of by joining ``set_name``: its current clusterset
-    label when that is neither ``set_name`` nor the ``default`` set every cluster starts in."""
-    current = (current_labels or {}).get(C.CLUSTERSET_LABEL)
-    if current in (None, "", set_name, C.DEFAULT_CLUSTERSET):
-        return None
-    return current
+    patch: dict[str, Any] = {}
+    changes = {key: value for key, value in desired.items() if _label_differs(labels, key, value)}
+    if changes:
+        patch["labels"] = changes
+    note_changes = {key: value for key, value in notes.items() if _label_differs(annotations, key, value)}
+    if note_changes:
+        patch["annotations"] = note_changes
+    return {"metadata": patch} if patch else {}
 
 
 def _label_differs(current: Mapping[str, str], key: str, value: str | None) -> bool:
@@ -479,7 +487,7 @@ def _label_differs(current: Mapping[str, str], key: str, value: str | None) -> b
 
 
 def apply_label_patch(current_labels: Mapping[str, str] | None, patch: Mapping[str, Any]) -> dict[str, str]:
-    """The labels after applying a patch from :func:`membership_label_patch` (for diff/check mode)."""
+    """The labels after applying a patch from :func:`membership_patch` (for diff/check mode)."""
     labels = dict(current_labels or {})
     for key, value in ((patch.get("metadata") or {}).get("labels") or {}).items():
         if value is None:

@@ -23,6 +23,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     is_transient,
     object_ref,
 )
+from ansible_collections.acm.submariner.plugins.module_utils.ownership import not_deleted_message
 
 try:
     from kubernetes import watch as kube_watch
@@ -209,9 +210,12 @@ def readiness_after_write(module, target, evaluate, written):
     return evaluate(written)
 
 
-def delete_and_wait(module, target):
-    """Delete ``target`` if it exists; with ``module.wait_requested`` wait until it is gone. Returns the k8s.Outcome."""
-    outcome = module.hub.ensure_absent(target.api_version, target.kind, target.name, target.namespace)
+def delete_and_wait(module, target, owned_only=False):
+    """Delete ``target`` if it exists (and is ours, with ``owned_only``); with ``module.wait_requested``
+    wait until it is gone. Returns the k8s.Outcome."""
+    outcome = module.hub.ensure_absent(target.api_version, target.kind, target.name, target.namespace, owned_only=owned_only)
+    if outcome.kept:
+        module.warn(not_deleted_message(object_ref(target.kind, target.name, target.namespace)))
     if outcome.changed and module.wait_requested:
         wait_gone(module.hub, target, module.params["wait_timeout"])
     return outcome

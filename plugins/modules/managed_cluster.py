@@ -17,10 +17,17 @@ description:
   - With O(state=present) it sets C(cluster.open-cluster-management.io/clusterset=<set>), overwriting
     the value ACM put there (clusters start in the V(default) set), adds the legacy
     C(cluster.open-cluster-management.io/submariner-agent=true) label on the ACM 2.2 label flow, and
-    applies O(labels).
-  - With O(state=absent) it removes the clusterset label (when it names O(cluster_set), or whatever
-    set when O(cluster_set) is not given), the C(submariner-agent) label on the label flow, and the
-    keys of O(labels).
+    applies O(labels). It records the set it put the cluster in in the annotation
+    C(acm.submariner/clusterset).
+  - A cluster in another set than V(default) is not moved out of it unless O(move_from_other_set=true);
+    that set is then recorded in the annotation C(acm.submariner/previous-clusterset).
+    A set without the label C(app.kubernetes.io/managed-by=acm.submariner) is someone else's, and clusters
+    join it only with O(adopt_set=true). ACM's sets V(default) and V(global) are refused.
+  - With O(state=absent) it takes the cluster out of the set only when this collection put it there
+    (the annotation names O(cluster_set), or any set when O(cluster_set) is not given); the clusterset
+    label goes back to the recorded previous set, or is removed (ACM then puts the cluster back in
+    V(default)); the C(submariner-agent) label goes too on the label flow. The keys of O(labels) are
+    removed in any case.
   - The change is a JSON merge patch of only those label keys, computed against the cluster as read,
     so other labels are never touched; nothing is sent when the labels already match.
   - An unknown cluster name fails the task and lists the clusters the hub knows.
@@ -36,6 +43,17 @@ options:
       - The ManagedClusterSet the cluster must belong to. The set must exist.
       - Changing a cluster's set needs the RBAC C(create) on C(managedclustersets/join) for both sets.
     type: str
+  move_from_other_set:
+    description:
+      - Move a cluster that is in another set than V(default) (the set is recorded and restored on O(state=absent)).
+    type: bool
+    default: false
+  adopt_set:
+    description:
+      - Join O(cluster_set) even though it was not created by this collection (it has no
+        C(app.kubernetes.io/managed-by=acm.submariner) label).
+    type: bool
+    default: false
   join_flow:
     description:
       - How the cluster joins Submariner. V(auto) follows the hub (M(acm.submariner.hub_info) C(join_flow)).
@@ -154,6 +172,8 @@ def argument_spec():
         "join_flow": {"type": "str", "choices": ["auto", "labels", "addon"], "default": "auto"},
         "labels": {"type": "dict"},
         "remove_labels": {"type": "list", "elements": "str", "default": []},
+        "move_from_other_set": {"type": "bool", "default": False},
+        "adopt_set": {"type": "bool", "default": False},
     })
 
 

@@ -24,6 +24,11 @@ description:
     C(cluster.open-cluster-management.io/submariner-broker-ns) annotation when the addon wrote it
     (ACM 2.5 and later), else computed with the hub's naming rule (C(submariner-clusterset-<set>-broker)
     on ACM 2.2, C(<set>-broker) from ACM 2.3).
+  - Ownership. A set it creates carries the label C(app.kubernetes.io/managed-by=acm.submariner)
+    (writes use the field manager C(acm.submariner)). An existing set without that label is someone
+    else's; the task fails unless O(adopt=true), and then leaves the set as it is. O(state=absent)
+    deletes only a set with the label (another set is kept, with a warning). ACM's sets V(default)
+    and V(global) are refused.
   - Optionally binds the set into namespaces with ManagedClusterSetBindings (only needed for
     Placements, not by Submariner).
 options:
@@ -42,6 +47,12 @@ options:
     description:
       - Extra labels to set on the ManagedClusterSet. Labels not named here are left alone.
     type: dict
+  adopt:
+    description:
+      - Use an existing set that this collection did not create (no C(app.kubernetes.io/managed-by=acm.submariner)
+        label) without failing. The set is not written, and O(state=absent) will never delete it.
+    type: bool
+    default: false
   bindings:
     description:
       - Namespaces in which to create (or, with O(state=absent), delete) a ManagedClusterSetBinding of this set.
@@ -120,6 +131,16 @@ api_version:
   returned: success
   type: str
   sample: cluster.open-cluster-management.io/v1beta2
+owned:
+  description: Whether the set carries this collection's label (it was created by acm.submariner); false for an adopted set.
+  returned: O(state=present)
+  type: bool
+  sample: true
+kept:
+  description: With O(state=absent), the set exists but was not deleted because this collection did not create it.
+  returned: O(state=absent)
+  type: bool
+  sample: false
 broker_namespace:
   description: The set's broker namespace (annotation when present, else the hub's naming rule).
   returned: success
@@ -151,6 +172,7 @@ def argument_spec():
     return writer_argument_spec({
         "name": {"type": "str", "required": True},
         "labels": {"type": "dict"},
+        "adopt": {"type": "bool", "default": False},
         "bindings": {"type": "list", "elements": "str", "default": []},
     })
 

@@ -15,6 +15,9 @@ description:
   - Creates or deletes the C(ManagedClusterAddOn) named C(submariner) in a managed cluster's namespace
     on an ACM 2.3 or later hub, with C(installNamespace) V(submariner-operator). The submariner-addon
     then deploys Submariner on the cluster and connects it to the other clusters of its set.
+  - Ownership - an object it creates carries the label C(app.kubernetes.io/managed-by=acm.submariner) (writes use
+    the field manager C(acm.submariner)); an existing one without it is updated but never labelled, and
+    O(state=absent) deletes only an object with the label (another is kept, with a warning).
   - On an ACM 2.2 hub clusters join with labels instead (M(acm.submariner.managed_cluster) with
     O(acm.submariner.managed_cluster#module:join_flow=labels)); the task fails there with that advice.
   - With O(wait=true), waits for the healthy set of conditions - C(SubmarinerBrokerConfigApplied),
@@ -97,6 +100,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+kept:
+  description: With O(state=absent), the object exists but was not deleted because this collection did not create it.
+  returned: O(state=absent)
+  type: bool
+  sample: false
 result:
   description: The ManagedClusterAddOn as the API server returned it (or would store it, in check mode); empty when absent.
   returned: success

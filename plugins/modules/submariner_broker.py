@@ -15,6 +15,9 @@ description:
   - Creates, updates or deletes the C(Broker) named C(submariner-broker) (C(submariner.io/v1alpha1)) in
     the broker namespace of a ManagedClusterSet. From ACM 2.5 the submariner-addon does not deploy
     Submariner to any cluster of the set until this object exists.
+  - Ownership - an object it creates carries the label C(app.kubernetes.io/managed-by=acm.submariner) (writes use
+    the field manager C(acm.submariner)); an existing one without it is updated but never labelled, and
+    O(state=absent) deletes only an object with the label (another is kept, with a warning).
   - The broker namespace is read from the set's C(cluster.open-cluster-management.io/submariner-broker-ns)
     annotation when present, else computed with the hub's naming rule; or give it with O(namespace).
   - Globalnet must be decided before the first cluster joins. Once clusters of the set have joined
@@ -99,6 +102,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+kept:
+  description: With O(state=absent), the object exists but was not deleted because this collection did not create it.
+  returned: O(state=absent)
+  type: bool
+  sample: false
 result:
   description: The Broker as the API server returned it (or would store it, in check mode); empty when absent or not required.
   returned: success

@@ -18,6 +18,9 @@ description:
   - Every spec field of the upstream CRD is an option, written with the CRD's exact JSON names
     (C(IPSecNATTPort), C(NATTDiscoveryPort), C(gatewayConfig.gateways), C(gatewayConfig.aws.instanceType), ...).
     Options left unset are not written, so the addon's defaults apply.
+  - Ownership - an object it creates carries the label C(app.kubernetes.io/managed-by=acm.submariner) (writes use
+    the field manager C(acm.submariner)); an existing one without it is updated but never labelled, and
+    O(state=absent) deletes only an object with the label (another is kept, with a warning).
   - The name follows the hub's rule. ACM 2.2 reads a SubmarinerConfig of any name when it is the only
     one in the namespace (the blog used V(subconfig)); from ACM 2.3 only V(submariner) is read, and
     another name fails the task instead of creating an object the addon ignores.
@@ -27,6 +30,8 @@ description:
     what that addon does anyway (ACM 2.2 hard-codes one gateway and m5n.large); any other value, such
     as O(gateways=2) or O(natt_discovery_port) on ACM 2.2, fails the task before any write, naming
     the option, the hub's ACM version and the fix.
+  - Before any request, refuses ports outside 1-65535, fewer than 1 gateway and a NAT-T port equal to the NAT
+    discovery port, naming every such option.
   - Before writing, checks that the credentials secret exists in the cluster namespace and, for AWS
     clusters, has the keys C(aws_access_key_id) and C(aws_secret_access_key). Secret values are never
     read into the result.

@@ -153,7 +153,8 @@ def test_membership_overwrites_default_and_touches_only_its_labels(lab, run_play
     result, writes = run(run_playbook, lab, task("set", "managed_cluster_set", {"name": "hm-members"}), join)
     joined = result.check().task("join")
     assert joined["changed"] and joined["join_flow"] == "addon"
-    assert joined["patch"] == {"metadata": {"labels": {SET_LABEL: "hm-members", "hm-test": "yes"}}}
+    assert joined["patch"] == {"metadata": {"labels": {SET_LABEL: "hm-members", "hm-test": "yes"},
+                                            "annotations": {"acm.submariner/clusterset": "hm-members"}}}
     assert [w["verb"] for w in writes].count("patch") == 1
     after = labels(lab, "aws-sub1")
     assert after[SET_LABEL] == "hm-members" and after["hm-test"] == "yes" and AGENT_LABEL not in after
@@ -278,7 +279,7 @@ def test_join_broker_addon_today(lab, run_playbook):
 def test_errors_name_context_object_and_fix(lab, run_playbook):
     too_long = "s" * 57
     tasks = [
-        task("unknown cluster", "managed_cluster", {"name": "nope", "cluster_set": "default"}, ignore_errors=True),
+        task("unknown cluster", "managed_cluster", {"name": "nope"}, ignore_errors=True),
         task("set too long", "managed_cluster_set", {"name": too_long}, ignore_errors=True),
         task("read-only", "managed_cluster_set", {"name": "hm-forbidden", "context": "hubcluster-readonly"}, ignore_errors=True),
         task("bad token", "hub_info", {"host": "{{ hub_url }}", "api_key": "not-a-token", "ca_cert": "{{ ca }}", "kubeconfig": None,

@@ -93,6 +93,16 @@ def mutating_requests(lab, mark, cluster=None):
     return lab.requests.mutating_since(mark, cluster)
 
 
+# Every site.yml and uninstall.yml run takes and releases the set's Lease (acm.submariner.run_lease):
+# bookkeeping of the run, like a controller's leader-election lease, not a change to what is deployed.
+RUN_LEASE_PATH = "/apis/coordination.k8s.io/v1/namespaces/acm-submariner/leases/"
+
+
+def without_run_lease(requests):
+    """``requests`` without the writes to the run lease."""
+    return [r for r in requests if not r["path"].startswith(RUN_LEASE_PATH) and r["path"] != RUN_LEASE_PATH.rstrip("/")]
+
+
 def dump(lab):
     """Every object of every cluster and the EC2 state (as ``python -m tests.lab dump`` prints)."""
     return json.loads(json.dumps(lab.dump(), default=str))

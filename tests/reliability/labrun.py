@@ -15,7 +15,7 @@ import time
 
 import yaml
 
-from tests.lab.fixtures import playbook_env
+from tests.lab.fixtures import playbook_env, without_run_lease
 from tests.lab.runtime import REPO_ROOT, Lab, LabOptions
 
 SITE = REPO_ROOT / "site.yml"
@@ -41,6 +41,11 @@ class Run:
     @property
     def mutating(self):
         return [r for r in self.requests if r["mutating"]]
+
+    @property
+    def changes(self):
+        """The writes other than the run lease every site/uninstall run takes and releases."""
+        return without_run_lease(self.mutating)
 
     @property
     def results(self):

@@ -144,6 +144,8 @@ CASES = [
     Case("nat-t-port-out-of-range", extra(acm_submariner_nat_t_port=70000), ("aws-sub1", "70000", "nat_t_port")),
     Case("nat-t-port-zero", extra(acm_submariner_nat_t_port=0), ("aws-sub1", "nat_t_port")),
     Case("nat-discovery-port-out-of-range", extra(acm_submariner_nat_discovery_port=65536), ("aws-sub1", "65536", "nat_discovery_port")),
+    Case("nat-t-equals-nat-discovery", extra(acm_submariner_nat_t_port=4490, acm_submariner_nat_discovery_port=4490),
+         ("aws-sub1", "4490", "different ports")),
     Case("globalnet-cidr-invalid", extra(acm_submariner_globalnet=True, acm_submariner_globalnet_cidr_range="242.0.0.0/33"),
          ("242.0.0.0/33", "globalnet")),
     Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region")),

@@ -94,6 +94,8 @@ BUILTIN_TYPES = (
     _builtin("batch", "v1", "Job", "jobs", True, status=True, generation=True, categories=["all"]),
     _builtin("batch", "v1", "CronJob", "cronjobs", True, ["cj"], status=True, generation=True, categories=["all"]),
     _builtin("apiregistration.k8s.io", "v1", "APIService", "apiservices", False, status=True, categories=["api-extensions"]),
+    # kubernetes/kubernetes staging/src/k8s.io/api/coordination/v1/types.go (GA in 1.14): run locks, leader election.
+    _builtin("coordination.k8s.io", "v1", "Lease", "leases", True),
 )
 
 # Core kinds that take strategic merge patches, and the merge key of their associative lists by field name.

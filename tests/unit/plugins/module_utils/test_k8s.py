@@ -56,6 +56,7 @@ class FakeK8SClient:
         self.store = {(o["kind"], o["metadata"].get("namespace"), o["metadata"]["name"]): copy.deepcopy(o) for o in objects}
         self.served = served or {}
         self.calls = []
+        self.field_managers = []
         self.dry_run = False
         self.fail_next = {}
         self.client = self
@@ -81,8 +82,9 @@ class FakeK8SClient:
             raise api_error(NotFoundError, 404, "{0} not found".format(name))
         return instance(obj)
 
-    def create(self, resource, definition, namespace=None):
+    def create(self, resource, definition, namespace=None, field_manager=None):
         self.calls.append(("create", resource.kind, definition["metadata"]["name"]))
+        self.field_managers.append(field_manager)
         self._raise_if_asked("create")
         obj = copy.deepcopy(definition)
         obj["metadata"]["resourceVersion"] = "1"
@@ -90,8 +92,9 @@ class FakeK8SClient:
             self.store[(resource.kind, namespace, obj["metadata"]["name"])] = obj
         return instance(obj)
 
-    def patch(self, resource, patch, name=None, namespace=None, content_type=None):
+    def patch(self, resource, patch, name=None, namespace=None, content_type=None, field_manager=None):
         self.calls.append(("patch", resource.kind, name, copy.deepcopy(patch), content_type))
+        self.field_managers.append(field_manager)
         self._raise_if_asked("patch")
         obj = copy.deepcopy(self.store[(resource.kind, namespace, name)])
         _apply_merge_patch(obj, patch)
@@ -401,12 +404,12 @@ class TestRetries:
         fake = FakeK8SClient()
         create = fake.create
 
-        def lands_then_drops(resource, definition, namespace=None):
+        def lands_then_drops(resource, definition, namespace=None, field_manager=None):
             create(resource, definition, namespace=namespace)
             fake.create = conflicting
             raise ProtocolError("Connection aborted.", RemoteDisconnected("closed without response"))
 
-        def conflicting(resource, definition, namespace=None):
+        def conflicting(resource, definition, namespace=None, field_manager=None):
             fake.calls.append(("create", resource.kind, definition["metadata"]["name"]))
             raise api_error(ConflictError, 409, 'configmaps "c" already exists')
 
@@ -422,7 +425,7 @@ class TestRetries:
         theirs["metadata"]["resourceVersion"] = "3"
         create = fake.create
 
-        def someone_else_creates(resource, definition, namespace=None):
+        def someone_else_creates(resource, definition, namespace=None, field_manager=None):
             if len(fake.fail_next["create"]) == 1:
                 fake.store[("ConfigMap", "ns", "c")] = copy.deepcopy(theirs)
             return create(resource, definition, namespace=namespace)
@@ -436,12 +439,12 @@ class TestRetries:
         fake = FakeK8SClient([CLUSTER])
         patch = fake.patch
 
-        def lands_then_drops(resource, body, name=None, namespace=None, content_type=None):
+        def lands_then_drops(resource, body, name=None, namespace=None, content_type=None, field_manager=None):
             patch(resource, body, name=name, namespace=namespace, content_type=content_type)
             fake.patch = stale
             raise ProtocolError("Connection aborted.", RemoteDisconnected("closed without response"))
 
-        def stale(resource, body, name=None, namespace=None, content_type=None):
+        def stale(resource, body, name=None, namespace=None, content_type=None, field_manager=None):
             fake.calls.append(("patch", resource.kind, name, body, content_type))
             raise api_error(ConflictError, 409, "the object has been modified")
 
@@ -569,3 +572,40 @@ class TestHubLookups:
         calls = len(fake.calls)
         assert k8s.get_submariner_addon(make_hub(fake), Facts(addon_version=None), "cluster1") is None
         assert len(fake.calls) == calls  # no add-on API: nothing to ask
+
+
+OURS = {"app.kubernetes.io/managed-by": "acm.submariner"}
+
+
+def config_map(labels=None):
+    obj = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "c", "namespace": "ns"}, "data": {"k": "v"}}
+    if labels:
+        obj["metadata"]["labels"] = dict(labels)
+    return obj
+
+
+class TestOwnership:
+    def test_owned_create_carries_the_marker_and_every_write_the_field_manager(self):
+        fake = FakeK8SClient()
+        outcome = make_hub(fake).ensure_present(config_map(), owned=True)
+        assert outcome.after["metadata"]["labels"] == OURS
+        assert fake.field_managers == ["acm.submariner"]
+
+    def test_owned_update_never_marks_someone_elses_object(self):
+        fake = FakeK8SClient([dict(config_map({"team": "net"}), metadata={"name": "c", "namespace": "ns", "labels": {"team": "net"},
+                                                                           "resourceVersion": "3"})])
+        make_hub(fake).ensure_present(dict(config_map(), data={"k": "w"}), owned=True)
+        (verb, _kind, _name, patch, _type), = fake.writes()
+        assert verb == "patch" and "labels" not in patch["metadata"]
+        assert fake.field_managers == ["acm.submariner"]
+
+    def test_owned_only_delete_keeps_an_object_without_the_marker(self):
+        fake = FakeK8SClient([dict(config_map(), metadata={"name": "c", "namespace": "ns", "resourceVersion": "1"})])
+        outcome = make_hub(fake).ensure_absent("v1", "ConfigMap", "c", "ns", owned_only=True)
+        assert outcome.kept and not outcome.changed and fake.writes() == []
+
+    def test_owned_only_delete_deletes_ours(self):
+        fake = FakeK8SClient([dict(config_map(), metadata={"name": "c", "namespace": "ns", "labels": OURS, "resourceVersion": "1"})])
+        outcome = make_hub(fake).ensure_absent("v1", "ConfigMap", "c", "ns", owned_only=True)
+        assert outcome.changed and not outcome.kept
+        assert [c[0] for c in fake.writes()] == ["delete"]

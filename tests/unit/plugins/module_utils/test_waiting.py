@@ -255,6 +255,7 @@ class FakeModule:
 class Outcome:
     def __init__(self, changed):
         self.changed = changed
+        self.kept = False
 
 
 class DeletingHub:
@@ -262,7 +263,7 @@ class DeletingHub:
         self.changed = changed
         self.deleted = []
 
-    def ensure_absent(self, api_version, kind, name, namespace=None):
+    def ensure_absent(self, api_version, kind, name, namespace=None, owned_only=False):
         self.deleted.append((api_version, kind, name, namespace))
         return Outcome(self.changed)
 

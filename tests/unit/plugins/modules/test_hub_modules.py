@@ -51,6 +51,11 @@ SERVED_22 = {
 }
 
 
+OURS = {"app.kubernetes.io/managed-by": "acm.submariner"}
+JOINED = "acm.submariner/clusterset"
+PREVIOUS = "acm.submariner/previous-clusterset"
+
+
 def obj(api_version, kind, name, namespace=None, **fields):
     metadata = {"name": name, "resourceVersion": "1"}
     if namespace:
@@ -91,6 +96,7 @@ class FakeApi:
         self.served = served
         self.store = {}
         self.writes = []
+        self.requests = []
         self.dry_run = False
         self.client = self
         for item in objects:
@@ -105,6 +111,7 @@ class FakeApi:
         self.store[self._key(item["apiVersion"], item["kind"], meta["name"], meta.get("namespace"))] = item
 
     def resource(self, kind, api_version):
+        self.requests.append((api_version, kind))
         group, dummy, version = api_version.rpartition("/")
         if kind not in self.served.get(group, {}).get(version, []):
             raise ResourceNotFoundError("no match for {0} {1}".format(api_version, kind))
@@ -120,7 +127,7 @@ class FakeApi:
                  if kind == resource.kind and (namespace is None or ns == namespace) and _matches(item, label_selector)]
         return ResourceInstance(None, {"kind": resource.kind + "List", "items": items})
 
-    def create(self, resource, definition, namespace=None):
+    def create(self, resource, definition, namespace=None, field_manager=None):
         key = self._key(resource.api_version, resource.kind, definition["metadata"]["name"], namespace)
         if key in self.store:
             raise ConflictError(ApiException(status=409, reason="AlreadyExists"))
@@ -129,7 +136,7 @@ class FakeApi:
         self._write("create", resource, created)
         return ResourceInstance(None, created)
 
-    def patch(self, resource, patch, name=None, namespace=None, content_type=None):
+    def patch(self, resource, patch, name=None, namespace=None, content_type=None, field_manager=None):
         assert content_type == "application/merge-patch+json"
         current = copy.deepcopy(self.store[self._key(resource.api_version, resource.kind, name, namespace)])
         if patch["metadata"]["resourceVersion"] != current["metadata"]["resourceVersion"]:
@@ -152,6 +159,7 @@ class FakeApi:
             self._put(dict(item, apiVersion=resource.api_version, kind=resource.kind))
 
     def request(self, method, path):
+        self.requests.append((method, path))
         parts = path.strip("/").split("/")[1:]
         group = parts[0]
         if group not in self.served:
@@ -228,7 +236,8 @@ def test_set_newest_version_and_legacy_namespace(run_module):
 
 def test_set_annotation_wins_and_rerun_writes_nothing(run_module):
     existing = obj("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner",
-                   metadata={"annotations": {"cluster.open-cluster-management.io/submariner-broker-ns": "custom-ns"}},
+                   metadata={"annotations": {"cluster.open-cluster-management.io/submariner-broker-ns": "custom-ns"},
+                             "labels": OURS},
                    spec={"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}})
     api = FakeApi(SERVED_TODAY, hub_objects() + [existing])
     result = run_module(managed_cluster_set, api, {"name": "submariner"}, diff=True)
@@ -253,12 +262,13 @@ def test_set_check_mode_is_a_dry_run(run_module):
 def test_cluster_label_flow_sets_both_labels_and_only_them(run_module):
     api = FakeApi(SERVED_22, hub_objects("2.2.11"))
     api.store[("cluster.open-cluster-management.io", "ManagedClusterSet", None, "submariner")] = obj(
-        "cluster.open-cluster-management.io/v1alpha1", "ManagedClusterSet", "submariner")
+        "cluster.open-cluster-management.io/v1alpha1", "ManagedClusterSet", "submariner", metadata={"labels": OURS})
     result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "submariner"}, diff=True)
     assert result["changed"] and result["join_flow"] == "labels"
-    assert result["patch"] == {"metadata": {"labels": {SET_LABEL: "submariner", AGENT_LABEL: "true"}}}
+    labels = {SET_LABEL: "submariner", AGENT_LABEL: "true"}
+    assert result["patch"] == {"metadata": {"labels": labels, "annotations": {JOINED: "submariner"}}}
     (verb, kind, name, dry, patch), = api.writes
-    assert patch == {"metadata": {"labels": {SET_LABEL: "submariner", AGENT_LABEL: "true"}, "resourceVersion": "1"}}
+    assert patch == {"metadata": {"labels": labels, "annotations": {JOINED: "submariner"}, "resourceVersion": "1"}}
     assert result["labels"]["cloud"] == "Amazon"
     assert result["diff"]["before"] == {"metadata": {"labels": {SET_LABEL: "default"}}}
 
@@ -271,12 +281,36 @@ def test_cluster_unknown_set_and_unknown_cluster(run_module):
     assert no_cluster["failed"] and "cluster1, cluster2" in no_cluster["msg"] and api.writes == []
 
 
-def test_cluster_absent_removes_only_matching_set_label(run_module):
+def test_cluster_absent_removes_only_the_membership_we_made(run_module):
     api = FakeApi(SERVED_TODAY, hub_objects())
     result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "other", "state": "absent"})
     assert not result["changed"] and api.writes == []
     result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "default", "state": "absent"})
-    assert result["changed"] and SET_LABEL not in result["labels"]
+    assert not result["changed"] and api.writes == []
+    key = ("cluster.open-cluster-management.io", "ManagedCluster", None, "cluster1")
+    api.store[key]["metadata"]["labels"][SET_LABEL] = "submariner"
+    api.store[key]["metadata"]["annotations"] = {JOINED: "submariner", PREVIOUS: "prod"}
+    result = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "submariner", "state": "absent"})
+    assert result["changed"] and result["labels"][SET_LABEL] == "prod"
+    assert api.store[key]["metadata"].get("annotations") in (None, {})
+
+
+def test_cluster_not_moved_out_of_another_set_or_into_someone_elses(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    api.store[("cluster.open-cluster-management.io", "ManagedClusterSet", None, "submariner")] = obj(
+        "cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner", metadata={"labels": OURS})
+    api.store[("cluster.open-cluster-management.io", "ManagedClusterSet", None, "prod")] = obj(
+        "cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "prod")
+    key = ("cluster.open-cluster-management.io", "ManagedCluster", None, "cluster1")
+    api.store[key]["metadata"]["labels"][SET_LABEL] = "prod"
+    refused = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "submariner"})
+    assert refused["failed"] and "cluster1 is in ManagedClusterSet prod" in refused["msg"] and api.writes == []
+    theirs = run_module(managed_cluster, api, {"name": "cluster2", "cluster_set": "prod"})
+    assert theirs["failed"] and "acm_submariner_adopt_set" in theirs["msg"] and api.writes == []
+    reserved = run_module(managed_cluster, api, {"name": "cluster2", "cluster_set": "default"})
+    assert reserved["failed"] and "belongs to ACM" in reserved["msg"] and api.writes == []
+    moved = run_module(managed_cluster, api, {"name": "cluster1", "cluster_set": "submariner", "move_from_other_set": True})
+    assert moved["changed"] and api.store[key]["metadata"]["annotations"] == {JOINED: "submariner", PREVIOUS: "prod"}
 
 
 # ---------------------------------------------------------------------- submariner_config
@@ -326,10 +360,31 @@ def test_config_secret_checked_before_writing(run_module):
 
 def test_config_absent_warns_when_addon_still_there(run_module):
     api = FakeApi(SERVED_TODAY, hub_objects() + [
-        obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={}),
+        obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={},
+            metadata={"labels": OURS}),
         obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1", spec={})])
     result = run_module(submariner_config, api, {"cluster": "cluster1", "state": "absent"})
     assert result["changed"] and any("Delete the add-on first" in json.dumps(warning) for warning in result["warnings"])
+
+
+def test_config_absent_keeps_someone_elses_config(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects() + [
+        obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={})])
+    result = run_module(submariner_config, api, {"cluster": "cluster1", "state": "absent"})
+    assert not result["changed"] and api.writes == []
+    assert any("not created by acm.submariner" in json.dumps(warning) for warning in result["warnings"])
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"ipsec_natt_port": 70000}, ["ipsec_natt_port is 70000", "1 to 65535"]),
+    ({"gateways": -5}, ["gateways is -5", "at least 1"]),
+    ({"ipsec_natt_port": 4490, "natt_discovery_port": 4490}, ["both 4490", "different ports"]),
+])
+def test_config_refuses_bad_settings_before_any_request(run_module, args, words):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(submariner_config, api, dict(args, cluster="cluster1"))
+    assert result["failed"] and api.writes == [] and api.requests == []
+    assert all(word in result["msg"] for word in words), result["msg"]
 
 
 # ---------------------------------------------------------------------- submariner_addon

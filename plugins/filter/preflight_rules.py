@@ -1,0 +1,74 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+name: preflight_rules
+short_description: The collection's rules for names, ports, gateways and set ownership, as preflight findings
+version_added: 0.2.0
+author: acm.submariner contributors (@acm-submariner)
+description:
+  - Applies the same Python rules the modules enforce, so that preflight reports every problem before the first write.
+  - Names are checked as DNS-1123 labels with a full match (a name followed by a newline is refused).
+  - The set must not be ACM's V(default) or V(global); an existing set without the label
+    C(app.kubernetes.io/managed-by=acm.submariner) needs O(_input.adopt_set); a cluster in another
+    set than V(default) needs O(_input.move_clusters).
+options:
+  _input:
+    description:
+      - C(cluster_set) (the set name), C(broker_namespace_rule) (V(current) or V(legacy), default V(current)),
+        C(existing_set) (the ManagedClusterSet as read, or null), C(adopt_set) and C(move_clusters) (bools), and
+        C(clusters), a list of C(name), C(clusterset) (its current clusterset label, or null) and C(settings)
+        (C(ipsec_natt_port), C(natt_discovery_port), C(gateways); unset values are not checked).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Refuse a set name with a trailing newline and a NAT-T port out of range
+  ansible.builtin.debug:
+    msg: >-
+      {{ {'cluster_set': 'submariner\n', 'clusters': [{'name': 'cluster1', 'settings': {'ipsec_natt_port': 70000}}]}
+         | acm.submariner.preflight_rules }}
+"""
+
+RETURN = r"""
+_value:
+  description: One message per problem, each starting with the cluster or C(cluster set); empty when all is well.
+  type: list
+  elements: str
+"""
+
+from ansible.errors import AnsibleFilterError
+from ansible_collections.acm.submariner.plugins.module_utils import ownership
+from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
+from ansible_collections.acm.submariner.plugins.module_utils.validation import settings_problems
+
+
+def preflight_rules(facts):
+    if not isinstance(facts, dict):
+        raise AnsibleFilterError("preflight_rules expects a dict, got %s" % type(facts).__name__)
+    set_name = facts.get("cluster_set")
+    problems = ["cluster set: " + problem for problem in validate_set_name(set_name, facts.get("broker_namespace_rule") or "current")]
+    reserved = ownership.reserved_set_problem(set_name)
+    if reserved:
+        problems.append("cluster set: " + reserved)
+    elif not problems:
+        adoption = ownership.set_adoption_problem(set_name, facts.get("existing_set"), bool(facts.get("adopt_set")))
+        if adoption:
+            problems.append("cluster set: " + adoption)
+    for cluster in facts.get("clusters") or []:
+        name = cluster.get("name")
+        problems += ["%s: %s" % (name, problem) for problem in validate_cluster_name(name)]
+        problems += ["%s: %s" % (name, problem) for problem in settings_problems(cluster.get("settings") or {}, names="inventory")]
+        moving = ownership.move_problem(name, cluster.get("clusterset"), set_name, bool(facts.get("move_clusters")))
+        if moving and not reserved:
+            problems.append(moving)
+    return problems
+
+
+class FilterModule:
+    def filters(self):
+        return {"preflight_rules": preflight_rules}

@@ -1,0 +1,48 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import pytest
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.acm.submariner.plugins.filter.preflight_rules import FilterModule, preflight_rules
+
+OURS = {"metadata": {"name": "submariner", "labels": {"app.kubernetes.io/managed-by": "acm.submariner"}}}
+
+
+def cluster(name="c1", clusterset="default", **settings):
+    return {"name": name, "clusterset": clusterset, "settings": dict({"gateways": 1, "ipsec_natt_port": 4500}, **settings)}
+
+
+def test_all_well():
+    assert preflight_rules({"cluster_set": "submariner", "existing_set": OURS, "clusters": [cluster()]}) == []
+    assert FilterModule().filters()["preflight_rules"] is preflight_rules
+
+
+@pytest.mark.parametrize("facts, words", [
+    ({"cluster_set": "submariner\n"}, ["cluster set:", "'submariner\\n'", "DNS-1123"]),
+    ({"cluster_set": "s" * 57}, ["cluster set:", "63"]),
+    ({"cluster_set": "default"}, ["cluster set:", "belongs to ACM"]),
+    ({"cluster_set": "prod", "existing_set": {"metadata": {"name": "prod"}}}, ["ManagedClusterSet prod", "acm_submariner_adopt_set=true"]),
+    ({"cluster_set": "submariner", "clusters": [cluster(clusterset="prod")]}, ["c1 is in ManagedClusterSet prod", "acm_submariner_move_clusters"]),
+    ({"cluster_set": "submariner", "clusters": [cluster(ipsec_natt_port=70000)]}, ["c1: acm_submariner_nat_t_port is 70000"]),
+    ({"cluster_set": "submariner", "clusters": [cluster(ipsec_natt_port=4490, natt_discovery_port=4490)]}, ["c1:", "different ports"]),
+    ({"cluster_set": "submariner", "clusters": [cluster(gateways=0)]}, ["c1: acm_submariner_gateways is 0"]),
+    ({"cluster_set": "submariner", "clusters": [cluster(name="c1\n")]}, ["'c1\\n'", "DNS-1123"]),
+])
+def test_findings(facts, words):
+    message = " ".join(preflight_rules(facts))
+    assert all(word in message for word in words), message
+
+
+def test_opt_ins():
+    facts = {"cluster_set": "prod", "existing_set": {"metadata": {"name": "prod"}}, "clusters": [cluster(clusterset="other")],
+             "adopt_set": True, "move_clusters": True}
+    assert preflight_rules(facts) == []
+
+
+def test_input_must_be_a_dict():
+    with pytest.raises(AnsibleFilterError):
+        preflight_rules(["x"])
