@@ -30,8 +30,9 @@ export PATH := $(BIN):$(PATH)
 
 LAB_PROFILE ?= acm-2.12
 LAB_CLUSTERS ?= 2
-# Seconds per simulated provisioning step; lab-up and demo share it so that demo reuses the lab lab-up started.
-LAB_TIME_SCALE ?= 1
+# Seconds per simulated provisioning step (the lab's default); lab-up and demo share it so that demo
+# reuses the lab lab-up started. It makes the demo's waits long enough to show their progress lines.
+LAB_TIME_SCALE ?= 3
 LAB := $(BIN)/python -m tests.lab
 
 .PHONY: help

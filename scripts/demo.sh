@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 LAB_PROFILE="${LAB_PROFILE:-acm-2.12}"
 LAB_CLUSTERS="${LAB_CLUSTERS:-2}"
-LAB_TIME_SCALE="${LAB_TIME_SCALE:-1}"
+LAB_TIME_SCALE="${LAB_TIME_SCALE:-3}"
 STATE_DIR="${LAB_STATE_DIR:-.lab}"
 REPORT_DIR="$PWD/reports"
 BIN=.venv/bin
