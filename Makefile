@@ -30,6 +30,9 @@ export PATH := $(BIN):$(PATH)
 
 LAB_PROFILE ?= acm-2.12
 LAB_CLUSTERS ?= 2
+# Seconds per simulated provisioning step (the lab's default); lab-up and demo share it so that demo
+# reuses the lab lab-up started. It makes the demo's waits long enough to show their progress lines.
+LAB_TIME_SCALE ?= 3
 LAB := $(BIN)/python -m tests.lab
 
 .PHONY: help
@@ -182,7 +185,7 @@ shellcheck:  ## shellcheck the shipped shell scripts (installs Debian's shellche
 # ---------------------------------------------------------------- demo
 .PHONY: demo
 demo: venv  ## Start the lab (LAB_PROFILE, LAB_CLUSTERS), run site.yml against it, print the result
-	LAB_PROFILE=$(LAB_PROFILE) LAB_CLUSTERS=$(LAB_CLUSTERS) scripts/demo.sh
+	LAB_PROFILE=$(LAB_PROFILE) LAB_CLUSTERS=$(LAB_CLUSTERS) LAB_TIME_SCALE=$(LAB_TIME_SCALE) scripts/demo.sh
 
 # ---------------------------------------------------------------- benchmarks
 .PHONY: bench
@@ -191,8 +194,8 @@ bench: venv  ## Speed and memory against a naive kubernetes.core playbook, on th
 
 # ---------------------------------------------------------------- lab
 .PHONY: lab-up
-lab-up: venv  ## Start the local lab (LAB_PROFILE, LAB_CLUSTERS)
-	$(LAB) up --profile $(LAB_PROFILE) --clusters $(LAB_CLUSTERS)
+lab-up: venv  ## Start the local lab (LAB_PROFILE, LAB_CLUSTERS, LAB_TIME_SCALE); refuses to replace a running lab of other options
+	$(LAB) up --profile $(LAB_PROFILE) --clusters $(LAB_CLUSTERS) --time-scale $(LAB_TIME_SCALE)
 
 .PHONY: lab-down
 lab-down: venv  ## Stop the local lab and remove .lab/

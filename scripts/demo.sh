@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 LAB_PROFILE="${LAB_PROFILE:-acm-2.12}"
 LAB_CLUSTERS="${LAB_CLUSTERS:-2}"
-LAB_TIME_SCALE="${LAB_TIME_SCALE:-1}"
+LAB_TIME_SCALE="${LAB_TIME_SCALE:-3}"
 STATE_DIR="${LAB_STATE_DIR:-.lab}"
 REPORT_DIR="$PWD/reports"
 BIN=.venv/bin
@@ -28,14 +28,12 @@ if ! missing=$("$BIN/python" -m tests.lab.crds 2>&1); then
   crds=(--builtin-crds)
 fi
 echo "== starting the lab: profile $LAB_PROFILE, $LAB_CLUSTERS managed clusters (non-overlapping CIDRs)"
-"$BIN/python" -m tests.lab up --profile "$LAB_PROFILE" --clusters "$LAB_CLUSTERS" --no-overlap \
+# The lab's default CIDRs do not overlap. A running lab of other options is left alone: up says how to replace it.
+"$BIN/python" -m tests.lab up --profile "$LAB_PROFILE" --clusters "$LAB_CLUSTERS" \
   --time-scale "$LAB_TIME_SCALE" --state-dir "$STATE_DIR" "${crds[@]}"
 
-# The lab's EC2 endpoint (moto) and its keys; the modules read each cluster's keys from its hub secret.
-set -a
-# shellcheck disable=SC1091
-. "$STATE_DIR/aws.env"
-set +a
+# The inventory holds the kubeconfig and the EC2 endpoint; each cluster's AWS keys are in its hub secret.
+unset AWS_ENDPOINT_URL AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_REGION AWS_DEFAULT_REGION
 
 forks=$((LAB_CLUSTERS + 1))
 ((forks < 5)) && forks=5

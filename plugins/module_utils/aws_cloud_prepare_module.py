@@ -8,12 +8,14 @@ The work itself is aws_cloud_prepare_runner's."""
 
 from __future__ import annotations
 
+from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_prepare as cp
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_runner import Options, cleanup, inspect, prepare
 from ansible_collections.acm.submariner.plugins.module_utils.aws_ec2 import ClusterEC2
+from ansible_collections.acm.submariner.plugins.module_utils.aws_errors import classify
 
 
 def cluster_argument_spec():
@@ -43,10 +45,22 @@ def run_on_cluster(module, action):
     try:
         result = action(ec2, options)
     except AnsibleAWSError as exc:
-        module.fail_json_aws_error(exc)
+        fail_aws(module, exc, options.region)
     except cp.CloudPrepareError as exc:
         module.fail_json(msg=str(exc))
     module.exit_json(**result)
+
+
+def fail_aws(module, error, region):
+    """Fail with what the AWS error means (aws_errors.classify): what failed, the kind and code, what to do."""
+    if error.exception is None:
+        module.fail_json(msg=error.message)
+    failure = classify(error.exception, region)
+    response = getattr(error.exception, "response", None) or {}
+    # The SDK versions too, as AnsibleAWSModule.fail_json_aws reports them.
+    versions = getattr(module, "_gather_versions", dict)()
+    module.fail_json(msg=failure.message(f"{error.message} in region {region}"), aws_error=failure.to_dict(),
+                     **versions, **camel_dict_to_snake_dict(response))
 
 
 def prepare_or_clean_up(module):

@@ -50,6 +50,7 @@ WATCH_ROUND_SECONDS = 10
 POLL_FIRST_DELAY = 0.2
 POLL_MAX_DELAY = 1.0
 HTTP_GONE = 410
+DIAGNOSIS_SEPARATOR = " (likely cause: "
 
 
 def strip_bookkeeping(obj):
@@ -60,7 +61,19 @@ def strip_bookkeeping(obj):
 
 
 class WaitTimeout(HubError):
-    """The deadline passed; ``details`` hold ``waited`` and the last object seen."""
+    """The deadline passed; ``details`` hold ``waited``, the last object seen, and for a caller that waits
+    in rounds (plugins/action) ``wait_timed_out``, ``waiting_for`` and ``still_missing``."""
+
+
+def timeout_message(waiting_for, timeout, still_missing):
+    """What a wait that ran out of time says: what it waited for, how long, and what was still missing."""
+    return "{0} was not ready after {1}s: {2}".format(waiting_for, int(timeout), still_missing)
+
+
+def progress_line(host, waiting_for, still_missing, elapsed, left):
+    """One progress line of a wait that goes on: the host, what it waits for, the current state, elapsed and left."""
+    state = still_missing.split(DIAGNOSIS_SEPARATOR)[0]  # the likely cause and fix come with the final failure
+    return "[{0}] waiting for {1}: {2} ({3}s elapsed, {4}s left)".format(host, waiting_for, state, int(elapsed), int(max(left, 0)))
 
 
 class Target:
@@ -88,9 +101,10 @@ def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.s
     while reason is not None:
         remaining = deadline - clock()
         if remaining <= 0:
+            waiting_for = "{0}: {1}".format(hub.target, target)
             raise WaitTimeout(
-                "{0}: {1} was not ready after {2}s: {3}".format(hub.target, target, timeout, reason),
-                waited=timeout, last_seen=strip_bookkeeping(obj),
+                timeout_message(waiting_for, timeout, reason), waited=timeout, last_seen=strip_bookkeeping(obj),
+                wait_timed_out=True, waiting_for=waiting_for, still_missing=reason,
             )
         obj, version = watcher.next_change(obj, version, remaining, clock, sleep)
         reason = blocker(obj)
@@ -176,7 +190,7 @@ def wait_for_evaluation(hub, target, evaluate, timeout, **kwargs):
         text = evaluation.describe()
         diagnosis = classify_evaluation(evaluation)
         if diagnosis:
-            text += " (likely cause: {0}; fix: {1})".format(diagnosis.summary, diagnosis.hint)
+            text += "{0}{1}; fix: {2})".format(DIAGNOSIS_SEPARATOR, diagnosis.summary, diagnosis.hint)
         return text
 
     try:

@@ -130,6 +130,45 @@ def test_site_lifecycle(lab_factory, profile):
     assert our_leftovers(lab) == []
 
 
+def plan_lines(output):
+    """The lines of the check-mode plan task (json callback)."""
+    plays = json.loads(output[:output.rindex("}") + 1])["plays"]
+    return next(result["msg"] for play in plays for task in play["tasks"] if task["task"]["name"].startswith("Print the plan")
+                for result in task["hosts"].values() if "msg" in result)
+
+
+def test_check_mode_on_a_fresh_lab_is_a_plan(lab_factory):
+    """Plain --check on a new lab: exit 0, a plan per cluster, nothing written, and no report (not even an old one) named."""
+    lab_factory.stop_all()
+    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False)
+    stale = lab.state_dir / "reports" / "submariner-report.md"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("# an earlier run's report\n", encoding="utf-8")
+    mark = lab.requests.mark()
+    ec2_before = lab.ec2_state()
+
+    code, _stats, output = run(lab, "site.yml", check=True)
+
+    assert code == 0, failure_messages(output)
+    assert mutating_requests(lab, mark) == [] and lab.ec2_state() == ec2_before
+    assert "submariner-report" not in output and stale.read_text(encoding="utf-8") == "# an earlier run's report\n"
+    plan = plan_lines(output)
+    assert plan[0].startswith("Plan (check mode): nothing was changed and no report was written")
+    sections = {}
+    for line in plan[1:]:
+        if line.startswith("  - "):
+            sections[current].append(line[4:])
+        else:
+            current = line.rstrip(":")
+            sections[current] = []
+    assert sections["hub (ManagedClusterSet submariner)"][0] == "hub: create ManagedClusterSet submariner"
+    for cluster in ("aws-sub1", "aws-sub2"):
+        steps = sections[cluster]
+        assert "hub: create SubmarinerConfig %s/submariner" % cluster in steps
+        assert "hub: create ManagedClusterAddOn %s/submariner" % cluster in steps
+        assert any(step.startswith("AWS (by the submariner-addon): gateway security group") for step in steps), steps
+
+
 def test_overlap_without_globalnet_stops_in_preflight(lab_factory):
     """Default OpenShift CIDRs on both clusters: one failure naming both clusters and CIDRs, nothing written."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=True)

@@ -36,31 +36,67 @@ def _parser():
 
 
 def _add_lab_options(command):
+    # No argparse defaults: `up` compares only the options given against a running lab (None = not given).
     defaults = LabOptions.__dataclass_fields__
-    command.add_argument("--profile", choices=PROFILES, default=defaults["profile"].default)
-    command.add_argument("--clusters", type=int, default=defaults["clusters"].default, help="managed clusters (default 2)")
-    command.add_argument("--overlap", action=argparse.BooleanOptionalAction, default=True,
-                         help="give the clusters the same (default installer) CIDRs (default: yes)")
-    command.add_argument("--network-type", choices=NETWORK_TYPES, default=None,
+    command.add_argument("--profile", choices=PROFILES, help="ACM profile (default %s)" % defaults["profile"].default)
+    command.add_argument("--clusters", type=int, help="managed clusters (default %d)" % defaults["clusters"].default)
+    command.add_argument("--overlap", action=argparse.BooleanOptionalAction,
+                         help="give the clusters the same (default installer) CIDRs (default: no, each cluster its own)")
+    command.add_argument("--network-type", choices=NETWORK_TYPES,
                          help="CNI of the clusters (default: the profile's era, OpenShiftSDN on acm-2.2, else OVNKubernetes)")
-    command.add_argument("--ocp-naming", choices=OCP_NAMINGS, default=defaults["ocp_naming"].default,
-                         help="installer naming of SGs and subnets: legacy (< 4.16) or capi (>= 4.16)")
-    command.add_argument("--time-scale", type=float, default=defaults["time_scale"].default,
-                         help="seconds per simulated provisioning step (0 = immediate)")
-    command.add_argument("--faults", default="off", help="off, on, or latency_ms=N,error_rate=F,conflict_rate=F,drop_rate=F[,seed=N]")
+    command.add_argument("--ocp-naming", choices=OCP_NAMINGS,
+                         help="installer naming of SGs and subnets: legacy (< 4.16) or capi (>= 4.16); default %s" % defaults["ocp_naming"].default)
+    command.add_argument("--time-scale", type=float,
+                         help="seconds per simulated provisioning step (0 = immediate; default %s)" % defaults["time_scale"].default)
+    command.add_argument("--faults", help="off (default), on, or latency_ms=N,error_rate=F,conflict_rate=F,drop_rate=F[,seed=N]")
     command.add_argument("--state-dir", type=pathlib.Path, default=REPO_ROOT / ".lab", help="state directory (default: .lab/)")
     command.add_argument("--crds-dir", type=pathlib.Path, default=None, help="upstream CRDs (default: $LAB_CRDS_DIR or ../shared/crds)")
     command.add_argument("--builtin-crds", action="store_true",
                          help="serve schema-less stand-ins for missing upstream CRDs (no validation, no pruning)")
 
 
+# The options `up` compares with a running lab, as argparse names them.
+COMPARED_OPTIONS = ("profile", "clusters", "overlap", "network_type", "ocp_naming", "time_scale", "faults")
+
+
+def _given(args):
+    """The lab options given on the command line, as LabOptions values."""
+    values = {name: getattr(args, name) for name in COMPARED_OPTIONS if getattr(args, name) is not None}
+    if "faults" in values:
+        values["faults"] = Faults.parse(values["faults"])
+    return values
+
+
 def _options(args):
-    values = {"profile": args.profile, "clusters": args.clusters, "overlap": args.overlap, "network_type": args.network_type,
-              "ocp_naming": args.ocp_naming, "time_scale": args.time_scale, "faults": Faults.parse(args.faults),
-              "state_dir": args.state_dir, "builtin_crds": args.builtin_crds}
+    values = dict(_given(args), state_dir=args.state_dir, builtin_crds=args.builtin_crds)
     if args.crds_dir:
         values["crds_dir"] = args.crds_dir
     return LabOptions(**values)
+
+
+def differences(running_options, args):
+    """``option: (running, asked)`` for every option given that the running lab (lab.json ``options``) does not have."""
+    asked = _options(args).as_dict()
+    return {name: (running_options.get(name), asked[name]) for name in _given(args) if running_options.get(name) != asked[name]}
+
+
+def _flag(name, value):
+    if name == "overlap":
+        return "--overlap" if value else "--no-overlap"
+    if name == "faults":
+        value = Faults(**value).as_text() if isinstance(value, dict) else value
+    return "--%s %s" % (name.replace("_", "-"), value)
+
+
+def refusal(state_dir, changed):
+    """What `up` says when asked for another lab than the one running: what differs, and how to get it."""
+    lines = ["a lab is already running in %s with other options:" % state_dir]
+    lines += ["  %s: running %s, asked %s" % (name, running, asked) for name, (running, asked) in sorted(changed.items())]
+    lines.append("it was left running. To replace it, stop it first: `make lab-down` (or `python -m tests.lab down --state-dir %s`),"
+                 " then run `up` again;" % state_dir)
+    lines.append("to keep it, run `up` without those options (or with %s)." % ", ".join(_flag(name, running) for name, (running, _asked)
+                                                                                      in sorted(changed.items())))
+    return "\n".join(lines) + "\n"
 
 
 # ---------------------------------------------------------------------- talking to a running lab
@@ -123,13 +159,17 @@ def _summary(info):
 def cmd_up(args):
     state_dir = args.state_dir.resolve()
     if not args.builtin_crds:
-        profile = profiles.get(args.profile)
+        profile = profiles.get(_options(args).profile)
         missing = crds.first_missing(args.crds_dir or crds.default_dir(), profile.hub_crds + profile.spoke_crds)
         if missing is not None:
             sys.stderr.write(crds.missing_message(missing) + " (or pass --builtin-crds for stand-ins without validation)\n")
             return 1
     info = running_lab(state_dir)
     if info:
+        changed = differences(info["options"], args)
+        if changed:
+            sys.stderr.write(refusal(state_dir, changed))
+            return 2
         print(_summary(info))
         return 0
     if state_dir.exists():
@@ -157,9 +197,11 @@ def cmd_up(args):
 
 
 def _serve_arguments(args):
-    arguments = ["--profile", args.profile, "--clusters", str(args.clusters), "--overlap" if args.overlap else "--no-overlap",
-                 *(["--network-type", args.network_type] if args.network_type else []), "--ocp-naming", args.ocp_naming, "--time-scale", str(args.time_scale),
-                 "--faults", args.faults, "--state-dir", str(args.state_dir.resolve())]
+    options = _options(args)
+    arguments = ["--profile", options.profile, "--clusters", str(options.clusters), "--overlap" if options.overlap else "--no-overlap",
+                 *(["--network-type", options.network_type] if options.network_type else []),
+                 "--ocp-naming", options.ocp_naming, "--time-scale", str(options.time_scale),
+                 "--faults", options.faults.as_text(), "--state-dir", str(args.state_dir.resolve())]
     if args.crds_dir:
         arguments += ["--crds-dir", str(args.crds_dir.resolve())]
     if args.builtin_crds:

@@ -27,7 +27,8 @@ import yaml
 from tests.lab.runtime import HUB_CONTEXT, REPO_ROOT, Lab, LabOptions
 
 LAB_FIXTURES = frozenset({"lab", "lab_22", "lab_factory", "run_playbook"})
-TEST_DEFAULTS = {"time_scale": 0.0}
+# overlap: the lab default is non-overlapping; tests that take the lab as it comes were written for overlap.
+TEST_DEFAULTS = {"time_scale": 0.0, "overlap": True}
 
 
 class LabFactory:

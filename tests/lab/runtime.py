@@ -132,6 +132,12 @@ class Faults:
     def as_dict(self):
         return {field.name: getattr(self, field.name) for field in dataclasses.fields(self)}
 
+    def as_text(self):
+        """What ``parse`` reads back: ``off`` or ``key=value,...``."""
+        if not self.enabled:
+            return "off"
+        return ",".join("%s=%s" % (key, value) for key, value in self.as_dict().items() if value is not None)
+
     def decide(self, request):
         """The Fault for one request, or None to serve it normally."""
         if not self.enabled or is_discovery(request.path):
@@ -157,7 +163,7 @@ class LabOptions:
 
     profile: str = "acm-2.12"
     clusters: int = 2
-    overlap: bool = True
+    overlap: bool = False
     network_type: str | None = None  # None: the profile's era (OpenShiftSDN on acm-2.2, OVNKubernetes on acm-2.12)
     ocp_naming: str = "legacy"
     time_scale: float = 3.0

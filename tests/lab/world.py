@@ -301,8 +301,9 @@ class World:
         """The Ansible inventory the lab writes (``inventory.yml``)."""
         state_dir = pathlib.Path(getattr(self.options, "state_dir", ".lab")).resolve()
         kubeconfig = str(state_dir / "kubeconfig")
+        # Self-contained: the kubeconfig (absolute path) and the EC2 endpoint; each cluster's AWS keys are in its hub secret.
         common = {"ansible_connection": "local", "ansible_python_interpreter": "{{ ansible_playbook_python }}",
-                  "acm_submariner_kubeconfig": kubeconfig}
+                  "acm_submariner_kubeconfig": kubeconfig, "acm_submariner_aws_endpoint_url": getattr(self.lab, "aws_endpoint", "") or ""}
         clusters = {}
         for context in self.contexts():
             name = self.cluster_for(context)

@@ -1,0 +1,121 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""The plan a ``--check`` run of site.yml prints: per cluster, what would be created or changed on the
+hub, on the cluster itself and in AWS, read from what the roles' modules answered in check mode.
+
+A Kubernetes object the server dry-run created has no ``resourceVersion`` (the API server assigns one
+only when it stores the object), so it would be created; one with a resourceVersion would be changed.
+"""
+
+from __future__ import annotations
+
+CLUSTERSET_LABEL = "cluster.open-cluster-management.io/clusterset"
+TITLE = "Plan (check mode): nothing was changed and no report was written. A run without --check would:"
+
+
+def _name(obj: dict) -> str:
+    metadata = obj.get("metadata") or {}
+    return f"{metadata['namespace']}/{metadata.get('name')}" if metadata.get("namespace") else str(metadata.get("name"))
+
+
+def object_step(result, side: str) -> list:
+    """``<side>: create|change <Kind> <namespace/name>`` for a hub module's check-mode result that changed."""
+    if not _ran(result) or not result.get("changed"):
+        return []
+    obj = result.get("result") or {}
+    if not obj:
+        return [f"{side}: change {result.get('name', 'an object')}"]
+    verb = "change" if (obj.get("metadata") or {}).get("resourceVersion") else "create"
+    return [f"{side}: {verb} {obj.get('kind', 'object')} {_name(obj)}"]
+
+
+def _ran(result) -> bool:
+    return isinstance(result, dict) and bool(result) and not result.get("skipped")
+
+
+def _ports(rule: dict) -> str:
+    protocol, first, last = rule.get("protocol"), rule.get("from_port"), rule.get("to_port")
+    if first == last == 0 or first is None:
+        return str(protocol)
+    return f"{protocol}/{first}" if first == last else f"{protocol}/{first}-{last}"
+
+
+def _rule(rule: dict) -> str:
+    source = rule.get("cidr_ip") or rule.get("source_security_group_id")
+    return f"{_ports(rule)} from {source} on {rule.get('security_group_id')}"
+
+
+def cloud_prepare_steps(result, infra_id: str) -> list:
+    """AWS steps from acm.submariner.aws_cloud_prepare's ``plan`` (direct preparation)."""
+    if not _ran(result):
+        return []
+    plan = result.get("plan") or {}
+    steps = []
+    if plan.get("create_security_group"):
+        steps.append(f"AWS: create security group {infra_id}-submariner-gw-sg in {result.get('vpc_id')}")
+    steps += [f"AWS: allow {_rule(rule)}" for rule in plan.get("authorize") or []]
+    steps += [f"AWS: revoke {_rule(rule)}" for rule in plan.get("revoke") or []]
+    for change in plan.get("tags") or []:
+        if change.get("add"):
+            steps.append(f"AWS: tag subnet {change['subnet_id']} with {', '.join(sorted(change['add']))}")
+        if change.get("remove"):
+            steps.append(f"AWS: remove tags {', '.join(change['remove'])} from subnet {change['subnet_id']}")
+    return steps
+
+
+def machineset_steps(result) -> list:
+    if not _ran(result) or not result.get("changed"):
+        return []
+    return [f"cluster: create or change gateway MachineSet {name}" for name in result.get("machinesets") or []]
+
+
+def aws_finding_steps(findings) -> list:
+    """What the submariner-addon would still do in AWS after the SubmarinerConfig (addon preparation)."""
+    return [f"AWS (by the submariner-addon): {finding.get('message')}" for finding in findings or [] if isinstance(finding, dict)]
+
+
+def join_steps(results: dict, hub: dict, cluster: str, cluster_set: str) -> list:
+    """The join: the set label and, on ACM 2.3 and later, the ManagedClusterAddOn."""
+    if results.get("set_missing"):
+        steps = [f"hub: label ManagedCluster {cluster} {CLUSTERSET_LABEL}={cluster_set} (once the set exists)"]
+        if hub.get("join_flow") == "addon":
+            steps.append(f"hub: create ManagedClusterAddOn {cluster}/submariner")
+        return steps
+    steps = []
+    label = results.get("cluster_set_label")
+    if _ran(label) and label.get("changed"):
+        steps.append(f"hub: label ManagedCluster {cluster} {CLUSTERSET_LABEL}={cluster_set}")
+    return steps + object_step(results.get("addon"), "hub")
+
+
+def cluster_steps(cluster: str, results: dict, hub: dict, cluster_set: str) -> list:
+    steps = object_step(results.get("submariner_config"), "hub")
+    steps += cloud_prepare_steps(results.get("cloud_prepare"), results.get("infra_id") or "<infraID>")
+    steps += machineset_steps(results.get("gateway_machineset"))
+    steps += aws_finding_steps(results.get("aws_findings"))
+    steps += join_steps(results, hub, cluster, cluster_set)
+    return list(dict.fromkeys(steps))  # SubmarinerConfig may be answered twice (prepare, then check)
+
+
+def hub_steps(results: dict, hub: dict, cluster_set: str) -> list:
+    steps = object_step(results.get("cluster_set"), "hub")
+    broker = results.get("broker")
+    if _ran(broker):
+        steps += object_step(broker, "hub")
+    elif hub.get("broker_cr_required"):
+        namespace = (results.get("cluster_set") or {}).get("broker_namespace") or "<broker namespace>"
+        steps.append(f"hub: create Broker {namespace}/submariner-broker (once the hub made the set's broker namespace {namespace})")
+    return steps
+
+
+def render(hub_results: dict, cluster_results: dict, hub: dict, cluster_set: str) -> list:
+    """The plan as lines: a title, then the hub and each cluster with what would be done (or nothing)."""
+    lines = [TITLE]
+    sections = [(f"hub (ManagedClusterSet {cluster_set})", hub_steps(hub_results or {}, hub or {}, cluster_set))]
+    sections += [(name, cluster_steps(name, results or {}, hub or {}, cluster_set)) for name, results in sorted(cluster_results.items())]
+    for title, steps in sections:
+        lines.append(f"{title}:")
+        lines += [f"  - {step}" for step in steps] or ["  - nothing to change"]
+    return lines

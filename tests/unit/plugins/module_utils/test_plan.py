@@ -1,0 +1,65 @@
+# -*- coding: utf-8 -*-
+# Copyright: acm.submariner contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""plan.render: the check-mode plan from the roles' check-mode answers."""
+
+from __future__ import annotations
+
+from ansible_collections.acm.submariner.plugins.module_utils.plan import TITLE, render
+
+HUB = {"join_flow": "addon", "broker_cr_required": True}
+
+
+def dry_run(kind, name, namespace=None, stored=False):
+    metadata = {"name": name, **({"namespace": namespace} if namespace else {}), **({"resourceVersion": "12"} if stored else {})}
+    return {"changed": True, "result": {"kind": kind, "metadata": metadata}}
+
+
+def test_new_hub_plan_lists_what_would_be_created_per_cluster():
+    hub_results = {"cluster_set": dict(dry_run("ManagedClusterSet", "submariner"), broker_namespace="submariner-broker"),
+                   "broker": {"skipped": True}}
+    clusters = {"c1": {"submariner_config": dry_run("SubmarinerConfig", "submariner", "c1"), "set_missing": True,
+                       "aws_findings": [{"message": "gateway security group c1-x-submariner-gw-sg not found in vpc-1"}],
+                       "cluster_set_label": {"skipped": True}, "addon": {}}}
+    assert render(hub_results, clusters, HUB, "submariner") == [
+        TITLE,
+        "hub (ManagedClusterSet submariner):",
+        "  - hub: create ManagedClusterSet submariner",
+        "  - hub: create Broker submariner-broker/submariner-broker (once the hub made the set's broker namespace submariner-broker)",
+        "c1:",
+        "  - hub: create SubmarinerConfig c1/submariner",
+        "  - AWS (by the submariner-addon): gateway security group c1-x-submariner-gw-sg not found in vpc-1",
+        "  - hub: label ManagedCluster c1 cluster.open-cluster-management.io/clusterset=submariner (once the set exists)",
+        "  - hub: create ManagedClusterAddOn c1/submariner",
+    ]
+
+
+def test_direct_preparation_and_changes_to_stored_objects():
+    cloud = {"changed": True, "vpc_id": "vpc-1", "plan": {
+        "create_security_group": True, "revoke": [],
+        "authorize": [{"security_group_id": "sg-1", "protocol": "udp", "from_port": 4500, "to_port": 4500, "cidr_ip": "0.0.0.0/0"},
+                      {"security_group_id": "sg-2", "protocol": "50", "from_port": 0, "to_port": 0, "source_security_group_id": "sg-3"}],
+        "tags": [{"subnet_id": "subnet-1", "add": {"submariner.io/gateway": ""}, "remove": []}]}}
+    clusters = {"c1": {"infra_id": "c1-x", "cloud_prepare": cloud,
+                       "gateway_machineset": {"changed": True, "machinesets": ["c1-x-submariner-gw-eu-west-1a"]},
+                       "cluster_set_label": {"changed": True}, "addon": dry_run("ManagedClusterAddOn", "submariner", "c1", stored=True)}}
+    hub_results = {"cluster_set": {"changed": False}, "broker": {"changed": False, "result": {"kind": "Broker"}}}
+    assert render(hub_results, clusters, {"join_flow": "addon"}, "set1")[1:] == [
+        "hub (ManagedClusterSet set1):",
+        "  - nothing to change",
+        "c1:",
+        "  - AWS: create security group c1-x-submariner-gw-sg in vpc-1",
+        "  - AWS: allow udp/4500 from 0.0.0.0/0 on sg-1",
+        "  - AWS: allow 50 from sg-3 on sg-2",
+        "  - AWS: tag subnet subnet-1 with submariner.io/gateway",
+        "  - cluster: create or change gateway MachineSet c1-x-submariner-gw-eu-west-1a",
+        "  - hub: label ManagedCluster c1 cluster.open-cluster-management.io/clusterset=set1",
+        "  - hub: change ManagedClusterAddOn c1/submariner",
+    ]
+
+
+def test_a_converged_cluster_has_nothing_to_change():
+    clusters = {"c1": {"submariner_config": {"changed": False, "result": {"kind": "SubmarinerConfig"}}, "set_missing": False,
+                       "cluster_set_label": {"changed": False}, "addon": {"changed": False}}}
+    assert render({}, clusters, {"join_flow": "label"}, "s")[-2:] == ["c1:", "  - nothing to change"]
