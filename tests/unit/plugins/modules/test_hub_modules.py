@@ -460,8 +460,10 @@ def _config_for_uninstall(reason=None, message="1 node(s) (\"ip-10-0-1-5\") are 
                    "message": message}]
     if prepared:
         conditions.append({"type": "SubmarinerClusterEnvironmentPrepared", "status": "True", "reason": "SubmarinerClusterEnvPrepared"})
+    # Created by the collection, so it carries the ownership label that state=absent requires.
     return obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={},
-               status={"managedClusterInfo": {"platform": "AWS"}, "conditions": conditions})
+               status={"managedClusterInfo": {"platform": "AWS"}, "conditions": conditions},
+               metadata={"labels": {"app.kubernetes.io/managed-by": "acm.submariner"}})
 
 
 def _deleting_addon():
