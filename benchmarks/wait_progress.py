@@ -106,8 +106,8 @@ def main():
             lab.stop()
     if args.log:
         args.log.write_text("".join("%8.3f %s\n" % (when - started, line) for when, line in lines), encoding="utf-8")
-    print("site.yml at %.0f s per lab step, %d clusters: exit %d, %.0f s" % (args.time_scale, len(clusters), returncode,
-                                                                              lines[-1][0] - started if lines else 0))
+    elapsed = lines[-1][0] - started if lines else 0
+    print("site.yml at %.0f s per lab step, %d clusters: exit %d, %.0f s" % (args.time_scale, len(clusters), returncode, elapsed))
     print("%-70s %-9s %9s %14s %10s" % ("waiting task", "cluster", "progress", "longest quiet", "/ 15 s"))
     for (task, host), instants in sorted(waits(lines).items(), key=lambda item: item[1][0]):
         quiet = max(later - earlier for earlier, later in zip(instants, instants[1:]))

@@ -142,9 +142,8 @@ def held_message(lease, set_name):
         "ManagedClusterSet {0} is in use by another run: {1} held by {2} since {3} (Lease {4}, expires {5}). Wait for that run"
         " to end and run again. If it is dead (on another machine, or killed), break the lease: kubectl delete lease -n {6}"
         " {7} on the hub, or run with -e acm_submariner_break_lease=true.".format(
-            set_name, run, spec.get("holderIdentity"), spec.get("acquireTime"), object_ref(LEASE_KIND, meta.get("name"),
-                                                                                        meta.get("namespace")),
-            expires, LEASE_NAMESPACE, meta.get("name")))
+            set_name, run, spec.get("holderIdentity"), spec.get("acquireTime"),
+            object_ref(LEASE_KIND, meta.get("name"), meta.get("namespace")), expires, LEASE_NAMESPACE, meta.get("name")))
 
 
 def build_lease(set_name, holder, run, duration, moment):

@@ -221,10 +221,12 @@ def awx_survey_errors(survey):
 
 @pytest.mark.parametrize("survey, expected", [
     ({"name": "s", "description": "", "spec": []}, ["empty spec"]),
-    ({"name": "s", "description": "", "spec": [{"type": "multiplechoice", "question_name": "q", "variable": "v",
-                                                 "required": True, "choices": ["a"], "default": "b"}]}, ["0: choices"]),
-    ({"name": "s", "description": "", "spec": [{"type": "integer", "question_name": "q", "variable": "v",
-                                                 "required": "yes", "default": "1"}]}, ["0: required", "0: default type"]),
+    ({"name": "s", "description": "", "spec": [
+        {"type": "multiplechoice", "question_name": "q", "variable": "v", "required": True, "choices": ["a"], "default": "b"}]},
+     ["0: choices"]),
+    ({"name": "s", "description": "", "spec": [
+        {"type": "integer", "question_name": "q", "variable": "v", "required": "yes", "default": "1"}]},
+     ["0: required", "0: default type"]),
 ])
 def test_survey_rules_refuse_what_awx_refuses(survey, expected):
     assert awx_survey_errors(survey) == expected
@@ -251,7 +253,7 @@ def awx_collection_options(tmp_path, module):
                                env=ansible_env(tmp_path, EXTRA_COLLECTIONS), capture_output=True, text=True, timeout=120,
                                check=True)
     options = json.loads(completed.stdout)["awx.awx.%s" % module]["doc"]["options"]
-    names = {name: spec for name, spec in options.items()}
+    names = dict(options.items())
     for spec in options.values():
         for alias in spec.get("aliases") or []:
             names[alias] = spec

@@ -94,8 +94,8 @@ def refusal(state_dir, changed):
     lines += ["  %s: running %s, asked %s" % (name, running, asked) for name, (running, asked) in sorted(changed.items())]
     lines.append("it was left running. To replace it, stop it first: `make lab-down` (or `python -m tests.lab down --state-dir %s`),"
                  " then run `up` again;" % state_dir)
-    lines.append("to keep it, run `up` without those options (or with %s)." % ", ".join(_flag(name, running) for name, (running, _asked)
-                                                                                      in sorted(changed.items())))
+    flags = ", ".join(_flag(name, running) for name, (running, _asked) in sorted(changed.items()))
+    lines.append("to keep it, run `up` without those options (or with %s)." % flags)
     return "\n".join(lines) + "\n"
 
 

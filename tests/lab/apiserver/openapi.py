@@ -304,8 +304,10 @@ def _paths_for(rtype, name):
             "parameters": [_path_parameter("name")] + scope + [_query("pretty")],
         }
     if rtype.namespaced:
-        paths["%s/%s" % (base, rtype.plural)] = {"get": _operation(rtype, "list", "list", list_ref, LIST_PARAMETERS, all_namespaces=True),
-                                                "parameters": [_query("pretty")]}
+        paths["%s/%s" % (base, rtype.plural)] = {
+            "get": _operation(rtype, "list", "list", list_ref, LIST_PARAMETERS, all_namespaces=True),
+            "parameters": [_query("pretty")],
+        }
     return paths
 
 
@@ -339,6 +341,14 @@ def group_version_document(types, version_info):
     _meta_schemas(schemas)
     return {"openapi": "3.0.0", "info": {"title": "Kubernetes", "version": version_info.get("gitVersion", "")},
             "paths": paths, "components": {"schemas": schemas}}
+
+
+def _response_v2(response):
+    """An OpenAPI v3 response as v2 has it: the description and the schema of its (first) content."""
+    converted = {"description": response["description"]}
+    if response.get("content"):
+        converted["schema"] = _to_v2(next(iter(response["content"].values()))["schema"])
+    return converted
 
 
 def _to_v2(node):
@@ -379,9 +389,7 @@ def swagger_v2(registry, version_info):
                     operation["consumes"] = list(body["content"])
                 operation["parameters"] = parameters
                 operation["produces"] = ["application/json", "application/yaml"]
-                operation["responses"] = {code: {"description": r["description"], **({"schema": _to_v2(next(iter(r["content"].values()))["schema"])}
-                                                                                      if r.get("content") else {})}
-                                          for code, r in operation["responses"].items()}
+                operation["responses"] = {code: _response_v2(response) for code, response in operation["responses"].items()}
                 converted[method] = operation
             paths[path] = converted
     return {"swagger": "2.0", "info": {"title": "Kubernetes", "version": version_info.get("gitVersion", "")}, "paths": paths,
@@ -438,9 +446,8 @@ def document(registry, path, version_info):
             # The hash only has to change with the document (clients use it as a cache key): hash its inputs, not the document.
             entries = {}
             for (group, version), types in sorted(groups.items()):
-                inputs = json.dumps([version_info.get("gitVersion")] + [[t.plural, t.kind, t.namespaced, t.status_subresource, t.schema]
-                                                                         for t in sorted(types, key=lambda t: t.plural)],
-                                    sort_keys=True, default=str).encode()
+                described = [[t.plural, t.kind, t.namespaced, t.status_subresource, t.schema] for t in sorted(types, key=lambda t: t.plural)]
+                inputs = json.dumps([version_info.get("gitVersion")] + described, sort_keys=True, default=str).encode()
                 entries[_gv_path(group, version)] = {"serverRelativeURL": "/openapi/v3/%s?hash=%s" % (_gv_path(group, version), digest(inputs))}
             return {"paths": entries}
         return _cached(registry, "v3-root", root)

@@ -7,7 +7,6 @@ staging/src/k8s.io/apiserver/pkg/registry/rest/table.go (everything else: Name, 
 """
 
 import datetime
-import json
 import re
 
 NAME_DESCRIPTION = ("Name must be unique within a namespace. Is required when creating resources, although some resources may allow a "

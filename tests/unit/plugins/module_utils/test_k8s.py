@@ -592,8 +592,8 @@ class TestOwnership:
         assert fake.field_managers == ["acm.submariner"]
 
     def test_owned_update_never_marks_someone_elses_object(self):
-        fake = FakeK8SClient([dict(config_map({"team": "net"}), metadata={"name": "c", "namespace": "ns", "labels": {"team": "net"},
-                                                                           "resourceVersion": "3"})])
+        metadata = {"name": "c", "namespace": "ns", "labels": {"team": "net"}, "resourceVersion": "3"}
+        fake = FakeK8SClient([dict(config_map({"team": "net"}), metadata=metadata)])
         make_hub(fake).ensure_present(dict(config_map(), data={"k": "w"}), owned=True)
         (verb, _kind, _name, patch, _type), = fake.writes()
         assert verb == "patch" and "labels" not in patch["metadata"]

@@ -50,7 +50,8 @@ def action_fixture(monkeypatch):
 
 def test_rounds_print_progress_until_ready_and_keep_the_first_change(action):
     act, fake, lines = action([dict(WAITING, changed=True), WAITING, {"changed": False, "ready": True}])
-    answer = act._rounds("acm.submariner.submariner_addon", {"wait": True, "wait_timeout": 300}, 300, {"inventory_hostname": "c1"})  # pylint: disable=protected-access
+    rounds = act._rounds  # pylint: disable=protected-access
+    answer = rounds("acm.submariner.submariner_addon", {"wait": True, "wait_timeout": 300}, 300, {"inventory_hostname": "c1"})
     assert answer == {"changed": True, "ready": True}
     assert fake.budgets == [5, 10, 10]  # the first round, then 12 s apart less the 1 s a round spends outside its wait
     assert lines == ['[c1] waiting for context "hub": ManagedClusterAddOn c1/submariner: waiting: Available (Deploying): not yet (6s elapsed, 294s left)',
