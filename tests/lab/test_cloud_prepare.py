@@ -60,6 +60,9 @@ def lab_fixture():
         assert not lab.world.reactor.errors
 
 
+SG_DELETE_ATTEMPTS = 5
+
+
 @pytest.fixture(name="legacy")
 def legacy_fixture(lab):
     cluster = Cluster(lab, lab.world.seeded["aws-sub1"], lab.spokes["cluster1"])
@@ -82,9 +85,31 @@ def _prepare(cluster, plan):
         assert cluster.lab.world.settle(10)
 
 
+def _retrying_dependency_violation(cluster, clean):
+    """Run ``clean`` as cloud-prepare's deleteGatewaySG does: while the terminating gateway instances
+    still use the group (DependencyViolation), let machine-api go on and try again. The MachineSets
+    an interrupted attempt already deleted count as released by the clean-up."""
+    released = set()
+    for _attempt in range(SG_DELETE_ATTEMPTS - 1):
+        before = {machineset["metadata"]["name"] for machineset in cluster.gateway_machinesets()}
+        try:
+            result = clean()
+            break
+        except CloudPrepareFailed as error:
+            if "DependencyViolation" not in str(error):
+                raise
+            released |= before - {machineset["metadata"]["name"] for machineset in cluster.gateway_machinesets()}
+        assert cluster.lab.world.settle(10)
+    else:
+        result = clean()
+    if "machinesets" in result:
+        result = dict(result, machinesets=sorted(released | set(result["machinesets"])))
+    return result
+
+
 def _clean_up(cluster, plan):
     try:
-        return clean_up_cluster(cluster.ec2, cluster.spoke, plan)
+        return _retrying_dependency_violation(cluster, lambda: clean_up_cluster(cluster.ec2, cluster.spoke, plan))
     finally:
         assert cluster.lab.world.settle(10)
 
@@ -268,6 +293,6 @@ def test_entry_points_take_the_addon_request(legacy):
     assert cloud_prepare.prepare(legacy.lab.world, request)["machinesets"] == [f"{legacy.seeded.infra_id}-submariner-gw-eu-west-1a"]
     assert len(legacy.gateway_machinesets()) == 1
     assert legacy.lab.world.settle(10)
-    assert cloud_prepare.clean_up(legacy.lab.world, request)["gateway_security_group"]
+    assert _retrying_dependency_violation(legacy, lambda: cloud_prepare.clean_up(legacy.lab.world, request))["gateway_security_group"]
     with pytest.raises(CloudPrepareFailed, match="managed cluster aws-sub5 is not reachable"):
         cloud_prepare.prepare(legacy.lab.world, {**request, "cluster": "aws-sub5"})
