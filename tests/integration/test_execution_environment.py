@@ -119,8 +119,9 @@ def test_collections_request_no_system_package_missing_from_ubi(ee_context, tmp_
     system requirements are bindep.txt's, openshift-clients on RHEL 8 and 9 (kubernetes.core#537,
     #1141; 6.5 added meta/execution-environment.yml without it): "before-6.5" is that layout."""
     collections = tmp_path / "collections"
+    # Outside the checkout: its ansible.cfg lists the checkout itself as installed acm.submariner.
     run(BIN / "ansible-galaxy", "collection", "install", "--no-deps", "-p", collections,
-        ee_context / "_build" / "collections" / "acm-submariner.tar.gz")
+        ee_context / "_build" / "collections" / "acm-submariner.tar.gz", cwd=tmp_path)
     site = pathlib.Path(sysconfig.get_paths()["purelib"]) / "ansible_collections"
     for namespace, name in (("kubernetes", "core"), ("amazon", "aws")):
         shutil.copytree(site / namespace / name, collections / "ansible_collections" / namespace / name)
