@@ -30,6 +30,8 @@ def make_users_set(lab, name="prod", member="aws-sub1"):
     while not (lab.hub.get(SET_API, "ManagedClusterSet", name)["metadata"].get("annotations") or {}).get(BROKER_NS):
         assert time.monotonic() < deadline, "the lab's addon did not take up the set %s" % name
         time.sleep(0.1)
+    # The addon goes on with the broker namespace and its contents: let it finish before a "before" dump.
+    assert lab.world is None or lab.world.settle(60), "the lab's controllers did not settle after the set %s" % name
 
 
 def users_view(dump, set_name):
