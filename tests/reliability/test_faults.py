@@ -2,7 +2,6 @@
 
 import os
 import signal
-import subprocess
 import time
 
 import pytest
@@ -26,11 +25,6 @@ def assert_converged_once(lab, runs=()):
 
 
 @pytest.mark.converges
-# Known regression of this round, kept visible: with faults on, site.yml's add-on waits (submariner_addon in
-# short rounds through its action plugin) did not end within labrun's 600 s on a quiet machine. Strict: once
-# fixed, this marker fails the test and must go.
-@pytest.mark.xfail(strict=True, raises=subprocess.TimeoutExpired,
-                   reason="site.yml under faults does not converge in 600 s since the add-on wait runs in rounds")
 def test_site_converges_under_faults(fresh_lab, stop_labs_after):  # pylint: disable=unused-argument
     lab = fresh_lab
     lab.set_faults(FAULTS % 7)
