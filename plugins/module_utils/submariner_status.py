@@ -411,7 +411,7 @@ def wait_for_addon(hub, facts, cluster, require_connections, timeout):
 
 
 def wait_for_tunnels(module, hub, spoke, facts, require_connections, clock=time.monotonic):
-    """Wait on the cluster's Submariner CR, then on the add-on; the error of the last blocker, or None."""
+    """Wait on the cluster's Submariner CR, then on the add-on; the WaitTimeout of the last blocker, or None."""
     deadline = clock() + module.params["wait_timeout"]
 
     def remaining():
@@ -423,7 +423,7 @@ def wait_for_tunnels(module, hub, spoke, facts, require_connections, clock=time.
         if facts.join_flow == C.JOIN_FLOW_ADDON and facts.managed_cluster_addon_version:
             wait_for_addon(hub, facts, module.params["cluster"], require_connections, remaining())
     except WaitTimeout as exc:
-        return str(exc)
+        return exc
     return None
 
 
@@ -470,7 +470,9 @@ def status_result(cluster, facts, cluster_summary, hub_side, cluster_side, probl
         "problems": problems,
     }
     if wait_error:
-        result["health"]["wait_error"] = wait_error
+        # waiting_for / still_missing let a caller that waits in rounds (plugins/action) print progress.
+        result["health"].update(wait_error=str(wait_error), waiting_for=wait_error.details.get("waiting_for"),
+                                still_missing=wait_error.details.get("still_missing"))
     return result
 
 

@@ -109,6 +109,8 @@ options:
       - The wait watches the Submariner CR and the ManagedClusterAddOn and reacts as soon as they change;
         it ends early when a connection is in C(error). Reaching the timeout is not a failure; the result
         then says RV(health.timed_out=true) and lists what still blocks.
+      - The wait runs in short rounds (its action plugin), each printing a progress line with what is awaited,
+        the current state and the time elapsed and left; it still ends as soon as the tunnels are up.
     type: bool
     default: false
   wait_timeout:
@@ -372,6 +374,14 @@ health:
       sample: false
     wait_error:
       description: What still blocked when the wait timed out.
+      type: str
+      returned: when RV(health.timed_out=true)
+    waiting_for:
+      description: The object the wait was looking at when it timed out.
+      type: str
+      returned: when RV(health.timed_out=true)
+    still_missing:
+      description: What that object still lacked, in one sentence.
       type: str
       returned: when RV(health.timed_out=true)
 problems:

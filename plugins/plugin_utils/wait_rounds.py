@@ -69,13 +69,26 @@ class WaitInRoundsAction(ActionBase):
             changed = changed or bool(answer.get("changed"))
             diff = diff or answer.get("diff")
             elapsed = time.monotonic() - started
-            if not answer.get("wait_timed_out") or elapsed >= total:
+            pending = self.still_waiting(answer)
+            if pending is None or elapsed >= total:
                 break
             if not self._task.no_log:
-                display.display(progress_line(host, answer["waiting_for"], answer["still_missing"], elapsed, total - elapsed), stderr=True)
-        if answer.get("wait_timed_out"):
-            answer.update(msg=timeout_message(answer["waiting_for"], total, answer["still_missing"]), waited=total)
+                display.display(progress_line(host, pending[0], pending[1], elapsed, total - elapsed), stderr=True)
+        if pending is not None:
+            self.timed_out(answer, pending, total)
         answer["changed"] = changed
         if diff:
             answer["diff"] = diff
         return answer
+
+    @staticmethod
+    def still_waiting(answer):
+        """``(waiting_for, still_missing)`` when the round ended before readiness, else ``None``."""
+        if answer.get("wait_timed_out"):
+            return answer["waiting_for"], answer["still_missing"]
+        return None
+
+    @staticmethod
+    def timed_out(answer, pending, total):
+        """Make the last round's answer speak of the whole wait, not of its own short budget."""
+        answer.update(msg=timeout_message(pending[0], total, pending[1]), waited=total)

@@ -10,6 +10,7 @@ import types
 
 import pytest
 
+from ansible_collections.acm.submariner.plugins.action import submariner_info
 from ansible_collections.acm.submariner.plugins.plugin_utils import wait_rounds
 
 WAITING = {"failed": True, "wait_timed_out": True, "waiting_for": 'context "hub": ManagedClusterAddOn c1/submariner',
@@ -29,7 +30,8 @@ class FakeModule:
         budget = module_args["wait_timeout"]
         self.budgets.append(budget)
         answer = dict(self.answers.pop(0))
-        self.now += self.overhead + (budget if answer.get("wait_timed_out") else 0.5)
+        timed_out = answer.get("wait_timed_out") or (answer.get("health") or {}).get("timed_out")
+        self.now += self.overhead + (budget if timed_out else 0.5)
         return answer
 
 
@@ -38,10 +40,10 @@ def action_fixture(monkeypatch):
     lines = []
     monkeypatch.setattr(wait_rounds.display, "display", lambda text, stderr=False: lines.append(text))
 
-    def make(answers, overhead=1.0):
+    def make(answers, overhead=1.0, kind=wait_rounds.WaitInRoundsAction):
         fake = FakeModule(answers, overhead)
         monkeypatch.setattr(wait_rounds.time, "monotonic", fake.clock)
-        action = object.__new__(wait_rounds.WaitInRoundsAction)
+        action = object.__new__(kind)
         action._task = types.SimpleNamespace(no_log=False)  # pylint: disable=protected-access
         action._execute_module = fake.execute  # pylint: disable=protected-access
         return action, fake, lines
@@ -71,3 +73,25 @@ def test_the_timeout_names_the_whole_wait(action):
     assert answer["failed"] and answer["waited"] == 14 and len(lines) == 1
     assert answer["msg"] == ('context "hub": ManagedClusterAddOn c1/submariner was not ready after 14s: '
                              "waiting: Available (Deploying): not yet (likely cause: x; fix: y)")
+
+
+TUNNELS = 'context "c1": Submariner submariner-operator/submariner'
+INFO_WAITING = {"changed": False,  # a round of submariner_info that ran out: not failed, reported in health
+                "health": {"state": "waiting", "timed_out": True, "wait_error": "x was not ready after 5s: y", "waiting_for": TUNNELS,
+                           "still_missing": "connection to c2: connecting"}}
+
+
+def test_submariner_info_rounds_report_progress_and_the_whole_wait(action):
+    act, fake, lines = action([INFO_WAITING, INFO_WAITING, INFO_WAITING], kind=submariner_info.ActionModule)
+    answer = act._rounds("acm.submariner.submariner_info", {"wait": True}, 14, {"inventory_hostname": "c1"})  # pylint: disable=protected-access
+    assert fake.budgets == [5, 8]
+    assert lines == ['[c1] waiting for context "c1": Submariner submariner-operator/submariner: connection to c2: connecting (6s elapsed, 8s left)']
+    assert "failed" not in answer and "msg" not in answer  # a timed-out verification is a verdict, not a module failure
+    assert answer["health"]["wait_error"] == TUNNELS + " was not ready after 14s: connection to c2: connecting"
+
+
+def test_submariner_info_ends_with_the_round_that_saw_the_tunnels(action):
+    ready = {"changed": False, "health": {"state": "ready", "timed_out": False}}
+    act, fake, lines = action([INFO_WAITING, ready], kind=submariner_info.ActionModule)
+    answer = act._rounds("acm.submariner.submariner_info", {"wait": True}, 300, {"inventory_hostname": "c1"})  # pylint: disable=protected-access
+    assert answer == ready and fake.budgets == [5, 10] and len(lines) == 1
