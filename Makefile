@@ -5,6 +5,8 @@ SHELL := bash
 
 PYTHON ?= $(shell scripts/find-python.sh)
 VENV := $(CURDIR)/.venv
+# The support matrix's other combinations (make matrix): .venvs/NAME.
+MATRIX_DIR := $(CURDIR)/.venvs
 SANITY_VENV := $(CURDIR)/.venv-sanity
 # ansible-test keeps its per-test venvs and caches under $$HOME: keep them in the checkout.
 SANITY_HOME := $(CURDIR)/.cache/sanity-home
@@ -96,13 +98,27 @@ units: venv  ## Unit tests (pytest, no cluster)
 lab-tests: venv  ## The lab's own tests (they start and stop their own lab)
 	$(BIN)/python -m pytest tests/lab
 
+# The suites that drive playbooks against labs run on two pytest-xdist workers: a playbook run keeps
+# about one core busy (the lab answers in microseconds; Ansible waits on its workers and modules), so
+# a second test at once uses the other core. tests/conftest.py keeps each test module on one worker
+# (its shared labs start once); long tests that share nothing (molecule scenarios) form groups of their own.
+PYTEST_WORKERS ?= 2
+XDIST = $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup)
+
 .PHONY: integration
 integration: venv  ## Integration tests against a lab they start themselves
-	$(BIN)/python -m pytest tests/integration
+	$(BIN)/python -m pytest tests/integration $(XDIST)
 
 .PHONY: reliability
 reliability: venv  ## The reliability suite: bad input, faults, interruption, concurrency, secrets and TLS, on the lab
-	$(BIN)/python -m pytest tests/reliability
+	$(BIN)/python -m pytest tests/reliability $(XDIST)
+
+# make test's lab stage: integration, reliability and the oldest combination's lab smoke in one session,
+# so that the two workers stay busy until the end (the longest tests start first: --durations shows them).
+.PHONY: lab-suites
+lab-suites: venv $(MATRIX_DIR)/oldest/.stamp
+	MATRIX_NAME=oldest MATRIX_VENV=$(MATRIX_DIR)/oldest MATRIX_COLLECTIONS=$(MATRIX_DIR)/oldest/collections \
+	  $(BIN)/python -m pytest tests/integration tests/reliability tests/matrix $(XDIST) --durations=15
 
 # Fails closed, before any venv and in one line: the lab validates against the upstream CRDs or
 # not at all (tests/lab/crds.py; only `make demo` may run on stand-ins, and says so).
@@ -116,7 +132,7 @@ crds:  ## Check the upstream CRDs are there ($$LAB_CRDS_DIR or ../shared/crds)
 	@$(PYTHON) -m tests.lab.crds
 
 .PHONY: test
-test: crds shellcheck sanity lint units lab-tests integration reliability matrix  ## Everything CI runs
+test: crds shellcheck sanity lint units lab-tests matrix-sanity-oldest lab-suites matrix-versions-newest  ## Everything CI runs
 	@echo "== make test: all suites passed"
 
 # ---------------------------------------------------------------- support matrix
@@ -125,7 +141,6 @@ test: crds shellcheck sanity lint units lab-tests integration reliability matrix
 # other combination NAME gets .venvs/NAME from requirements/matrix-NAME.txt (scripts/matrix-venv.py)
 # and its own sanity venv .venvs/sanity/NAME for that ansible-core.
 MATRIX := oldest
-MATRIX_DIR := $(CURDIR)/.venvs
 MATRIX_TREE = $(or $(TMPDIR),/tmp)/acm.submariner-$(shell printf %s "$(CURDIR)" | md5sum | cut -c1-8)-$*/ansible_collections
 
 $(MATRIX_DIR)/%/.stamp: requirements/matrix-%.txt scripts/matrix-venv.py | $(VENV)/.stamp
@@ -166,6 +181,12 @@ matrix-smoke-%: $(MATRIX_DIR)/%/.stamp $(COLLECTION_LINK)
 .PHONY: matrix-smoke-newest
 matrix-smoke-newest: venv
 	MATRIX_NAME=newest MATRIX_VENV=$(VENV) MATRIX_COLLECTIONS= $(BIN)/python -m pytest tests/matrix -p no:cacheprovider -rA
+
+# In make test the newest combination (.venv) gets its lab lifecycle from tests/integration/test_site.py
+# (test_site_lifecycle does every step of tests/matrix's test_lifecycle); only its versions are checked here.
+.PHONY: matrix-versions-newest
+matrix-versions-newest: venv
+	MATRIX_NAME=newest MATRIX_VENV=$(VENV) MATRIX_COLLECTIONS= $(BIN)/python -m pytest tests/matrix -p no:cacheprovider -rA -k versions
 
 .PHONY: matrix
 matrix: $(foreach name,$(MATRIX),matrix-sanity-$(name) matrix-smoke-$(name)) matrix-smoke-newest  ## The support matrix: sanity and a lab smoke per README combination (newest's sanity is make sanity)

@@ -1,5 +1,7 @@
 """Shared pytest fixtures: the in-process lab (tests/lab/fixtures.py, documented in docs/lab.md)."""
 
+import pytest
+
 try:
     from tests.lab.fixtures import (  # noqa: F401  pylint: disable=unused-import
         lab_22_fixture,
@@ -10,3 +12,14 @@ try:
     )
 except ImportError:  # pragma: no cover - e.g. ansible-test units, whose venv has neither the lab's packages nor `tests` on the path
     pass
+
+
+def pytest_collection_modifyitems(config, items):  # pylint: disable=unused-argument
+    """Keep each test module on one pytest-xdist worker under ``--dist loadgroup`` (``make test``).
+
+    A module's tests share its module- and session-scoped labs, so splitting it would start and converge
+    them twice. A long test that shares nothing names its own ``xdist_group`` and runs beside the others.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))

@@ -100,7 +100,11 @@ def assert_nat_discovery_where_submariner_listens(lab, profile):
 
 @pytest.mark.parametrize("profile", ["acm-2.12", "acm-2.2"])
 def test_site_lifecycle(lab_factory, profile):
-    """--check writes nothing; site converges; a second run changes nothing; uninstall leaves nothing."""
+    """--check writes nothing; site converges; a second run and a --check change nothing; verify passes; uninstall leaves nothing.
+
+    With .venv (the README's newest combination) this is that combination's lab smoke in make test
+    (the steps of tests/matrix/test_smoke.py's test_lifecycle).
+    """
     lab = lab_factory.get(profile=profile, clusters=2, overlap=False)
     if profile == "acm-2.2":
         # The idempotence below is only a claim about ACM 2.2 if the hub serves 2.2's SubmarinerConfig CRD,
@@ -123,7 +127,13 @@ def test_site_lifecycle(lab_factory, profile):
     code, stats, output = run(lab, "site.yml")
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, stats
+    code, stats, output = run(lab, "site.yml", check=True)
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") == 0, stats
     assert without_run_lease(mutating_requests(lab, mark)) == []
+
+    code, stats, output = run(lab, "playbooks/verify.yml")
+    assert code == 0, failure_messages(output)
 
     code, stats, output = run(lab, "playbooks/uninstall.yml")
     assert code == 0, failure_messages(output)
