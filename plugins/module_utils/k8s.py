@@ -666,7 +666,7 @@ def _read_kubeconfig(kubeconfig):
     try:
         import yaml  # AnsibleK8SModule requires PyYAML before we get here
 
-        with open(path) as handle:
+        with open(path, encoding="utf-8") as handle:
             document = yaml.safe_load(handle)
     except (OSError, ValueError, ImportError, AttributeError):
         return {}

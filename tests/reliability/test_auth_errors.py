@@ -89,7 +89,6 @@ def test_spoke_auth_errors_name_the_context_and_url(clean_lab, tmp_path, arrange
     assert run.returncode != 0
     assert run.mutating == [], [(r["cluster"], r["verb"], r["path"]) for r in run.mutating]
     line = first_line(run)
-    print(line)
     assert_says(line, "Preflight found 1 problem", "nothing was changed", CLUSTER + ": cannot read its networks", target, *words)
     assert "credentials" not in line.lower() or "401" in line, "a failure that is not a 401 blamed on credentials: %s" % line
     for noise in ("HTTP response headers", "Original traceback", "Traceback (most recent call last)", "HTTPHeaderDict"):
