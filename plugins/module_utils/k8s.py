@@ -628,32 +628,57 @@ def get_submariner_addon(hub, facts, cluster):
     return hub.get(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
 
 
+def cluster_network(module):
+    """A managed cluster's network ``spec`` read with the module's (the cluster's) credentials, or why it cannot be read.
+
+    The error is the one a hub module would fail with (the context and its URL, the fix); a cluster that does not
+    serve the OpenShift Network API has no network to report, which is not an error here.
+    """
+    target = describe_target(module.params)
+    try:
+        network = module.hub.get(C.NETWORK_CONFIG_API_VERSION, C.NETWORK_CONFIG_KIND, C.NETWORK_CONFIG_NAME)
+    except HubError as exc:
+        return {"network": None, "error": None if exc.details.get("missing_api") else to_text(exc), "target": target}
+    return {"network": (network or {}).get("spec"), "error": None, "target": target}
+
+
 def describe_target(params):
-    """``context "hub" (https://...)`` or the host: how messages name the cluster we talk to."""
+    """``context "hub" (https://...)`` or the host: how messages name the cluster we talk to, with its URL."""
     context = params.get("context") or os.environ.get("K8S_AUTH_CONTEXT")
     host = params.get("host") or os.environ.get("K8S_AUTH_HOST")
+    kubeconfig = _read_kubeconfig(params.get("kubeconfig") or os.environ.get("K8S_AUTH_KUBECONFIG")) if not host else {}
     if not context and not host:
-        context = _current_context(params.get("kubeconfig") or os.environ.get("K8S_AUTH_KUBECONFIG"))
+        context = kubeconfig.get("current-context")
     if context:
-        return 'context "{0}"'.format(context)
+        server = _context_server(kubeconfig, context)
+        return 'context "{0}"{1}'.format(context, " ({0})".format(server) if server else "")
     if host:
         return "API server {0}".format(host)
     return "the default Kubernetes context"
 
 
-def _current_context(kubeconfig):
-    """The kubeconfig's current-context, or ``None`` when it cannot be read."""
+def _read_kubeconfig(kubeconfig):
+    """The kubeconfig as a dict, or ``{}`` when it cannot be read."""
     if isinstance(kubeconfig, dict):
-        return kubeconfig.get("current-context")
+        return kubeconfig
     path = kubeconfig or os.environ.get("KUBECONFIG") or os.path.expanduser("~/.kube/config")
     path = path.split(os.pathsep)[0]
     try:
         import yaml  # AnsibleK8SModule requires PyYAML before we get here
 
-        with open(path) as handle:
-            return (yaml.safe_load(handle) or {}).get("current-context")
+        with open(path, encoding="utf-8") as handle:
+            document = yaml.safe_load(handle)
     except (OSError, ValueError, ImportError, AttributeError):
-        return None
+        return {}
+    return document if isinstance(document, dict) else {}
+
+
+def _context_server(kubeconfig, context):
+    """The server URL of ``context`` in the kubeconfig, or ``None``."""
+    def named(section, name):
+        return next((item.get(section[:-1]) or {} for item in kubeconfig.get(section) or []
+                     if isinstance(item, dict) and item.get("name") == name), {})
+    return named("clusters", named("contexts", context).get("cluster")).get("server")
 
 
 class HubModule(AnsibleK8SModule):

@@ -120,24 +120,64 @@ def environment(lab, callback="ansible.builtin.json"):
 
 
 def run(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, verbosity=0, diff=False, callback="ansible.builtin.json",
-        timeout=600):
-    """Run ``playbook`` against the lab and return a Run with the lab requests made meanwhile."""
+        timeout=600, env=None):
+    """Run ``playbook`` against the lab and return a Run with the lab requests made meanwhile (``env``: more variables)."""
     mark = lab.requests.mark()
     started = time.perf_counter()
     completed = subprocess.run(command(lab, playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks, verbosity, diff),
-                               cwd=REPO_ROOT, env=environment(lab, callback), capture_output=True, text=True, timeout=timeout, check=False)
+                               cwd=REPO_ROOT, env=dict(environment(lab, callback), **(env or {})), capture_output=True, text=True,
+                               timeout=timeout, check=False)
     wall = time.perf_counter() - started
     return Run(completed.returncode, completed.stdout, completed.stderr, wall, lab.requests.since(mark))
 
 
-def spawn(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, log_path=None):
+def spawn(lab, playbook=SITE, inventory=None, extra_vars=None, forks=None, log_path=None, env=None):
     """Start ``playbook`` in its own process group (to signal it and its workers); output goes to ``log_path``."""
     log = open(log_path or os.devnull, "w", encoding="utf-8")  # pylint: disable=consider-using-with
     process = subprocess.Popen(command(lab, playbook, inventory or lab.state_dir / "inventory.yml", extra_vars, forks),  # pylint: disable=consider-using-with
-                               cwd=REPO_ROOT, env=environment(lab, "default"), stdout=log, stderr=subprocess.STDOUT,
+                               cwd=REPO_ROOT, env=dict(environment(lab, "default"), **(env or {})), stdout=log, stderr=subprocess.STDOUT,
                                start_new_session=True)
     process.log = log
     return process
+
+
+def token_auth_inventory(lab, path, token_hosts=("hub", "aws-sub1", "aws-sub2")):
+    """The lab's inventory with ``token_hosts`` on host + token auth (the shape of inventory/example/hosts.yml's aws-sub2);
+    the other hosts keep their kubeconfig and context."""
+    groups = lab_inventory(lab)["all"]["children"]
+    token = {"acm_submariner_kubeconfig": None, "acm_submariner_ca_cert": str(lab.ca_file)}
+    hub = {}
+    for name, host_vars in groups["acm_hub"]["hosts"].items():
+        if name in token_hosts:
+            context = host_vars["acm_submariner_hub_context"]
+            hub = dict(token, acm_submariner_hub_context=None, acm_submariner_api_host=lab.server_url(context),
+                       acm_submariner_api_key=lab.tokens[context]["admin"])
+    clusters = {}
+    for name, host_vars in groups["managed_clusters"]["hosts"].items():
+        if name in token_hosts:
+            context = host_vars["acm_submariner_cluster_context"]
+            clusters[name] = dict(token, acm_submariner_cluster_context=None, acm_submariner_api_host=lab.server_url(context),
+                                  acm_submariner_api_key=lab.tokens[context]["admin"])
+    return write_inventory(lab, path, hub=hub, clusters=clusters)
+
+
+def run_with_runner(lab, playbook, inventory, private_data_dir, extra_vars=None, cmdline="", env=None, timeout=900):
+    """Run ``playbook`` with the ansible-runner command as AAP does (artifacts and job events under ``private_data_dir``,
+    a jsonfile fact cache in its artifacts); returns (the runner's exit code, the artifacts folder)."""
+    pdd = pathlib.Path(private_data_dir)
+    (pdd / "env").mkdir(parents=True, exist_ok=True)
+    variables = dict(environment(lab), ANSIBLE_CACHE_PLUGIN="jsonfile", ANSIBLE_CACHE_PLUGIN_CONNECTION=str(pdd / "artifacts" / "fact_cache"),
+                     PATH=os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")]), **(env or {}))
+    variables.pop("ANSIBLE_STDOUT_CALLBACK")
+    (pdd / "env" / "envvars").write_text(yaml.safe_dump(variables), encoding="utf-8")
+    variables = dict({"verify_report_dir": str(pathlib.Path(lab.tmpdir) / "submariner-report")}, **(extra_vars or {}))
+    (pdd / "env" / "extravars").write_text(yaml.safe_dump(variables), encoding="utf-8")
+    if cmdline:
+        (pdd / "env" / "cmdline").write_text(cmdline, encoding="utf-8")
+    runner = [str(pathlib.Path(sys.executable).with_name("ansible-runner")), "run", str(pdd), "--project-dir", str(REPO_ROOT),
+              "-p", str(playbook), "--inventory", str(inventory), "--ident", "job"]
+    completed = subprocess.run(runner, capture_output=True, text=True, timeout=timeout, check=False)
+    return completed.returncode, pdd / "artifacts"
 
 
 def _json_results(stdout):

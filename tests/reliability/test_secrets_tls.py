@@ -1,14 +1,19 @@
-"""Secrets never leave the hub and the vault of variables: no AWS key, token or PSK in any output, report or returned fact.
+"""Secrets never leave the hub and the vault of variables: no AWS key, token or PSK in any output, report, fact or file left behind.
 
-site.yml, verify.yml and uninstall.yml run with ``-vvv --diff`` (module arguments and results printed
-in full) against one lab; the known secret values are then searched for in everything they printed
-and wrote. The TLS tests check that the default verifies the lab's CA and that no test, benchmark or
-playbook of this repository turns verification off.
+One lab goes through a whole lifecycle with every auth shape (hub and clusters by API host + token as in
+inventory/example/hosts.yml, by kubeconfig, and mixed) and every output: the default callback with ``-vvv
+--diff``, the json callback, ansible-runner's artifacts (job events, stdout, the jsonfile fact cache), the
+verify report, a failing run, and the temporary folders of runs interrupted with SIGKILL and SIGTERM. The
+known secret values are then searched for, in clear and in base64. The TLS tests check that the default
+verifies the lab's CA and that no test, benchmark or playbook of this repository turns verification off.
 """
 
 import base64
+import os
 import pathlib
 import re
+import signal
+import time
 
 import pytest
 
@@ -20,11 +25,13 @@ SCANNED = ("tests", "benchmarks", "playbooks", "roles", "extensions", "site.yml"
 
 
 def secret_values(lab, broker_namespace):
-    """Every credential the lab knows: AWS keys, API tokens, the broker PSK and the clusters' broker tokens."""
+    """Every credential the lab knows: AWS keys, API tokens, the broker PSK and the clusters' broker tokens (and their base64)."""
     values = {"aws_access_key_id": AWS_KEYS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": AWS_KEYS["AWS_SECRET_ACCESS_KEY"]}
     for context, tokens in lab.tokens.items():
         for kind, token in tokens.items():
             values["%s %s token" % (context, kind)] = token
+    for label, value in list(values.items()):
+        values[label + " (base64)"] = base64.b64encode(value.encode()).decode()
     for secret in lab.hub.list("v1", "Secret", namespace=broker_namespace):
         for key, encoded in (secret.get("data") or {}).items():
             if key in ("psk", "token"):
@@ -39,26 +46,74 @@ def leaks(values, texts):
     return sorted({"%s in %s" % (label, where) for label, value in values.items() for where, text in texts.items() if value in text})
 
 
+def files(root, skip=()):
+    """``{path: text}`` of every file under ``root`` (``skip``: file names left out, with the reason at the caller)."""
+    root = pathlib.Path(root)
+    return {str(path): path.read_text(encoding="utf-8", errors="replace")
+            for path in (root.rglob("*") if root.is_dir() else []) if path.is_file() and path.name not in skip}
+
+
+def kill_after(lab, process, writes, signum, timeout=600):
+    """Signal the run's process group once the lab saw ``writes`` writes since it started (a module is then at work)."""
+    mark = lab.requests.mark()
+    deadline = time.monotonic() + timeout
+    while len(lab.requests.mutating_since(mark)) < writes:
+        if process.poll() is not None:
+            pytest.fail("the run ended (rc %s) before %d writes" % (process.returncode, writes))
+        if time.monotonic() > deadline:
+            pytest.fail("no %d writes within %d s" % (writes, timeout))
+        time.sleep(0.05)
+    os.killpg(process.pid, signum)
+    process.wait(timeout=60)
+    process.log.close()
+
+
 @pytest.mark.converges
 @pytest.mark.usefixtures("stop_labs_after")
-def test_no_secret_in_output_reports_or_facts(fresh_lab, tmp_path):
+def test_no_secret_in_any_output_with_any_auth_shape(fresh_lab, tmp_path):
     lab = fresh_lab
-    report_dir = tmp_path / "report"
     before = lab.dump()
+    tokens = labrun.token_auth_inventory(lab, tmp_path / "token.yml")
+    # Hub and aws-sub1 by kubeconfig, aws-sub2 by token. (Hub by token with a cluster by kubeconfig is the
+    # client-isolation case of issue 12, tested where the hub and spoke clients are built.)
+    mixed = labrun.token_auth_inventory(lab, tmp_path / "mixed.yml", token_hosts=("aws-sub2",))
+    temporary = (pathlib.Path(lab.tmpdir) / "ansible-remote", pathlib.Path(lab.tmpdir) / "ansible-local")
     texts = {}
-    site = labrun.run(lab, labrun.SITE, verbosity=3, diff=True, callback="default").check()
-    texts["site.yml output"] = site.output
+    # Killed while a module with a token in its arguments is at work: nothing of it may stay in the temporary folders.
+    for index, signum in ((1, signal.SIGKILL), (2, signal.SIGTERM)):
+        log = tmp_path / ("interrupted-%d.log" % index)
+        kill_after(lab, labrun.spawn(lab, inventory=tokens, log_path=log), 2, signum)
+        texts["interrupted run %d output" % index] = log.read_text(encoding="utf-8", errors="replace")
+        for folder in temporary:
+            texts.update({"after interruption %d: %s" % (index, path): text for path, text in files(folder).items()})
+    fact_cache = {"ANSIBLE_CACHE_PLUGIN": "jsonfile", "ANSIBLE_CACHE_PLUGIN_CONNECTION": str(tmp_path / "fact_cache")}
+    site = labrun.run(lab, inventory=mixed, verbosity=3, diff=True, callback="default", env=fact_cache).check()
+    texts["site.yml output (mixed auth, -vvv --diff)"] = site.output
     values = secret_values(lab, "submariner-broker")
     assert any("psk" in label for label in values), "no broker PSK on the hub after site.yml: %s" % sorted(values)
-    verify = labrun.run(lab, labrun.VERIFY, verbosity=3, diff=True, callback="default",
-                        extra_vars={"verify_report_dir": str(report_dir)}).check()
-    texts["verify.yml output"] = verify.output
-    for path in report_dir.rglob("*"):
-        if path.is_file():
-            texts[str(path)] = path.read_text(encoding="utf-8", errors="replace")
-    assert len(texts) > 2, "verify.yml wrote no report under %s" % report_dir
-    uninstall = labrun.run(lab, labrun.UNINSTALL, verbosity=3, diff=True, callback="default").check()
-    texts["uninstall.yml output"] = uninstall.output
+
+    report_dir = tmp_path / "report"
+    verify = labrun.run(lab, labrun.VERIFY, verbosity=3, diff=True, extra_vars={"verify_report_dir": str(report_dir)}, env=fact_cache)
+    texts["verify.yml output (kubeconfig auth, json callback, -vvv --diff)"] = verify.check().output
+    code, artifacts = labrun.run_with_runner(lab, labrun.VERIFY, tokens, tmp_path / "runner", cmdline="-vvv --diff",
+                                             extra_vars={"verify_report_dir": str(report_dir)})
+    assert code == 0, (artifacts / "job" / "stdout").read_text(encoding="utf-8")[-4000:]
+    # `command` records the environment the caller set (AAP's injected credentials); the playbooks never write it.
+    texts.update(files(artifacts, skip=("command",)))
+    assert list((artifacts / "job" / "job_events").glob("*.json")), "ansible-runner wrote no job events"
+    texts.update(files(report_dir))
+    assert len(list(report_dir.iterdir())) > 0, "verify.yml wrote no report under %s" % report_dir
+
+    uninstall = labrun.run(lab, labrun.UNINSTALL, inventory=tokens, env=fact_cache)
+    texts["uninstall.yml output (token auth, json callback)"] = uninstall.check().output
+    failing = labrun.run(lab, inventory=tokens, verbosity=3, diff=True,
+                         callback="default", extra_vars={"acm_submariner_nat_t_port": 70000})
+    assert failing.returncode != 0 and failing.mutating == []
+    texts["failing site.yml output (token auth, -vvv --diff)"] = failing.output
+    assert list((tmp_path / "fact_cache").iterdir()), "the jsonfile fact cache was not written"
+    texts.update(files(tmp_path / "fact_cache"))
+    for folder in temporary:
+        texts.update(files(folder))
     assert leaks(values, texts) == []
     assert state.residue(before, lab.dump()) == []
 

@@ -527,6 +527,14 @@ class TestDescribeTarget:
         monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
         assert k8s.describe_target({"host": "https://h:6443"}) == "API server https://h:6443"
 
+    def test_context_names_its_server(self, monkeypatch, tmp_path):
+        monkeypatch.delenv("K8S_AUTH_HOST", raising=False)
+        path = tmp_path / "kubeconfig"
+        path.write_text("contexts: [{name: c2, context: {cluster: k2, user: u}}]\n"
+                        "clusters: [{name: k2, cluster: {server: 'https://api.c2:6443'}}]\n")
+        assert k8s.describe_target({"kubeconfig": str(path), "context": "c2"}) == 'context "c2" (https://api.c2:6443)'
+        assert k8s.describe_target({"kubeconfig": str(path), "context": "c9"}) == 'context "c9"'
+
 
 def test_wait_spec_keeps_kubernetes_core_shape():
     spec = k8s.wait_argument_spec(timeout=42)

@@ -22,6 +22,7 @@ from kubernetes.dynamic.resource import ResourceInstance
 
 from ansible_collections.acm.submariner.plugins.module_utils import k8s
 from ansible_collections.acm.submariner.plugins.modules import (
+    cluster_network_info,
     hub_info,
     managed_cluster,
     managed_cluster_set,
@@ -538,3 +539,33 @@ def test_config_absent_does_not_wait_before_acm_28(run_module, monkeypatch):
     api = FakeApi(SERVED_22, hub_objects("2.2.11") + [config])
     result = run_module(submariner_config, api, dict(UNINSTALL_ARGS, name="subconfig"))
     assert result["changed"] and "cleanup" not in result
+
+
+# ---------------------------------------------------------------------- cluster_network_info
+NETWORK_SPEC = {"clusterNetwork": [{"cidr": "10.132.0.0/14", "hostPrefix": 23}], "serviceNetwork": ["172.31.0.0/16"]}
+
+
+def test_cluster_network_read_absent_and_unknown_api(run_module):
+    served = {"config.openshift.io": {"v1": ["Network"]}, "": {"v1": ["Namespace"]}}
+    found = run_module(cluster_network_info, FakeApi(served, [obj("config.openshift.io/v1", "Network", "cluster", spec=NETWORK_SPEC)]), {})
+    assert (found["network"], found["error"], found["target"]) == (NETWORK_SPEC, None, 'context "hubcluster"')
+    assert run_module(cluster_network_info, FakeApi(served, []), {})["network"] is None
+    not_openshift = run_module(cluster_network_info, FakeApi({"": {"v1": ["Namespace"]}}, []), {})
+    assert (not_openshift["network"], not_openshift["error"]) == (None, None)
+
+
+@pytest.mark.parametrize("status, words", [(401, ("401 Unauthorized", "api_key")), (403, ("403 Forbidden", "RBAC"))])
+def test_cluster_network_unreadable_is_explained_not_raised(monkeypatch, capsys, status, words):
+    def refused(module=None):
+        raise ApiException(status=status, reason="Denied")
+
+    monkeypatch.setattr(k8s, "get_api_client", refused)
+    monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+    with patch_module_args({"context": "cluster2"}):
+        with pytest.raises(SystemExit):
+            cluster_network_info.main()
+    result = json.loads(capsys.readouterr().out)
+    assert not result.get("failed") and result["network"] is None
+    assert result["error"].startswith('context "cluster2"'), result["error"]
+    assert all(word in result["error"] for word in words), result["error"]
+    assert "HTTP response headers" not in result["error"] and "traceback" not in result["error"].lower()
