@@ -114,11 +114,15 @@ reliability: venv  ## The reliability suite: bad input, faults, interruption, co
 	$(BIN)/python -m pytest tests/reliability $(XDIST)
 
 # make test's lab stage: integration, reliability and the oldest combination's lab smoke in one session,
-# so that the two workers stay busy until the end (the longest tests start first: --durations shows them).
+# so that the two workers stay busy until the end. The files named first are the longest (--durations
+# of earlier runs), so that no long test starts last; pytest collects a file named twice only once.
+LAB_SUITES_FIRST := tests/integration/test_molecule.py tests/matrix tests/integration/test_site.py \
+  tests/reliability/test_residue_loop.py tests/reliability/test_secrets_tls.py tests/integration/test_roles.py
+
 .PHONY: lab-suites
 lab-suites: venv $(MATRIX_DIR)/oldest/.stamp
 	MATRIX_NAME=oldest MATRIX_VENV=$(MATRIX_DIR)/oldest MATRIX_COLLECTIONS=$(MATRIX_DIR)/oldest/collections \
-	  $(BIN)/python -m pytest tests/integration tests/reliability tests/matrix $(XDIST) --durations=15
+	  $(BIN)/python -m pytest $(LAB_SUITES_FIRST) tests/integration tests/reliability $(XDIST) --durations=25
 
 # Fails closed, before any venv and in one line: the lab validates against the upstream CRDs or
 # not at all (tests/lab/crds.py; only `make demo` may run on stand-ins, and says so).
@@ -132,8 +136,15 @@ crds:  ## Check the upstream CRDs are there ($$LAB_CRDS_DIR or ../shared/crds)
 	@$(PYTHON) -m tests.lab.crds
 
 .PHONY: test
-test: crds shellcheck sanity lint units lab-tests matrix-sanity-oldest lab-suites matrix-versions-newest  ## Everything CI runs
+test: crds shellcheck  ## Everything CI runs
+	$(MAKE) --no-print-directory -j2 --output-sync=line test-checks test-labs
 	@echo "== make test: all suites passed"
+
+# make test's two halves run side by side (-j2: at most two recipes at once). The lab stage leaves CPU
+# idle while playbooks wait on the lab; the checks (sanity, lint, units, the lab's own tests) fill it.
+.PHONY: test-checks test-labs
+test-checks: sanity lint units lab-tests matrix-sanity-oldest matrix-versions-newest
+test-labs: lab-suites
 
 # ---------------------------------------------------------------- support matrix
 # README "Supported versions": each combination is tested with sanity and a lab smoke
@@ -168,9 +179,9 @@ matrix-sanity-%: $(MATRIX_DIR)/sanity/%/.stamp $(COLLECTION_LINK)
 	ln -sfn $(MATRIX_DIR)/$*/collections/ansible_collections/kubernetes/core $(MATRIX_TREE)/kubernetes/core
 	ln -sfn $(MATRIX_DIR)/$*/collections/ansible_collections/amazon/aws $(MATRIX_TREE)/amazon/aws
 	pip_version=$$(grep -ohP "^\s+pip='\K[0-9.]+" $(MATRIX_DIR)/sanity/$*/lib/python3*/site-packages/ansible_test/_internal/python_requirements.py | tr . _); \
-	  mkdir -p $(SANITY_HOME)/.ansible/test/cache; \
-	  cp scripts/get-pip-standin.py $(SANITY_HOME)/.ansible/test/cache/get_pip_$$pip_version.py
-	cd $(MATRIX_TREE)/acm/submariner && HOME=$(SANITY_HOME) PATH=$(MATRIX_DIR)/sanity/$*/bin:/usr/bin:/bin \
+	  mkdir -p $(SANITY_HOME)-$*/.ansible/test/cache; \
+	  cp scripts/get-pip-standin.py $(SANITY_HOME)-$*/.ansible/test/cache/get_pip_$$pip_version.py
+	cd $(MATRIX_TREE)/acm/submariner && HOME=$(SANITY_HOME)-$* PATH=$(MATRIX_DIR)/sanity/$*/bin:/usr/bin:/bin \
 	  $(MATRIX_DIR)/sanity/$*/bin/ansible-test sanity --python $$($(MATRIX_DIR)/sanity/$*/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') \
 	  --skip-test pslint --color no 2>&1 | tee $(CURDIR)/.cache/sanity-$*.log
 	@! grep -q "All targets skipped" $(CURDIR)/.cache/sanity-$*.log || { echo "sanity ($*): ansible-test found no targets" >&2; exit 1; }
