@@ -12,6 +12,9 @@ author: acm.submariner contributors (@acm-submariner)
 description:
   - Applies the same Python rules the modules enforce, so that preflight reports every problem before the first write.
   - Names are checked as DNS-1123 labels with a full match (a name followed by a newline is refused).
+  - With Globalnet, the range must hold a block of the cluster size for every cluster that joins.
+  - A cluster must not ask for more gateways than it has public subnets that can hold one (when AWS was inspected),
+    and its credentials secret must have a value for both AWS keys (an empty one would fall back to ambient AWS credentials).
   - The set must not be ACM's V(default) or V(global); an existing set without the label
     C(app.kubernetes.io/managed-by=acm.submariner) needs O(_input.adopt_set); a cluster in another
     set than V(default) needs O(_input.move_clusters).
@@ -20,8 +23,12 @@ options:
     description:
       - C(cluster_set) (the set name), C(broker_namespace_rule) (V(current) or V(legacy), default V(current)),
         C(existing_set) (the ManagedClusterSet as read, or null), C(adopt_set) and C(move_clusters) (bools), and
-        C(clusters), a list of C(name), C(clusterset) (its current clusterset label, or null) and C(settings)
-        (C(ipsec_natt_port), C(natt_discovery_port), C(gateways); unset values are not checked).
+        C(clusters), a list of C(name), C(clusterset) (its current clusterset label, or null), C(settings)
+        (C(ipsec_natt_port), C(natt_discovery_port), C(gateways); unset values are not checked), C(usable_subnets)
+        (public subnets in zones that offer the gateway instance type, null when AWS was not inspected), C(instance_type),
+        and C(credentials) (C(secret), the Secret as C(namespace/name), and C(keys), the AWS key names whose value is
+        not empty, null when the secret is not used).
+      - C(globalnet), when Globalnet is requested, C(cidr_range) and C(cluster_size) (empty or 0 for the addon's defaults).
     type: dict
     required: true
 """
@@ -44,7 +51,12 @@ _value:
 from ansible.errors import AnsibleFilterError
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
-from ansible_collections.acm.submariner.plugins.module_utils.validation import settings_problems
+from ansible_collections.acm.submariner.plugins.module_utils.validation import (
+    gateway_subnets_problem,
+    globalnet_problems,
+    secret_keys_problem,
+    settings_problems,
+)
 
 
 def preflight_rules(facts):
@@ -59,14 +71,27 @@ def preflight_rules(facts):
         adoption = ownership.set_adoption_problem(set_name, facts.get("existing_set"), bool(facts.get("adopt_set")))
         if adoption:
             problems.append("cluster set: " + adoption)
-    for cluster in facts.get("clusters") or []:
+    clusters = facts.get("clusters") or []
+    for cluster in clusters:
         name = cluster.get("name")
         problems += ["%s: %s" % (name, problem) for problem in validate_cluster_name(name)]
         problems += ["%s: %s" % (name, problem) for problem in settings_problems(cluster.get("settings") or {}, names="inventory")]
+        problems += ["%s: %s" % (name, problem) for problem in _aws_problems(cluster) if problem]
         moving = ownership.move_problem(name, cluster.get("clusterset"), set_name, bool(facts.get("move_clusters")))
         if moving and not reserved:
             problems.append(moving)
+    globalnet = facts.get("globalnet")
+    if globalnet:
+        problems += ["globalnet: " + problem for problem in globalnet_problems(
+            globalnet.get("cidr_range"), globalnet.get("cluster_size"), [cluster.get("name") for cluster in clusters])]
     return problems
+
+
+def _aws_problems(cluster):
+    credentials = cluster.get("credentials") or {}
+    gateways = (cluster.get("settings") or {}).get("gateways")
+    return [gateway_subnets_problem(gateways, cluster.get("usable_subnets"), cluster.get("instance_type") or ""),
+            secret_keys_problem(credentials.get("secret"), credentials.get("keys"))]
 
 
 class FilterModule:

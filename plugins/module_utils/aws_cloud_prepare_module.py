@@ -8,6 +8,7 @@ The work itself is aws_cloud_prepare_runner's."""
 
 from __future__ import annotations
 
+from ansible.module_utils.basic import _load_params
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
@@ -16,6 +17,15 @@ from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_pr
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_runner import Options, cleanup, inspect, prepare
 from ansible_collections.acm.submariner.plugins.module_utils.aws_ec2 import ClusterEC2
 from ansible_collections.acm.submariner.plugins.module_utils.aws_errors import classify
+from ansible_collections.acm.submariner.plugins.module_utils.validation import aws_keys_problem, option_problems
+
+# The task's own words for the credentials (amazon.aws.common's names and aliases); anything else the module has
+# came from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE...) through the options' env fallback.
+_GIVEN_NAMES = {
+    "access_key": ("access_key", "aws_access_key_id", "aws_access_key", "ec2_access_key"),
+    "secret_key": ("secret_key", "aws_secret_access_key", "aws_secret_key", "ec2_secret_key"),
+    "profile": ("profile", "aws_profile"),
+}
 
 
 def cluster_argument_spec():
@@ -36,8 +46,26 @@ def cluster_argument_spec():
     )
 
 
+def given_credentials(raw_args):
+    """The credentials the task itself gave (not filled in from the environment): name -> value."""
+    return {name: next((raw_args[alias] for alias in aliases if raw_args.get(alias)), None) for name, aliases in _GIVEN_NAMES.items()}
+
+
+def refuse_bad_options(module):
+    """Fail before any AWS call on out-of-range ports or gateways, or on credentials the task did not give."""
+    params = module.params
+    problems = option_problems({key: params.get(key) for key in ("nat_t_port", "nat_discovery_port", "vxlan_port", "gateways")})
+    given = given_credentials(_load_params())
+    keys = aws_keys_problem(given["access_key"], given["secret_key"], given["profile"])
+    if keys:
+        problems.append(keys)
+    if problems:
+        module.fail_json(msg="cluster {0}: {1}; nothing was sent to AWS.".format(params["infra_id"], "; ".join(problems)), problems=problems)
+
+
 def run_on_cluster(module, action):
     """Exit ``module`` (an AnsibleAWSModule) with ``action(ec2, options)``; AWS and plan errors fail it."""
+    refuse_bad_options(module)
     if not module.region:
         module.fail_json(msg=f"cluster {module.params['infra_id']}: the cluster region is empty; set region or AWS_REGION")
     options = Options.from_params(module.params, module.region)
@@ -65,8 +93,6 @@ def fail_aws(module, error, region):
 
 def prepare_or_clean_up(module):
     """acm.submariner.aws_cloud_prepare: open (V(present)) or remove (V(absent)) the cluster's gateway network."""
-    if module.params["gateways"] < 1:
-        module.fail_json(msg=f"cluster {module.params['infra_id']}: the count of gateways is less than 1")
     run = prepare if module.params["state"] == "present" else cleanup
 
     def action(ec2, options):

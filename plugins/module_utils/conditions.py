@@ -297,6 +297,20 @@ def evaluate_managed_cluster(obj: Mapping[str, Any] | None) -> Evaluation:
     return evaluate_conditions(obj, MANAGED_CLUSTER_RULES)
 
 
+def managed_cluster_lost(obj: Mapping[str, Any] | None, name: str) -> str | None:
+    """Why a wait on ManagedCluster ``name``'s behalf can no longer end well: the cluster is gone, or its
+    ``ManagedClusterConditionAvailable`` is False or Unknown (its klusterlet stopped renewing its lease, as
+    open-cluster-management-io/ocm's registration hub lease controller reports it). None while it is not lost."""
+    if obj is None:
+        return "ManagedCluster {0} no longer exists".format(name)
+    condition = find_condition(obj, C.COND_CLUSTER_AVAILABLE)
+    if condition is None or condition.get("status") == "True":
+        return None
+    return "ManagedCluster {0} is no longer Available ({1} is {2}, reason {3}: {4})".format(
+        name, C.COND_CLUSTER_AVAILABLE, condition.get("status"), condition.get("reason") or "none",
+        condition.get("message") or "no message")
+
+
 # --- failure classification -------------------------------------------------------------------
 
 

@@ -55,7 +55,7 @@ def ensure_present(module, api_version):
     def evaluate(obj):
         return evaluate_addon(obj, require_connections=params["wait_for_connections"])
 
-    evaluation = readiness_after_write(module, addon_target(api_version, params["cluster"]), evaluate, outcome.after)
+    evaluation = readiness_after_write(module, addon_target(api_version, params["cluster"]), evaluate, outcome.after, cluster=params["cluster"])
     diagnosis = classify_evaluation(evaluation)
     return outcome, {
         "conditions": evaluation.conditions,

@@ -122,7 +122,7 @@ def ensure_present(module, facts, summary, options):
     def evaluate(obj):
         return evaluate_submariner_config(obj, cloud_prepare, facts.join_flow)
 
-    evaluation = readiness_after_write(module, config_target(params), evaluate, outcome.after)
+    evaluation = readiness_after_write(module, config_target(params), evaluate, outcome.after, cluster=params["cluster"])
     return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
 
 

@@ -23,6 +23,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import hub_facts, preferred_version
+from ansible_collections.acm.submariner.plugins.module_utils.validation import option_problems
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
     AUTH_ARG_SPEC,
     WAIT_ARG_SPEC,
@@ -688,12 +689,16 @@ class HubModule(AnsibleK8SModule):
     becomes ``fail_json`` with its message and details.
     """
 
-    def __init__(self, argument_spec, **kwargs):
+    def __init__(self, argument_spec, names=None, checked_by_module=(), **kwargs):
+        """``names``: option -> ``cluster`` or ``set``, validated as such before any request; ``checked_by_module``:
+        numeric options the module's own rules check (validation.option_problems skips them)."""
         spec = auth_argument_spec()
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(module_class=AnsibleModule, argument_spec=spec, **kwargs)
         self._hub = None
+        self._names = names or {}
+        self._checked_by_module = tuple(checked_by_module)
 
     @property
     def hub(self):
@@ -712,6 +717,9 @@ class HubModule(AnsibleK8SModule):
         return bool(self.params.get("wait")) and not self.check_mode
 
     def run(self, action):
+        problems = option_problems(self.params, self._names, self._checked_by_module)
+        if problems:
+            self.fail_json(msg="{0}; nothing was sent to {1}.".format("; ".join(problems), describe_target(self.params)), problems=problems)
         try:
             result = action(self)
         except HubError as exc:

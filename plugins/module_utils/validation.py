@@ -2,17 +2,29 @@
 # Copyright: acm.submariner contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""Rules for the Submariner settings a run writes: UDP ports and the number of gateways.
+"""Rules for the settings a run writes: UDP ports, the number of gateways, the Globalnet range, AWS keys.
 
-One home for each rule: the submariner_config module refuses a bad value before any request, and
-preflight (filter ``acm.submariner.settings_problems``) reports the same words before the first write.
-Names (set, cluster) are checked by hub.validate_set_name / validate_cluster_name.
+One home for each rule: the modules refuse a bad value before any request (``option_problems``,
+``submariner_config_problems``, ``aws_keys_problem``), and preflight (filter ``acm.submariner.preflight_rules``)
+reports the same words before the first write. Names (set, cluster) are checked by
+hub.validate_set_name / validate_cluster_name (full matches).
+
+Ranges, as upstream defines them: a gateway count below 1 is refused by the submariner-addon
+(stolostron/submariner-addon pkg/cloud/aws/aws.go, pkg/spoke/submarineragent/config_controller.go); its
+SubmarinerConfig CRD gives the ports no bounds, so they are held to what a UDP port can be (1-65535).
+cloud-prepare puts each gateway on its own public subnet of a zone that offers the instance type, and
+fails with "insufficient number of public subnets" otherwise. Globalnet gives each cluster a block of the
+next power of two of the cluster size, carved out of the range (submariner-io/submariner-operator
+pkg/cidr/cidr.go allocateBySize, GetValidAllocationSize).
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Mapping
 from typing import Any
+
+from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
 
 PORT_MIN, PORT_MAX = 1, 65535
 MIN_GATEWAYS = 1
@@ -24,6 +36,12 @@ PORT_OPTIONS = {
     "ipsec_ike_port": "ipsec_ike_port",
 }
 GATEWAYS_OPTION = ("gateways", "acm_submariner_gateways")
+DEFAULT_GLOBALNET_RANGE = "242.0.0.0/8"
+DEFAULT_GLOBALNET_CLUSTER_SIZE = 65536
+AWS_KEYS = ("aws_access_key_id", "aws_secret_access_key")
+# Numeric options of the acm.submariner modules and the least value each takes (ports are checked as ports).
+MINIMUMS = {"wait_timeout": 1, "duration": 1, "gateways": MIN_GATEWAYS, "default_globalnet_cluster_size": 1}
+PORTS = ("ipsec_natt_port", "natt_discovery_port", "ipsec_ike_port", "nat_t_port", "nat_discovery_port", "vxlan_port")
 
 
 def _as_int(value: Any) -> int | None:
@@ -78,3 +96,108 @@ def submariner_config_problems(params: Mapping[str, Any]) -> list[str]:
     if params.get("state", "present") != "present":
         return []
     return settings_problems(params)
+
+
+def minimum_problem(label: str, value: Any, least: int) -> str | None:
+    number = _as_int(value)
+    if number is None or number < least:
+        return "%s is %s; give a whole number of at least %d" % (label, value, least)
+    return None
+
+
+def option_problems(params: Mapping[str, Any], names: Mapping[str, str] | None = None, skip: tuple = ()) -> list[str]:
+    """What a module refuses before any request (unset options are not checked): numeric options out of range,
+    an invalid Globalnet range, and the options in ``names`` (option -> ``cluster`` or ``set``) that are not
+    valid ManagedCluster or ManagedClusterSet names. ``skip``: options the module checks itself."""
+    problems = []
+    for option, kind in (names or {}).items():
+        if params.get(option) not in (None, ""):
+            rule = validate_cluster_name if kind == "cluster" else validate_set_name
+            problems += ["%s: %s" % (option, problem) for problem in rule(params[option])]
+    for option in PORTS:
+        if params.get(option) is not None and option not in skip:
+            problems.append(port_problem(option, params[option]))
+    for option, least in MINIMUMS.items():
+        if params.get(option) is not None and option not in skip:
+            problems.append(gateways_problem(option, params[option]) if option == "gateways" else minimum_problem(option, params[option], least))
+    if params.get("globalnet_cidr_range"):
+        problems.append(globalnet_range_problem("globalnet_cidr_range", params["globalnet_cidr_range"]))
+    return [problem for problem in problems if problem]
+
+
+def globalnet_range_problem(label: str, cidr_range: Any) -> str | None:
+    text = str(cidr_range)
+    try:
+        network = ipaddress.IPv4Network(text, strict=True)
+    except ValueError:
+        network = None
+    if network is None or "/" not in text or text != text.strip() or network.prefixlen < 1:
+        return "%s %r is not an IPv4 network (address/prefix 1-32, no host bits set), for example %s" % (
+            label, cidr_range, DEFAULT_GLOBALNET_RANGE)
+    return None
+
+
+def globalnet_capacity(cidr_range: str, cluster_size: int) -> int:
+    """How many clusters get a Globalnet block: the range holds blocks of the next power of two of ``cluster_size``."""
+    block = 1 << max(int(cluster_size) - 1, 0).bit_length()
+    return ipaddress.IPv4Network(cidr_range).num_addresses // block
+
+
+def globalnet_problems(cidr_range: Any, cluster_size: Any, clusters: list[str], names: str = "inventory") -> list[str]:
+    """Problems with a Globalnet range and cluster size for ``clusters`` (empty range or size: the addon's defaults)."""
+    range_label = "acm_submariner_globalnet_cidr_range" if names == "inventory" else "globalnet_cidr_range"
+    size_label = "acm_submariner_globalnet_cluster_size" if names == "inventory" else "default_globalnet_cluster_size"
+    cidr_range = cidr_range or DEFAULT_GLOBALNET_RANGE
+    problems = [globalnet_range_problem(range_label, cidr_range)]
+    if cluster_size not in (None, "", 0, "0"):
+        problems.append(minimum_problem(size_label, cluster_size, 1))
+    problems = [problem for problem in problems if problem]
+    if problems:
+        return problems
+    size = _as_int(cluster_size) or DEFAULT_GLOBALNET_CLUSTER_SIZE
+    capacity = globalnet_capacity(cidr_range, size)
+    if capacity < len(clusters):
+        return ["%s %s holds %d Globalnet block(s) of %d addresses (%s %d, rounded up to a power of two), but %d clusters join"
+                " (%s); give a larger range (a /%d at least) or a smaller cluster size"
+                % (range_label, cidr_range, capacity, 1 << max(size - 1, 0).bit_length(), size_label, size, len(clusters),
+                   ", ".join(clusters), _prefix_for(len(clusters), size))]
+    return []
+
+
+def _prefix_for(count: int, size: int) -> int:
+    needed = count * (1 << max(size - 1, 0).bit_length())
+    return 32 - max(needed - 1, 0).bit_length()
+
+
+def gateway_subnets_problem(gateways: Any, usable_subnets: Any, instance_type: str = "", label: str = "acm_submariner_gateways") -> str | None:
+    """More gateways than public subnets that can hold one (cloud-prepare puts each on its own subnet)."""
+    count, usable = _as_int(gateways), _as_int(usable_subnets)
+    if count is None or usable is None or count <= usable:
+        return None
+    return ("%s is %d but the cluster has %d public subnet(s) in zones that offer %s; cloud-prepare puts each gateway"
+            " on its own public subnet (\"insufficient number of public subnets\"): set %s to %d at most, or add public subnets"
+            % (label, count, usable, instance_type or "the gateway instance type", label, usable))
+
+
+def aws_keys_problem(access_key: Any, secret_key: Any, profile: Any = None) -> str | None:
+    """Empty AWS keys would let boto3 fall back to whatever the controller has (environment, ~/.aws, instance role)."""
+    if profile and not (access_key or secret_key):
+        return None
+    missing = [name for name, value in (("access_key", access_key), ("secret_key", secret_key)) if not value]
+    if missing:
+        return ("no AWS %s given; refusing to fall back to the controller's own AWS credentials (environment variables,"
+                " ~/.aws, an instance or container role), which may be another account's: give access_key and secret_key"
+                " (or name a profile)" % " and ".join(missing))
+    return None
+
+
+def secret_keys_problem(secret_ref: str, keys: Any) -> str | None:
+    """``keys``: the AWS key names of a credentials Secret whose value is not empty (None: no such Secret)."""
+    if keys is None:
+        return None
+    empty = [key for key in AWS_KEYS if key not in keys]
+    if empty:
+        return ("the credentials secret %s has no value for %s; an empty key would make AWS fall back to the controller's"
+                " own credentials: put the cluster's keys in it (or give acm_submariner_aws_access_key_id and"
+                " acm_submariner_aws_secret_access_key)" % (secret_ref, ", ".join(empty)))
+    return None

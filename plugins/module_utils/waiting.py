@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.acm.submariner.plugins.module_utils.conditions import classify_evaluation
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.conditions import classify_evaluation, managed_cluster_lost
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     is_transient,
@@ -60,6 +61,10 @@ def strip_bookkeeping(obj):
     return dict(obj, metadata=metadata)
 
 
+class WaitAborted(HubError):
+    """A guard found that the wait cannot end well (its cluster went Unavailable): fail now, not at the deadline."""
+
+
 class WaitTimeout(HubError):
     """The deadline passed; ``details`` hold ``waited``, the last object seen, and for a caller that waits
     in rounds (plugins/action) ``wait_timed_out``, ``waiting_for`` and ``still_missing``."""
@@ -89,15 +94,22 @@ class Target:
         return object_ref(self.kind, self.name, self.namespace)
 
 
-def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.sleep):
+def cluster_guard(hub, cluster):
+    """A ``guard`` for wait_until: why ManagedCluster ``cluster`` is lost (conditions.managed_cluster_lost), else None."""
+    return lambda: managed_cluster_lost(hub.get(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, cluster), cluster)
+
+
+def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.sleep, guard=None):
     """Return the object once ``blocker(obj)`` is ``None``; raise WaitTimeout at the deadline.
 
-    ``hub`` is a k8s.HubClient. ``clock`` and ``sleep`` are injectable for tests.
+    ``hub`` is a k8s.HubClient. ``guard()``, asked before each look at the object (at least every watch round),
+    returns why the wait cannot end well, which raises WaitAborted at once. ``clock`` and ``sleep`` are
+    injectable for tests.
     """
     deadline = clock() + timeout
     watcher = _Watcher(hub, target)
     obj, version = watcher.snapshot()
-    reason = blocker(obj)
+    reason = _guarded(hub, target, guard, obj, blocker)
     while reason is not None:
         remaining = deadline - clock()
         if remaining <= 0:
@@ -107,8 +119,18 @@ def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.s
                 wait_timed_out=True, waiting_for=waiting_for, still_missing=reason,
             )
         obj, version = watcher.next_change(obj, version, remaining, clock, sleep)
-        reason = blocker(obj)
+        reason = _guarded(hub, target, guard, obj, blocker)
     return obj
+
+
+def _guarded(hub, target, guard, obj, blocker):
+    """``blocker(obj)``, unless ``guard`` says the wait is lost (then WaitAborted): a lost cluster's status is stale."""
+    lost = guard() if guard else None
+    if lost:
+        raise WaitAborted("{0}: stopped waiting for {1}: {2}; it cannot become ready until the cluster is Available"
+                          " again. Check the cluster and its klusterlet, then run again.".format(hub.target, target, lost),
+                          cluster_lost=lost, last_seen=strip_bookkeeping(obj))
+    return blocker(obj)
 
 
 class _Watcher:
@@ -216,10 +238,12 @@ def wait_gone(hub, target, timeout, **kwargs):
     wait_until(hub, target, blocker, timeout, **kwargs)
 
 
-def readiness_after_write(module, target, evaluate, written):
-    """The conditions.Evaluation of ``target``: waited for with ``module.wait_requested``, else of ``written``."""
+def readiness_after_write(module, target, evaluate, written, cluster=None):
+    """The conditions.Evaluation of ``target``: waited for with ``module.wait_requested``, else of ``written``.
+    With ``cluster``, the wait fails as soon as that ManagedCluster is no longer Available (cluster_guard)."""
     if module.wait_requested:
-        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, module.params["wait_timeout"])
+        guard = cluster_guard(module.hub, cluster) if cluster else None
+        dummy, evaluation = wait_for_evaluation(module.hub, target, evaluate, module.params["wait_timeout"], guard=guard)
         return evaluation
     return evaluate(written)
 

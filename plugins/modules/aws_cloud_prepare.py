@@ -18,6 +18,10 @@ description:
     installer sets, for both installer naming schemes (C(<infraID>-worker-sg)/C(<infraID>-master-sg) before
     OpenShift 4.16, C(<infraID>-node)/C(<infraID>-controlplane) and C(<infraID>-subnet-public-<az>) from 4.16),
     or takes them from O(vpc_id), O(subnet_ids), O(worker_security_group_id) and O(control_plane_security_group_id).
+  - The AWS credentials must be given by the task (O(access_key) and O(secret_key), or O(profile)); the module refuses,
+    before any AWS call, to fall back to credentials it finds on its own (C(AWS_ACCESS_KEY_ID) and the other environment
+    variables, C(~/.aws), an instance or container role), which may be another account's. Out-of-range ports and a gateway
+    count below 1 are refused before any call too.
   - Creates the security group C(<infraID>-submariner-gw-sg) with the public Submariner rules and opens the
     internal VXLAN port between workers and control plane (not on OVN-Kubernetes).
   - Tags O(gateways) public subnets, in availability zones that offer O(instance_type), with

@@ -14,6 +14,10 @@ description:
   - Reads, for one OpenShift cluster on AWS, the VPC, the public subnets with their tags and availability zones, the
     gateway, worker and control-plane security groups with their rules, and the gateway instances (tagged
     C(submariner.io=gateway) or named after the gateway MachineSet, C(<infraID>-submariner-gw-*)).
+  - The AWS credentials must be given by the task (O(access_key) and O(secret_key), or O(profile)); the module refuses,
+    before any AWS call, to fall back to credentials it finds on its own (C(AWS_ACCESS_KEY_ID) and the other environment
+    variables, C(~/.aws), an instance or container role), which may be another account's. Out-of-range ports and a gateway
+    count below 1 are refused before any call too.
   - Compares them with what Submariner needs and returns a list of findings, each with a code, the resource and a
     hint to fix it.
   - Works whether the ACM submariner-addon or M(acm.submariner.aws_cloud_prepare) prepared the cluster; set

@@ -178,7 +178,7 @@ def argument_spec():
 
 
 def main():
-    module = HubModule(argument_spec=argument_spec())
+    module = HubModule(argument_spec=argument_spec(), names={"name": "cluster", "cluster_set": "set"})
     module.run(manage_cluster)
 
 

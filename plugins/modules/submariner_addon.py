@@ -155,7 +155,7 @@ def argument_spec():
 
 
 def main():
-    module = HubModule(argument_spec=argument_spec())
+    module = HubModule(argument_spec=argument_spec(), names={"cluster": "cluster"})
     module.run(manage_addon)
 
 

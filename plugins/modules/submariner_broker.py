@@ -161,6 +161,7 @@ def argument_spec():
 def main():
     module = HubModule(
         argument_spec=argument_spec(),
+        names={"cluster_set": "set"},
         required_one_of=[("cluster_set", "namespace")],
         mutually_exclusive=[("cluster_set", "namespace")],
     )

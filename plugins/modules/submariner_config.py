@@ -377,7 +377,9 @@ def argument_spec():
 
 
 def main():
-    module = HubModule(argument_spec=argument_spec())
+    # The ports and gateways are the module's own rule (validation.submariner_config_problems), named with the object.
+    module = HubModule(argument_spec=argument_spec(), names={"cluster": "cluster"},
+                       checked_by_module=("ipsec_natt_port", "natt_discovery_port", "ipsec_ike_port", "gateways"))
     module.run(manage_config)
 
 

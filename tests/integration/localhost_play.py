@@ -8,6 +8,18 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 
+# The AWS modules take only the credentials a task gives them (no fallback to the environment): the plays
+# give the keys of the environment they run in, as a user's play names its own.
+_KEYS = {"access_key": "{{ lookup('ansible.builtin.env', 'AWS_ACCESS_KEY_ID') }}",
+         "secret_key": "{{ lookup('ansible.builtin.env', 'AWS_SECRET_ACCESS_KEY') }}"}
+AWS_MODULE_DEFAULTS = {"acm.submariner.aws_cloud_prepare": _KEYS, "acm.submariner.aws_cloud_prepare_info": _KEYS}
+AWS_MODULE_DEFAULTS_YAML = """  module_defaults:
+    acm.submariner.aws_cloud_prepare: &keys
+      access_key: "{{ lookup('ansible.builtin.env', 'AWS_ACCESS_KEY_ID') }}"
+      secret_key: "{{ lookup('ansible.builtin.env', 'AWS_SECRET_ACCESS_KEY') }}"
+    acm.submariner.aws_cloud_prepare_info: *keys
+"""
+
 
 def aws_env(tmp_path: Path, endpoint: str, access_key: str, secret_key: str, region: str) -> dict:
     """ansible-playbook's environment: Ansible's folders under ``tmp_path`` and these AWS keys only."""

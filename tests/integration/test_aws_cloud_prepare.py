@@ -98,7 +98,7 @@ def play_fixture(ec2, server, tmp_path):
         names = [task["register"] for task in tasks]
         collect = {"ansible.builtin.copy": {"dest": str(out), "content": "{{ %s | to_json }}" % _results_dict(names)},
                    "check_mode": False, "diff": False}
-        playbook = [{"hosts": "localhost", "gather_facts": False, "tasks": tasks + [collect]}]
+        playbook = [{"hosts": "localhost", "gather_facts": False, "module_defaults": localhost_play.AWS_MODULE_DEFAULTS, "tasks": tasks + [collect]}]
         path = tmp_path / f"play-{index}.yml"
         path.write_text(json.dumps(playbook))
         command = localhost_play.command(path) + ["--check"] * check + ["--diff"] * diff

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from tests.integration import localhost_play
 from tests.lab import aws as lab_aws
 from tests.lab.fixtures import mutating_requests
 
@@ -17,7 +18,7 @@ CONTEXT = "cluster1"
 PREPARE_AND_RUN_GATEWAYS = """
 - hosts: localhost
   gather_facts: false
-  tasks:
+%(aws_keys)s  tasks:
     - name: prepare
       acm.submariner.aws_cloud_prepare:
         infra_id: "{{ infra_id }}"
@@ -34,12 +35,12 @@ PREPARE_AND_RUN_GATEWAYS = """
       acm.submariner.aws_cloud_prepare_info:
         infra_id: "{{ infra_id }}"
         gateways: 2
-""" % {"context": CONTEXT}
+""" % {"context": CONTEXT, "aws_keys": localhost_play.AWS_MODULE_DEFAULTS_YAML}
 
 AGAIN = """
 - hosts: localhost
   gather_facts: false
-  tasks:
+%(aws_keys)s  tasks:
     - name: gateways
       acm.submariner.gateway_machineset:
         kubeconfig: "{{ lab_kubeconfig }}"
@@ -52,12 +53,12 @@ AGAIN = """
       acm.submariner.aws_cloud_prepare:
         infra_id: "{{ infra_id }}"
         gateways: 2
-""" % {"context": CONTEXT}
+""" % {"context": CONTEXT, "aws_keys": localhost_play.AWS_MODULE_DEFAULTS_YAML}
 
 REMOVE = """
 - hosts: localhost
   gather_facts: false
-  tasks:
+%(aws_keys)s  tasks:
     - name: gateways
       acm.submariner.gateway_machineset:
         kubeconfig: "{{ lab_kubeconfig }}"
@@ -68,7 +69,7 @@ REMOVE = """
       acm.submariner.aws_cloud_prepare:
         infra_id: "{{ infra_id }}"
         state: absent
-""" % {"context": CONTEXT}
+""" % {"context": CONTEXT, "aws_keys": localhost_play.AWS_MODULE_DEFAULTS_YAML}
 
 
 @pytest.mark.lab

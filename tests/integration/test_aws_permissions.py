@@ -123,7 +123,8 @@ def run_prepare(endpoint: str, keys: dict, tmp_path: Path, **args) -> dict:
     task = {"acm.submariner.aws_cloud_prepare": args, "register": "prepared", "ignore_errors": True}
     collect = {"ansible.builtin.copy": {"dest": str(out), "content": "{{ prepared | to_json }}"}}
     playbook = tmp_path / "play.yml"
-    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "tasks": [task, collect]}]))
+    playbook.write_text(json.dumps([{"hosts": "localhost", "gather_facts": False, "module_defaults": localhost_play.AWS_MODULE_DEFAULTS,
+                                     "tasks": [task, collect]}]))
     env = localhost_play.aws_env(tmp_path, endpoint, keys["aws_access_key_id"], keys["aws_secret_access_key"], REGION)
     with iam_enforced(endpoint):
         completed = subprocess.run(localhost_play.command(playbook), env=env, capture_output=True, text=True, timeout=300, check=False)

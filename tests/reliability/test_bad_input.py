@@ -156,6 +156,16 @@ CASES = [
                                               acm_submariner_kubeconfig=None),
          ("aws-sub2", "127.0.0.1:9")),
     Case("wrong-ca", wrong_ca, ("hub", "certificate", "ca_cert")),
+    # Checks that used to come after writes (issue 12): each is now a Python rule of preflight.
+    Case("more-gateways-than-public-subnets", extra(acm_submariner_gateways=100),
+         ("aws-sub1", "acm_submariner_gateways is 100", "public subnet(s)", "at most")),
+    Case("globalnet-range-too-small", extra(acm_submariner_globalnet=True, acm_submariner_globalnet_cidr_range="242.0.0.0/16"),
+         ("globalnet", "242.0.0.0/16", "aws-sub1, aws-sub2", "larger range")),
+    # The rule is the same in addon mode; direct mode is where boto3 used to take the controller's own credentials.
+    Case("empty-credentials-secret-direct-mode",
+         with_store_patch("hubcluster", *SECRET, {"data": {"aws_access_key_id": "", "aws_secret_access_key": ""}},
+                          acm_submariner_aws_prep_mode="direct"),
+         ("aws-sub2", "aws-sub2/aws-sub2-aws-creds", "no value for aws_access_key_id, aws_secret_access_key", "fall back")),
     Case("empty-cluster-group", lambda lab, tmp_path: (labrun.write_inventory(lab, tmp_path / "inventory.yml",
                                                                               drop=("aws-sub1", "aws-sub2")), {}, None),
          ("managed_clusters", "empty")),

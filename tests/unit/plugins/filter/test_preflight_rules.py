@@ -31,10 +31,24 @@ def test_all_well():
     ({"cluster_set": "submariner", "clusters": [cluster(ipsec_natt_port=4490, natt_discovery_port=4490)]}, ["c1:", "different ports"]),
     ({"cluster_set": "submariner", "clusters": [cluster(gateways=0)]}, ["c1: acm_submariner_gateways is 0"]),
     ({"cluster_set": "submariner", "clusters": [cluster(name="c1\n")]}, ["'c1\\n'", "DNS-1123"]),
+    ({"cluster_set": "submariner", "clusters": [dict(cluster(gateways=100), usable_subnets=3, instance_type="m5n.large")]},
+     ["c1: acm_submariner_gateways is 100 but the cluster has 3 public subnet(s) in zones that offer m5n.large"]),
+    ({"cluster_set": "submariner", "clusters": [dict(cluster(), credentials={"secret": "c1/c1-aws-creds", "keys": ["aws_access_key_id"]})]},
+     ["c1: the credentials secret c1/c1-aws-creds has no value for aws_secret_access_key"]),
+    ({"cluster_set": "submariner", "clusters": [cluster("c1"), cluster("c2"), cluster("c3")],
+      "globalnet": {"cidr_range": "242.0.0.0/16", "cluster_size": 0}},
+     ["globalnet: acm_submariner_globalnet_cidr_range 242.0.0.0/16 holds 1 Globalnet block(s)", "3 clusters join (c1, c2, c3)"]),
+    ({"cluster_set": "submariner", "globalnet": {"cidr_range": "242.0.0.0/33"}}, ["globalnet:", "'242.0.0.0/33' is not an IPv4 network"]),
 ])
 def test_findings(facts, words):
     message = " ".join(preflight_rules(facts))
     assert all(word in message for word in words), message
+
+
+def test_unknown_subnets_and_unused_secrets_are_not_findings():
+    facts = {"cluster_set": "submariner", "existing_set": OURS, "globalnet": {"cidr_range": "", "cluster_size": 0},
+             "clusters": [dict(cluster(gateways=100), usable_subnets=None, credentials={"secret": "c1/s", "keys": None})]}
+    assert preflight_rules(facts) == []
 
 
 def test_opt_ins():

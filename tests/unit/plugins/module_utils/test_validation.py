@@ -7,7 +7,17 @@ from __future__ import annotations
 import pytest
 
 from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
-from ansible_collections.acm.submariner.plugins.module_utils.validation import settings_problems, submariner_config_problems
+from ansible_collections.acm.submariner.plugins.module_utils.validation import (
+    AWS_KEYS,
+    aws_keys_problem,
+    gateway_subnets_problem,
+    globalnet_capacity,
+    globalnet_problems,
+    option_problems,
+    secret_keys_problem,
+    settings_problems,
+    submariner_config_problems,
+)
 
 
 @pytest.mark.parametrize("settings, expected", [
@@ -40,3 +50,75 @@ def test_module_checks_only_what_it_writes():
 def test_names_are_full_matches(name):
     assert validate_set_name(name) and validate_cluster_name(name)
     assert "DNS-1123" in validate_set_name(name)[0]
+
+
+@pytest.mark.parametrize("cidr_range, size, count, words", [
+    ("242.0.0.0/16", None, 3, ["242.0.0.0/16 holds 1 Globalnet block(s) of 65536 addresses", "3 clusters join", "a /14 at least"]),
+    ("242.0.0.0/16", 30000, 3, ["holds 2 Globalnet block(s) of 32768", "acm_submariner_globalnet_cluster_size 30000"]),
+    ("242.0.0.0/33", None, 1, ["'242.0.0.0/33' is not an IPv4 network"]),
+    ("242.0.0.1/16", None, 1, ["is not an IPv4 network"]),
+    ("242.0.0.0", None, 1, ["is not an IPv4 network"]),
+    ("242.0.0.0/16\n", None, 1, ["is not an IPv4 network"]),
+    ("242.0.0.0/16", -1, 1, ["acm_submariner_globalnet_cluster_size is -1"]),
+])
+def test_globalnet_problems(cidr_range, size, count, words):
+    message = " ".join(globalnet_problems(cidr_range, size, ["c%d" % index for index in range(count)]))
+    assert all(word in message for word in words), message
+
+
+@pytest.mark.parametrize("cidr_range, size, count", [("", None, 256), ("242.0.0.0/16", None, 1), ("242.0.0.0/16", 8192, 8), (None, 0, 2)])
+def test_globalnet_range_large_enough(cidr_range, size, count):
+    assert globalnet_problems(cidr_range, size, ["c"] * count) == []
+
+
+def test_globalnet_capacity_follows_the_operators_power_of_two_blocks():
+    # submariner-operator pkg/cidr/cidr.go allocateBySize: a block of the next power of two of the size
+    assert globalnet_capacity("242.0.0.0/16", 65536) == 1
+    assert globalnet_capacity("242.0.0.0/16", 65535) == 1
+    assert globalnet_capacity("242.0.0.0/16", 1000) == 64
+    assert globalnet_capacity("242.0.0.0/8", 65536) == 256
+
+
+@pytest.mark.parametrize("gateways, usable, problem", [(100, 3, True), (3, 3, False), (1, None, False), (2, 0, True)])
+def test_gateways_fit_the_public_subnets(gateways, usable, problem):
+    message = gateway_subnets_problem(gateways, usable, "m5n.large")
+    assert bool(message) is problem
+    if problem:
+        assert "acm_submariner_gateways is %d but the cluster has %d public subnet(s)" % (gateways, usable) in message
+        assert "set acm_submariner_gateways to %d at most" % usable in message
+
+
+@pytest.mark.parametrize("access_key, secret_key, profile, refused", [
+    ("AKIA", "s", None, False), ("", "s", None, True), ("AKIA", "", None, True), (None, None, None, True), (None, None, "prod", False)])
+def test_aws_keys_never_fall_back_to_ambient_credentials(access_key, secret_key, profile, refused):
+    message = aws_keys_problem(access_key, secret_key, profile)
+    assert bool(message) is refused
+    if refused:
+        assert "refusing to fall back to the controller's own AWS credentials" in message
+
+
+def test_secret_keys_with_an_empty_value_are_refused():
+    assert secret_keys_problem("c1/c1-aws-creds", None) is None
+    assert secret_keys_problem("c1/c1-aws-creds", list(AWS_KEYS)) is None
+    message = secret_keys_problem("c1/c1-aws-creds", ["aws_access_key_id"])
+    assert "c1/c1-aws-creds has no value for aws_secret_access_key" in message and "fall back" in message
+
+
+@pytest.mark.parametrize("params, expected", [
+    ({"wait_timeout": 0}, ["wait_timeout is 0; give a whole number of at least 1"]),
+    ({"duration": -1, "wait_timeout": 10}, ["duration is -1; give a whole number of at least 1"]),
+    ({"default_globalnet_cluster_size": 0}, ["default_globalnet_cluster_size is 0; give a whole number of at least 1"]),
+    ({"globalnet_cidr_range": "242.0.0.0/33"}, ["globalnet_cidr_range '242.0.0.0/33' is not an IPv4 network (address/prefix 1-32,"
+                                                " no host bits set), for example 242.0.0.0/8"]),
+    ({"nat_t_port": 70000, "gateways": -5}, ["nat_t_port is 70000; give a UDP port from 1 to 65535",
+                                             "gateways is -5; give at least 1 gateway per cluster"]),
+    ({"cluster": "c1\n"}, ["cluster: ManagedCluster name 'c1\\n' is not a valid DNS-1123 (RFC 1123) label: use lower-case"
+                           " letters, digits and '-', starting and ending with a letter or digit"]),
+    ({"cluster": "c1", "wait_timeout": 1, "globalnet_cidr_range": "242.0.0.0/16"}, []),
+])
+def test_option_problems(params, expected):
+    assert option_problems(params, names={"cluster": "cluster"}) == expected
+
+
+def test_option_problems_leave_to_the_module_what_it_checks_itself():
+    assert option_problems({"gateways": -5, "ipsec_natt_port": 70000}, skip=("gateways", "ipsec_natt_port")) == []

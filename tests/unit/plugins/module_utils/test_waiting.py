@@ -272,8 +272,9 @@ class DeletingHub:
 def test_readiness_after_write_waits_only_when_asked(monkeypatch, wait_requested):
     waits = []
 
-    def wait_for_evaluation(hub, target, evaluate, timeout):
+    def wait_for_evaluation(hub, target, evaluate, timeout, guard=None):
         waits.append((target, timeout))
+        assert guard is None
         return addon("True", "9"), evaluate(addon("True", "9"))
 
     def evaluate(obj):
@@ -294,3 +295,61 @@ def test_delete_and_wait_waits_for_what_it_deleted(monkeypatch, changed, wait_re
     assert outcome.changed is changed
     assert hub.deleted == [(TARGET.api_version, TARGET.kind, "submariner", "cluster1")]
     assert gone == ([(TARGET, 12)] if waited else [])
+
+
+def managed_cluster(status, reason="ManagedClusterLeaseUpdateStopped"):
+    return {"kind": "ManagedCluster", "metadata": {"name": "cluster1"},
+            "status": {"conditions": [{"type": "ManagedClusterConditionAvailable", "status": status, "reason": reason,
+                                       "message": "Registration agent stopped updating its lease."}]}}
+
+
+def test_a_cluster_that_goes_unavailable_ends_the_wait_at_once(monkeypatch):
+    """The add-on is still not Available; the cluster's Available turns Unknown in the second round: no 900 s wait."""
+    resource = FakeResource([(addon("False", "3"), "3")])
+    clock = Clock()
+    monkeypatch.setattr(waiting, "kube_watch", SlowWatch(clock))
+    states = [managed_cluster("True"), managed_cluster("Unknown")]
+    guard_calls = []
+
+    def guard():
+        guard_calls.append(clock.now)
+        return waiting.managed_cluster_lost(states.pop(0) if len(states) > 1 else states[0], "cluster1")
+
+    with pytest.raises(waiting.WaitAborted) as aborted:
+        waiting.wait_until(FakeHub(resource), TARGET, blocker, 900, clock=clock, sleep=clock.sleep, guard=guard)
+    message = str(aborted.value)
+    assert "ManagedCluster cluster1 is no longer Available (ManagedClusterConditionAvailable is Unknown" in message
+    assert "ManagedClusterLeaseUpdateStopped" in message and 'context "hubcluster"' in message
+    assert "wait_timed_out" not in aborted.value.details  # the action plugin must not start another round
+    assert clock.now <= waiting.WATCH_ROUND_SECONDS and len(guard_calls) == 2
+
+
+def test_the_guard_does_not_hold_a_ready_object(monkeypatch):
+    monkeypatch.setattr(waiting, "kube_watch", FakeWatch([]))
+    obj = waiting.wait_until(FakeHub(FakeResource([(addon("True", "4"), "4")])), TARGET, blocker, 30,
+                             guard=lambda: waiting.managed_cluster_lost(managed_cluster("True"), "cluster1"))
+    assert obj["metadata"]["resourceVersion"] == "4"
+
+
+@pytest.mark.parametrize("obj, expected", [
+    (None, "ManagedCluster c1 no longer exists"),
+    ({"status": {"conditions": []}}, None),
+    ({"status": {"conditions": [{"type": "ManagedClusterConditionAvailable", "status": "True"}]}}, None),
+    ({"status": {"conditions": [{"type": "ManagedClusterConditionAvailable", "status": "False", "reason": "R", "message": "M"}]}},
+     "ManagedCluster c1 is no longer Available (ManagedClusterConditionAvailable is False, reason R: M)"),
+])
+def test_managed_cluster_lost(obj, expected):
+    assert waiting.managed_cluster_lost(obj, "c1") == expected
+
+
+def test_readiness_after_write_guards_the_wait_with_the_cluster(monkeypatch):
+    guards = []
+    monkeypatch.setattr(waiting, "wait_for_evaluation", lambda hub, target, evaluate, timeout, guard=None: (guards.append(guard), (None, "ok"))[1])
+
+    class Hub:
+        @staticmethod
+        def get(*args):
+            return managed_cluster("False") if args[1:3] == ("ManagedCluster", "cluster1") else None
+
+    assert waiting.readiness_after_write(FakeModule(True, Hub()), TARGET, None, None, cluster="cluster1") == "ok"
+    assert "is no longer Available" in guards[0]()

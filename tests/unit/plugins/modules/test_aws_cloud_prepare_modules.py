@@ -18,6 +18,8 @@ moto = pytest.importorskip("moto")
 lab_aws = pytest.importorskip("tests.lab.aws")
 
 REGION = "eu-west-1"
+# Given by the task, as the roles do: the modules refuse credentials that come only from the environment.
+KEYS = {"access_key": "testing", "secret_key": "testing"}
 
 
 @pytest.fixture(name="ec2")
@@ -33,7 +35,7 @@ def ec2_fixture(monkeypatch):
 def run_fixture(capsys):
     def run(module, args, **kwargs):
         with pytest.raises(SystemExit) as exited:
-            with patch_module_args({**args, "_ansible_check_mode": kwargs.get("check_mode", False),
+            with patch_module_args({**kwargs.get("keys", KEYS), **args, "_ansible_check_mode": kwargs.get("check_mode", False),
                                     "_ansible_diff": kwargs.get("diff", False)}):
                 module.main()
         result = json.loads(capsys.readouterr().out)
@@ -66,7 +68,35 @@ def test_check_mode_with_diff(ec2, run):
 
 def test_gateways_must_be_at_least_one(ec2, run):
     failed, result = run(aws_cloud_prepare, {"infra_id": "abc-12345", "gateways": 0})
-    assert failed and result["msg"] == "cluster abc-12345: the count of gateways is less than 1"
+    assert failed and result["msg"] == "cluster abc-12345: gateways is 0; give at least 1 gateway per cluster; nothing was sent to AWS."
+
+
+@pytest.mark.usefixtures("ec2")
+@pytest.mark.parametrize("module", [aws_cloud_prepare, aws_cloud_prepare_info])
+def test_ports_out_of_range_are_refused_before_any_call(run, module):
+    failed, result = run(module, {"infra_id": "abc-12345", "nat_t_port": 70000, "vxlan_port": 0})
+    assert failed and result["problems"] == ["nat_t_port is 70000; give a UDP port from 1 to 65535",
+                                             "vxlan_port is 0; give a UDP port from 1 to 65535"]
+
+
+@pytest.mark.parametrize("module", [aws_cloud_prepare, aws_cloud_prepare_info])
+@pytest.mark.parametrize("keys", [{"access_key": "", "secret_key": ""}, {"access_key": "testing", "secret_key": ""}, {}],
+                         ids=["empty", "secret-empty", "environment-only"])
+def test_no_fallback_to_ambient_aws_credentials(ec2, run, module, keys, monkeypatch):
+    """Empty keys would let boto3 take the environment's (set by the ec2 fixture), ~/.aws or the instance role."""
+    seeded = lab_aws.seed_cluster(ec2, "mod-ambient")
+    calls = []
+    monkeypatch.setattr("boto3.session.Session.client", lambda *args, **kwargs: calls.append(args))
+    failed, result = run(module, {"infra_id": seeded.infra_id}, keys=keys)
+    assert failed and calls == []
+    assert "refusing to fall back to the controller's own AWS credentials" in result["msg"]
+    assert result["msg"].startswith("cluster %s: no AWS " % seeded.infra_id) and result["msg"].endswith("nothing was sent to AWS.")
+
+
+@pytest.mark.usefixtures("ec2")
+def test_a_named_profile_is_the_tasks_choice(run):
+    failed, result = run(aws_cloud_prepare_info, {"infra_id": "abc-12345", "access_key": "", "secret_key": "", "profile": "nowhere"})
+    assert failed and "fall back" not in result["msg"]
 
 
 def test_aws_errors_carry_code_cluster_and_resource(ec2, run):

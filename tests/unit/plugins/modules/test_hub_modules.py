@@ -388,6 +388,24 @@ def test_config_refuses_bad_settings_before_any_request(run_module, args, words)
     assert all(word in result["msg"] for word in words), result["msg"]
 
 
+@pytest.mark.parametrize("module, args, words", [
+    (submariner_addon, {"cluster": "cluster1\n"}, ["cluster: ManagedCluster name 'cluster1\\n'", "DNS-1123"]),
+    (submariner_addon, {"cluster": "cluster1", "wait": True, "wait_timeout": -1}, ["wait_timeout is -1", "at least 1"]),
+    (submariner_config, {"cluster": "Cluster1"}, ["cluster: ManagedCluster name 'Cluster1'"]),
+    (managed_cluster, {"name": "cluster1", "cluster_set": "sub\n"}, ["cluster_set: ManagedClusterSet name 'sub\\n'"]),
+    (submariner_broker, {"cluster_set": "submariner", "globalnet_enabled": True, "globalnet_cidr_range": "242.0.0.1/16"},
+     ["globalnet_cidr_range '242.0.0.1/16' is not an IPv4 network"]),
+    (submariner_broker, {"cluster_set": "submariner", "default_globalnet_cluster_size": 0}, ["default_globalnet_cluster_size is 0"]),
+], ids=["addon-name", "addon-wait-timeout", "config-name", "cluster-set-name", "broker-range", "broker-cluster-size"])
+def test_modules_refuse_bad_options_before_any_request(run_module, module, args, words):
+    """Direct module users get the rules preflight applies (validation.option_problems), before the hub is asked anything."""
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(module, api, args)
+    assert result["failed"] and api.requests == [], result
+    assert all(word in result["msg"] for word in words), result["msg"]
+    assert result["msg"].endswith('nothing was sent to context "hubcluster".')
+
+
 # ---------------------------------------------------------------------- submariner_addon
 def test_addon_today_and_refused_on_label_flow(run_module):
     api = FakeApi(SERVED_TODAY, hub_objects())
