@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
@@ -87,6 +87,18 @@ class HubFacts:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HubFacts:
+        """The facts ``as_dict`` returned (hub_info's ``hub``), e.g. passed down by a playbook.
+
+        :raises ValueError: naming the keys that are missing, when ``data`` is not such a dictionary.
+        """
+        names = [field.name for field in fields(cls)]
+        missing = [name for name in names if name not in data]
+        if missing:
+            raise ValueError("it is not the hub dictionary of acm.submariner.hub_info (it lacks %s)" % ", ".join(missing))
+        return cls(**{name: data[name] for name in names})
 
 
 def parse_version(text: str | None) -> tuple[int, int, int] | None:

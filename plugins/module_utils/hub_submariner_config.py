@@ -15,15 +15,14 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
     cloud_prepare_support,
     config_name_problem,
-    managed_cluster_summary,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
-    gather_hub_facts,
     get_submariner_addon,
     missing_api_message,
+    module_hub_facts,
+    module_managed_cluster,
     object_ref,
-    require_managed_cluster,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     aws_credentials_problems,
@@ -198,13 +197,13 @@ def manage_config(module):
     if problems:
         raise HubError("{0}: {1}; nothing was written.".format(
             object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"]), "; ".join(problems)), problems=problems)
-    facts = gather_hub_facts(module.hub)
+    facts = module_hub_facts(module)
     check_name(module, facts)
     if params["state"] == "present":
         if not facts.submariner_addon_installed:
             raise HubError(missing_api_message(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, module.hub.target))
         options = options_for_hub(module, facts)
-        summary = managed_cluster_summary(require_managed_cluster(module.hub, params["cluster"]))
+        summary = module_managed_cluster(module, params["cluster"])
         check_credentials(module, summary)
         outcome, extra = ensure_present(module, facts, summary, options)
     else:
