@@ -33,7 +33,12 @@ def resolve_namespace(module, facts):
     if params["namespace"]:
         return params["namespace"]
     name = params["cluster_set"]
-    cluster_set = require_managed_cluster_set(hub, facts, name)
+    if params["state"] == "present":
+        cluster_set = require_managed_cluster_set(hub, facts, name)
+    else:
+        # A re-run of uninstall: without its set the namespace follows the naming rule (no annotation).
+        version = facts.managed_cluster_set_version
+        cluster_set = hub.get("{0}/{1}".format(C.CLUSTER_GROUP, version), C.MANAGED_CLUSTER_SET_KIND, name) if version else None
     try:
         return set_broker_namespace(name, cluster_set, facts.broker_namespace_rule)
     except ValueError as exc:

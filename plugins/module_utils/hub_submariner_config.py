@@ -19,6 +19,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub import (
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     get_submariner_addon,
+    merge_patch,
     missing_api_message,
     module_hub_facts,
     module_managed_cluster,
@@ -114,8 +115,14 @@ def prepares_cloud(params, summary):
 
 
 def ensure_present(module, facts, summary, options):
+    """Write the SubmarinerConfig; the credentials secret is checked first when the write changes something
+    (the addon reads the secret again after a change; an unchanged SubmarinerConfig is verify's to judge)."""
     params = module.params
-    outcome = module.hub.ensure_present(desired_config(options), owned=True)
+    desired = desired_config(options)
+    existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+    if existing is None or merge_patch(existing, desired):
+        check_credentials(module, summary)
+    outcome = module.hub.ensure_present(desired, owned=True, current=existing)
     cloud_prepare = prepares_cloud(params, summary)
 
     def evaluate(obj):
@@ -204,7 +211,6 @@ def manage_config(module):
             raise HubError(missing_api_message(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, module.hub.target))
         options = options_for_hub(module, facts)
         summary = module_managed_cluster(module, params["cluster"])
-        check_credentials(module, summary)
         outcome, extra = ensure_present(module, facts, summary, options)
     else:
         outcome, extra = ensure_absent(module, facts)

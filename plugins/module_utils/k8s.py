@@ -411,19 +411,24 @@ class HubClient:
     def served_versions(self, group, kind):
         """Versions of ``group`` that serve ``kind``, as the API server lists them now.
 
-        Read fresh (two small GETs per version) rather than from the discovery cache, because
-        the answer decides which API version we write and hubs drop versions on upgrade.
+        The group's versions are read fresh (hubs drop versions on upgrade, and the answer decides
+        which version we write); the kinds of each version come from the client's discovery, which
+        fetches a version it does not know and keeps it for the requests that follow (and for the
+        next module runs, in kubernetes.core's discovery cache file).
         """
         group_doc = self._discover("/apis/{0}".format(group))
         if not group_doc:
             return []
-        served = []
-        for entry in group_doc.get("versions") or []:
-            listing = self._discover("/apis/{0}".format(entry["groupVersion"]))
-            kinds = {item.get("kind") for item in (listing or {}).get("resources") or [] if "/" not in item.get("name", "")}
-            if kind in kinds:
-                served.append(entry["version"])
-        return served
+        return [entry["version"] for entry in group_doc.get("versions") or [] if kind in self._kinds(group, entry["version"])]
+
+    def _kinds(self, group, version):
+        """The kinds ``group/version`` serves, from the client's discovery (empty when it serves none)."""
+        doing = "reading API discovery /apis/{0}/{1}".format(group, version)
+        try:
+            found = self.call(doing, lambda: self.client.client.resources.search(prefix="apis", group=group, api_version=version))
+        except ResourceNotFoundError:
+            return set()
+        return {getattr(item, "kind", None) for item in found}
 
     def _discover(self, path):
         if path not in self._discovery:

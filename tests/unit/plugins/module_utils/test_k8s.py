@@ -118,6 +118,17 @@ class FakeK8SClient:
             raise api_error(NotFoundError, 404, "the server could not find the requested resource")
         return instance(doc)
 
+    @property
+    def resources(self):
+        return self
+
+    def search(self, prefix=None, group=None, api_version=None):
+        """The client discovery's search of one group version: its kinds from ``served`` (no subresources)."""
+        self.calls.append(("search", group, api_version))
+        listing = self.served.get("/apis/{0}/{1}".format(group, api_version)) or {}
+        return [FakeResource("{0}/{1}".format(group, api_version), item["kind"])
+                for item in listing.get("resources") or [] if "/" not in item["name"]]
+
     def writes(self):
         return [call for call in self.calls if call[0] in ("create", "patch", "delete")]
 
