@@ -19,7 +19,8 @@ options:
   _input:
     description:
       - C(cluster_set) (the set name), C(broker_namespace_rule) (V(current) or V(legacy), default V(current)),
-        C(existing_set) (the ManagedClusterSet as read, or null), C(adopt_set) and C(move_clusters) (bools), and
+        C(existing_set) (the ManagedClusterSet as read, or null), C(adopt_set) and C(move_clusters) (bools),
+        C(globalnet_cidr_range) (the Broker's Globalnet range when Globalnet is requested, or null), and
         C(clusters), a list of C(name), C(clusterset) (its current clusterset label, or null) and C(settings)
         (C(ipsec_natt_port), C(natt_discovery_port), C(gateways); unset values are not checked).
     type: dict
@@ -43,6 +44,7 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
+from ansible_collections.acm.submariner.plugins.module_utils.cidr import globalnet_range_problem
 from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
 from ansible_collections.acm.submariner.plugins.module_utils.validation import settings_problems
 
@@ -66,6 +68,9 @@ def preflight_rules(facts):
         moving = ownership.move_problem(name, cluster.get("clusterset"), set_name, bool(facts.get("move_clusters")))
         if moving and not reserved:
             problems.append(moving)
+    globalnet_problem = globalnet_range_problem(facts["globalnet_cidr_range"]) if facts.get("globalnet_cidr_range") else None
+    if globalnet_problem:
+        problems.append("globalnet: " + globalnet_problem)
     return problems
 
 

@@ -52,6 +52,18 @@ def parse_cidr(text: Any) -> IPNetwork:
         raise ValueError("%r is not a valid CIDR: %s" % (text, exc)) from None
 
 
+def globalnet_range_problem(text: Any) -> str | None:
+    """Why ``text`` cannot be the Broker's Globalnet CIDR range (an IPv4 network without host bits), or None."""
+    try:
+        network = parse_cidr(text) if isinstance(text, str) and text == text.strip() else None
+    except ValueError:
+        network = None
+    if network is None or network.version != 4 or network.prefixlen < 1:
+        return ("acm_submariner_globalnet_cidr_range %s is not an IPv4 network (address/prefix 1-32, no host bits set),"
+                " for example 242.0.0.0/8" % (text,))
+    return None
+
+
 def cidr_problems(values: Iterable[Any]) -> list[str]:
     """Messages for every value of ``values`` that :func:`parse_cidr` rejects."""
     problems = []

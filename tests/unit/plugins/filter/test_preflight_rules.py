@@ -46,3 +46,15 @@ def test_opt_ins():
 def test_input_must_be_a_dict():
     with pytest.raises(AnsibleFilterError):
         preflight_rules(["x"])
+
+
+@pytest.mark.parametrize("cidr_range", ["242.0.0.1/8", "242.0.0.0/33", "256.0.0.0/8", "242.0.0.0", "fd00::/8", "0.0.0.0/0", "242.0.0.0/8\n"])
+def test_globalnet_range_must_be_an_ipv4_network(cidr_range):
+    problems = preflight_rules({"cluster_set": "submariner", "globalnet_cidr_range": cidr_range})
+    assert problems == ["globalnet: acm_submariner_globalnet_cidr_range %s is not an IPv4 network (address/prefix 1-32, no host bits set),"
+                        " for example 242.0.0.0/8" % cidr_range]
+
+
+@pytest.mark.parametrize("cidr_range", ["242.0.0.0/8", "242.1.0.0/16", None, ""])
+def test_globalnet_range_accepted_or_not_asked(cidr_range):
+    assert preflight_rules({"cluster_set": "submariner", "globalnet_cidr_range": cidr_range}) == []
