@@ -234,6 +234,15 @@ def broker_namespace(set_name: str, rule: str, annotation: str | None = None) ->
     return name
 
 
+def set_broker_namespace(name: str, cluster_set: Mapping[str, Any] | None, rule: str) -> str:
+    """The broker namespace of set ``name``: the addon's annotation on ``cluster_set`` when present, else ``rule``'s.
+
+    ``cluster_set`` may be ``None`` or empty (a set not created yet); ValueError as :func:`broker_namespace`.
+    """
+    annotations = ((cluster_set or {}).get("metadata") or {}).get("annotations") or {}
+    return broker_namespace(name, rule, annotations.get(C.BROKER_NAMESPACE_ANNOTATION))
+
+
 def max_set_name_length(rule: str) -> int:
     """Longest set name whose broker namespace fits in 63 characters without truncation."""
     if rule == C.BROKER_NS_RULE_LEGACY:

@@ -9,8 +9,8 @@ from __future__ import annotations
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
-    broker_namespace,
     preferred_version,
+    set_broker_namespace,
     validate_set_name,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
@@ -28,15 +28,6 @@ from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     delete_and_wait,
     wait_until,
 )
-
-
-def set_broker_namespace(name, cluster_set, rule):
-    """The broker namespace of set ``name``: the addon's annotation on ``cluster_set`` when present, else ``rule``'s.
-
-    ``cluster_set`` may be ``None`` or empty (a set not created yet); ValueError as hub.broker_namespace.
-    """
-    annotations = ((cluster_set or {}).get("metadata") or {}).get("annotations") or {}
-    return broker_namespace(name, rule, annotations.get(C.BROKER_NAMESPACE_ANNOTATION))
 
 
 def set_api_versions(hub, facts, bindings):

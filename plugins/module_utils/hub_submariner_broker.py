@@ -7,7 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster_set import set_broker_namespace
+from ansible_collections.acm.submariner.plugins.module_utils.hub import set_broker_namespace
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,

@@ -31,7 +31,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
     evaluate_submariner_config,
     summarize_conditions,
 )
-from ansible_collections.acm.submariner.plugins.module_utils.hub import broker_namespace, managed_cluster_summary
+from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary, set_broker_namespace
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubClient,
     HubError,
@@ -157,13 +157,12 @@ def reported_problems(problems):
 
 def cluster_set_broker_namespace(hub, facts, name):
     """The broker namespace of the set ``name``; ValueError when the set or its namespace is unusable."""
-    annotation = None
+    cluster_set = None
     if facts.managed_cluster_set_version:
         cluster_set = hub.get("{0}/{1}".format(C.CLUSTER_GROUP, facts.managed_cluster_set_version), C.MANAGED_CLUSTER_SET_KIND, name)
         if cluster_set is None:
             raise ValueError("the ManagedClusterSet {0} named by the clusterset label does not exist".format(name))
-        annotation = (cluster_set["metadata"].get("annotations") or {}).get(C.BROKER_NAMESPACE_ANNOTATION)
-    return broker_namespace(name, facts.broker_namespace_rule, annotation)
+    return set_broker_namespace(name, cluster_set, facts.broker_namespace_rule)
 
 
 def read_cluster_set(hub, facts, cluster_summary):
