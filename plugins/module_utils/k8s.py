@@ -12,6 +12,7 @@ Client construction, kubeconfig loading, dry run and diffing come from kubernete
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -42,6 +43,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import
 )
 
 try:
+    from kubernetes.client import Configuration as KubeConfiguration
     from kubernetes.client.rest import ApiException
     from kubernetes.dynamic.exceptions import (
         ConflictError,
@@ -51,6 +53,11 @@ try:
         ResourceNotUniqueError,
     )
 except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
+    class KubeConfiguration:  # type: ignore[no-redef]
+        @classmethod
+        def set_default(cls, default):
+            pass
+
     class ApiException(Exception):  # type: ignore[no-redef]
         status = None
 
@@ -384,7 +391,8 @@ class HubClient:
 
     def _connect(self, module):
         try:
-            return self.call("reading API discovery", lambda: get_api_client(module=module))
+            with _fresh_default_configuration():
+                return self.call("reading API discovery", lambda: get_api_client(module=module))
         except CoreException as exc:
             raise HubError("cannot build a client for {0}: {1}".format(self.target, exc)) from exc
 
@@ -555,6 +563,24 @@ class HubClient:
 
     def _explained(self, doing):
         return _ExplainErrors(self.target, doing)
+
+
+@contextlib.contextmanager
+def _fresh_default_configuration():
+    """Build a client from a fresh default Configuration, and put the process default back afterwards.
+
+    kubernetes.core starts every client from a copy of the kubernetes client's process-wide default
+    Configuration, and loading a kubeconfig replaces that default (with the kubeconfig's token,
+    certificates and ``refresh_api_key_hook``). A module that talks to two API servers (the hub and a
+    managed cluster) would hand the first one's settings to the second: the hook then sends the
+    second client's requests with the first one's credentials. Each client built here shares none.
+    """
+    saved = getattr(KubeConfiguration, "_default", None)
+    KubeConfiguration.set_default(None)
+    try:
+        yield
+    finally:
+        KubeConfiguration.set_default(saved)
 
 
 def _none_if_missing(func):
