@@ -574,6 +574,8 @@ def _fresh_default_configuration():
     certificates and ``refresh_api_key_hook``). A module that talks to two API servers (the hub and a
     managed cluster) would hand the first one's settings to the second: the hook then sends the
     second client's requests with the first one's credentials. Each client built here shares none.
+    (kubernetes.core 6.6.0 plugins/module_utils/k8s/client.py ``_create_configuration``; kubernetes 36.0.3
+    kubernetes/client/configuration.py ``get_default_copy``, kubernetes/config/kube_config.py ``load_kube_config`` and ``_set_config``.)
     """
     saved = getattr(KubeConfiguration, "_default", None)
     KubeConfiguration.set_default(None)
