@@ -24,6 +24,31 @@ notes:
     nothing is stored.
 """
 
+    # Hub modules that decide by the hub's generation: the facts hub_info found can be passed down.
+    FACTS = r"""
+options:
+  hub:
+    description:
+      - The C(hub) dictionary M(acm.submariner.hub_info) returned for this hub (the C(preflight_hub) fact after the
+        preflight role), so that the module decides by those facts instead of detecting the ACM version and the
+        served APIs again (about a dozen discovery requests).
+      - When unset, the module detects them, as M(acm.submariner.hub_info) does.
+      - A dictionary that lacks a key of the C(hub) result fails the task, naming the keys.
+    type: dict
+"""
+
+    # Hub modules about one managed cluster: the summary hub_info read can be passed down.
+    MANAGED_CLUSTER_FACTS = r"""
+options:
+  managed_cluster:
+    description:
+      - This cluster's entry in the C(managed_clusters) list of M(acm.submariner.hub_info) (C(preflight_clusters[cluster])
+        after the preflight role), so that the module does not read the ManagedCluster again.
+      - Used only when its C(name) is the cluster of this task; otherwise, or when unset, the module reads the
+        ManagedCluster (and fails, listing the clusters the hub knows, when it does not exist).
+    type: dict
+"""
+
     # Modules that can wait for a condition after writing.
     WAIT = r"""
 options:

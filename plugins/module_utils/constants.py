@@ -153,6 +153,9 @@ PORT_PROFILE_ACM_2_4 = "acm-2.4"  # current + TCP 8080 internal (ACM 2.4)
 AWS_ACCESS_KEY_ID_KEY = "aws_access_key_id"
 AWS_SECRET_ACCESS_KEY_KEY = "aws_secret_access_key"
 AWS_CREDENTIALS_KEYS = (AWS_ACCESS_KEY_ID_KEY, AWS_SECRET_ACCESS_KEY_KEY)
+# The credentials secret of a cluster, in its namespace on the hub, unless one is named: <cluster>-aws-creds
+# (the name the ACM console and the submariner-addon documentation use).
+CREDENTIALS_SECRET_SUFFIX = "-aws-creds"
 
 # --- Defaults worth naming ------------------------------------------------------------------
 GATEWAY_INSTANCE_TYPE_LEGACY = "m5n.large"  # addon default up to ACM 2.16

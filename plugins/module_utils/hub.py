@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
@@ -87,6 +87,18 @@ class HubFacts:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> HubFacts:
+        """The facts ``as_dict`` returned (hub_info's ``hub``), e.g. passed down by a playbook.
+
+        :raises ValueError: naming the keys that are missing, when ``data`` is not such a dictionary.
+        """
+        names = [field.name for field in fields(cls)]
+        missing = [name for name in names if name not in data]
+        if missing:
+            raise ValueError("it is not the hub dictionary of acm.submariner.hub_info (it lacks %s)" % ", ".join(missing))
+        return cls(**{name: data[name] for name in names})
 
 
 def parse_version(text: str | None) -> tuple[int, int, int] | None:
@@ -220,6 +232,15 @@ def broker_namespace(set_name: str, rule: str, annotation: str | None = None) ->
             % (name, set_name, C.NAMESPACE_MAX_LENGTH)
         )
     return name
+
+
+def set_broker_namespace(name: str, cluster_set: Mapping[str, Any] | None, rule: str) -> str:
+    """The broker namespace of set ``name``: the addon's annotation on ``cluster_set`` when present, else ``rule``'s.
+
+    ``cluster_set`` may be ``None`` or empty (a set not created yet); ValueError as :func:`broker_namespace`.
+    """
+    annotations = ((cluster_set or {}).get("metadata") or {}).get("annotations") or {}
+    return broker_namespace(name, rule, annotations.get(C.BROKER_NAMESPACE_ANNOTATION))
 
 
 def max_set_name_length(rule: str) -> int:

@@ -7,8 +7,7 @@
 from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary
-from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster_set import set_broker_namespace
+from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary, set_broker_namespace
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     gather_hub_facts,
     require_managed_cluster,

@@ -13,7 +13,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
-    gather_hub_facts,
+    module_hub_facts,
     require_managed_cluster,
     require_managed_cluster_set,
 )
@@ -63,7 +63,7 @@ def apply_patch(hub, cluster, patch):
         "kind": C.MANAGED_CLUSTER_KIND,
         "metadata": dict(patch["metadata"], name=cluster["metadata"]["name"]),
     }
-    return hub.ensure_present(desired)
+    return hub.ensure_present(desired, current=cluster)
 
 
 def wait_available(module, name):
@@ -75,7 +75,7 @@ def wait_available(module, name):
 def manage_cluster(module):
     """Run acm.submariner.managed_cluster for ``module`` (a k8s.HubModule); return its result."""
     params = module.params
-    facts = gather_hub_facts(module.hub)
+    facts = module_hub_facts(module)
     flow = join_flow(params, facts)
     check_cluster_set(module, facts)
     cluster = require_managed_cluster(module.hub, params["name"])

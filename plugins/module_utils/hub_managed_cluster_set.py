@@ -9,15 +9,15 @@ from __future__ import annotations
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
-    broker_namespace,
     preferred_version,
+    set_broker_namespace,
     validate_set_name,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
-    gather_hub_facts,
     missing_api_message,
+    module_hub_facts,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     build_managed_cluster_set,
@@ -30,20 +30,16 @@ from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
 )
 
 
-def set_broker_namespace(name, cluster_set, rule):
-    """The broker namespace of set ``name``: the addon's annotation on ``cluster_set`` when present, else ``rule``'s.
+def set_api_versions(hub, facts, bindings):
+    """(set version, binding version) the hub serves; fails when it serves no ManagedClusterSet.
 
-    ``cluster_set`` may be ``None`` or empty (a set not created yet); ValueError as hub.broker_namespace.
+    The binding version is only discovered when there are ``bindings`` to write (``None`` otherwise).
     """
-    annotations = ((cluster_set or {}).get("metadata") or {}).get("annotations") or {}
-    return broker_namespace(name, rule, annotations.get(C.BROKER_NAMESPACE_ANNOTATION))
-
-
-def set_api_versions(hub, facts):
-    """(set version, binding version) the hub serves; fails when it serves no ManagedClusterSet."""
     version = facts.managed_cluster_set_version
     if not version:
         raise HubError(missing_api_message(C.CLUSTER_GROUP + "/v1beta2", C.MANAGED_CLUSTER_SET_KIND, hub.target))
+    if not bindings:
+        return version, None
     binding_version = preferred_version(
         hub.served_versions(C.CLUSTER_GROUP, C.MANAGED_CLUSTER_SET_BINDING_KIND), C.MANAGED_CLUSTER_SET_VERSIONS)
     return version, binding_version
@@ -71,7 +67,7 @@ def wait_for_broker_namespace(module, namespace):
         phase = (obj.get("status") or {}).get("phase")
         return None if phase in (None, "Active") else "namespace {0} is {1}".format(namespace, phase)
 
-    wait_until(module.hub, Target("v1", "Namespace", namespace), blocker, module.params["wait_timeout"])
+    return wait_until(module.hub, Target("v1", "Namespace", namespace), blocker, module.params["wait_timeout"])
 
 
 def claim_set(module, desired):
@@ -83,7 +79,7 @@ def claim_set(module, desired):
         raise HubError("{0}: {1}.".format(hub.target, problem), owned=False)
     if existing is not None and not ownership.is_ours(existing):
         return Outcome(False, existing, existing)
-    return hub.ensure_present(desired, owned=True)
+    return hub.ensure_present(desired, owned=True, current=existing)
 
 
 def ensure_present(module, facts, version, binding_version):
@@ -93,17 +89,19 @@ def ensure_present(module, facts, version, binding_version):
     outcomes.update(binding_outcomes(hub, params, binding_version))
     cluster_set = outcomes["managed_cluster_set"].after
     namespace = set_broker_namespace(params["name"], cluster_set, facts.broker_namespace_rule)
+    waited = None
     if module.wait_requested:
-        wait_for_broker_namespace(module, namespace)
+        waited = wait_for_broker_namespace(module, namespace)
         # The addon annotates the set with the namespace it chose once it has created it.
         cluster_set = hub.get(desired["apiVersion"], desired["kind"], params["name"]) or cluster_set
         namespace = set_broker_namespace(params["name"], cluster_set, facts.broker_namespace_rule)
+    exists = waited is not None and waited["metadata"]["name"] == namespace
     result = {
         "result": outcomes["managed_cluster_set"].result,
         "owned": ownership.is_ours(outcomes["managed_cluster_set"].after),
         "api_version": desired["apiVersion"],
         "broker_namespace": namespace,
-        "broker_namespace_exists": hub.get("v1", "Namespace", namespace) is not None,
+        "broker_namespace_exists": exists or hub.get("v1", "Namespace", namespace) is not None,
     }
     return outcomes, result
 
@@ -126,14 +124,14 @@ def ensure_absent(module, facts, version, binding_version):
 def manage_cluster_set(module):
     """Run acm.submariner.managed_cluster_set for ``module`` (a k8s.HubModule); return its result."""
     params = module.params
-    facts = gather_hub_facts(module.hub)
+    facts = module_hub_facts(module)
     problems = validate_set_name(params["name"], facts.broker_namespace_rule)
     reserved = ownership.reserved_set_problem(params["name"])
     if reserved:
         problems.append(reserved)
     if problems:
         raise HubError("; ".join(problems) + ".", problems=problems)
-    version, binding_version = set_api_versions(module.hub, facts)
+    version, binding_version = set_api_versions(module.hub, facts, params["bindings"])
     action = ensure_present if params["state"] == "present" else ensure_absent
     outcomes, result = action(module, facts, version, binding_version)
     result["changed"] = any(outcome.changed for outcome in outcomes.values())

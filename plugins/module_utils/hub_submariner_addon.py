@@ -13,9 +13,9 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
 )
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
-    gather_hub_facts,
     missing_api_message,
-    require_managed_cluster,
+    module_hub_facts,
+    module_managed_cluster,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.resources import build_managed_cluster_addon
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
@@ -67,10 +67,10 @@ def ensure_present(module, api_version):
 def manage_addon(module):
     """Run acm.submariner.submariner_addon for ``module`` (a k8s.HubModule); return its result."""
     params = module.params
-    facts = gather_hub_facts(module.hub)
+    facts = module_hub_facts(module)
     api_version = addon_api_version(module, facts)
     if params["state"] == "present":
-        require_managed_cluster(module.hub, params["cluster"])
+        module_managed_cluster(module, params["cluster"])
         outcome, extra = ensure_present(module, api_version)
     else:
         outcome, extra = delete_and_wait(module, addon_target(api_version, params["cluster"]), owned_only=True), {}

@@ -7,13 +7,13 @@
 from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster_set import set_broker_namespace
+from ansible_collections.acm.submariner.plugins.module_utils.hub import set_broker_namespace
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
-    gather_hub_facts,
     get_submariner_addon,
     missing_api_message,
+    module_hub_facts,
     object_ref,
     require_managed_cluster_set,
 )
@@ -33,7 +33,12 @@ def resolve_namespace(module, facts):
     if params["namespace"]:
         return params["namespace"]
     name = params["cluster_set"]
-    cluster_set = require_managed_cluster_set(hub, facts, name)
+    if params["state"] == "present":
+        cluster_set = require_managed_cluster_set(hub, facts, name)
+    else:
+        # A re-run of uninstall: without its set the namespace follows the naming rule (no annotation).
+        version = facts.managed_cluster_set_version
+        cluster_set = hub.get("{0}/{1}".format(C.CLUSTER_GROUP, version), C.MANAGED_CLUSTER_SET_KIND, name) if version else None
     try:
         return set_broker_namespace(name, cluster_set, facts.broker_namespace_rule)
     except ValueError as exc:
@@ -44,7 +49,7 @@ def joined_clusters(module, facts, namespace):
     """Clusters of the set that joined Submariner: add-on / agent label, or a Cluster in the broker namespace."""
     hub, set_name = module.hub, module.params["cluster_set"]
     joined = set()
-    if hub.served_versions(C.SUBMARINER_GROUP, "Cluster"):
+    if hub.serves(CLUSTER_API_VERSION, "Cluster"):
         joined.update(item["metadata"]["name"] for item in hub.list(CLUSTER_API_VERSION, "Cluster", namespace))
     if set_name:
         selector = "{0}={1}".format(C.CLUSTERSET_LABEL, set_name)
@@ -112,13 +117,13 @@ def ensure_present(module, facts, namespace):
         return Outcome(True, {}, params_broker(module.params, namespace)), []
     existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace)
     joined = joined_clusters(module, facts, namespace)
-    outcome = hub.ensure_present(desired_broker(module, existing, joined, namespace), owned=True)
+    outcome = hub.ensure_present(desired_broker(module, existing, joined, namespace), owned=True, current=existing)
     return outcome, joined
 
 
 def broker_served(module, facts):
     """Whether to manage a Broker; on hubs that neither need nor serve it the task is a no-op."""
-    if C.BROKER_API_VERSION.split("/")[1] in module.hub.served_versions(C.SUBMARINER_GROUP, C.BROKER_KIND):
+    if module.hub.serves(C.BROKER_API_VERSION, C.BROKER_KIND):
         return True
     if facts.broker_cr_required:
         raise HubError(missing_api_message(C.BROKER_API_VERSION, C.BROKER_KIND, module.hub.target))
@@ -128,7 +133,7 @@ def broker_served(module, facts):
 def manage_broker(module):
     """Run acm.submariner.submariner_broker for ``module`` (a k8s.HubModule); return its result."""
     params = module.params
-    facts = gather_hub_facts(module.hub)
+    facts = module_hub_facts(module)
     namespace = resolve_namespace(module, facts)
     result = {"namespace": namespace, "required": facts.broker_cr_required}
     if not broker_served(module, facts):

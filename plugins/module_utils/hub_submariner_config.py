@@ -15,15 +15,15 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
 from ansible_collections.acm.submariner.plugins.module_utils.hub import (
     cloud_prepare_support,
     config_name_problem,
-    managed_cluster_summary,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
-    gather_hub_facts,
     get_submariner_addon,
+    merge_patch,
     missing_api_message,
+    module_hub_facts,
+    module_managed_cluster,
     object_ref,
-    require_managed_cluster,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     aws_credentials_problems,
@@ -115,8 +115,14 @@ def prepares_cloud(params, summary):
 
 
 def ensure_present(module, facts, summary, options):
+    """Write the SubmarinerConfig; the credentials secret is checked first when the write changes something
+    (the addon reads the secret again after a change; an unchanged SubmarinerConfig is verify's to judge)."""
     params = module.params
-    outcome = module.hub.ensure_present(desired_config(options), owned=True)
+    desired = desired_config(options)
+    existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+    if existing is None or merge_patch(existing, desired):
+        check_credentials(module, summary)
+    outcome = module.hub.ensure_present(desired, owned=True, current=existing)
     cloud_prepare = prepares_cloud(params, summary)
 
     def evaluate(obj):
@@ -198,14 +204,13 @@ def manage_config(module):
     if problems:
         raise HubError("{0}: {1}; nothing was written.".format(
             object_ref(C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"]), "; ".join(problems)), problems=problems)
-    facts = gather_hub_facts(module.hub)
+    facts = module_hub_facts(module)
     check_name(module, facts)
     if params["state"] == "present":
         if not facts.submariner_addon_installed:
             raise HubError(missing_api_message(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, module.hub.target))
         options = options_for_hub(module, facts)
-        summary = managed_cluster_summary(require_managed_cluster(module.hub, params["cluster"]))
-        check_credentials(module, summary)
+        summary = module_managed_cluster(module, params["cluster"])
         outcome, extra = ensure_present(module, facts, summary, options)
     else:
         outcome, extra = ensure_absent(module, facts)

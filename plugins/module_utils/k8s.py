@@ -12,6 +12,7 @@ Client construction, kubeconfig loading, dry run and diffing come from kubernete
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import json
 import os
@@ -22,7 +23,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
-from ansible_collections.acm.submariner.plugins.module_utils.hub import hub_facts, preferred_version
+from ansible_collections.acm.submariner.plugins.module_utils.hub import HubFacts, hub_facts, managed_cluster_summary, preferred_version
 from ansible_collections.acm.submariner.plugins.module_utils.validation import option_problems
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
     AUTH_ARG_SPEC,
@@ -43,6 +44,7 @@ from ansible_collections.kubernetes.core.plugins.module_utils.k8s.service import
 )
 
 try:
+    from kubernetes.client import Configuration as KubeConfiguration
     from kubernetes.client.rest import ApiException
     from kubernetes.dynamic.exceptions import (
         ConflictError,
@@ -52,6 +54,11 @@ try:
         ResourceNotUniqueError,
     )
 except ImportError:  # reported by AnsibleK8SModule (missing_required_lib)
+    class KubeConfiguration:  # type: ignore[no-redef]
+        @classmethod
+        def set_default(cls, default):
+            pass
+
     class ApiException(Exception):  # type: ignore[no-redef]
         status = None
 
@@ -87,6 +94,9 @@ except ImportError:  # urllib3 comes with kubernetes
     class TransportTimeout(TransportError):  # type: ignore[no-redef]
         pass
 
+
+# ``current`` of a write not given: the writer reads the object itself.
+UNREAD = object()
 
 # As client-go's retry.DefaultRetry: five attempts before a conflict is reported.
 CONFLICT_RETRIES = 5
@@ -127,6 +137,15 @@ class HubError(Exception):
 def auth_argument_spec():
     """kubernetes.core's auth options, deep-copied (AnsibleModule mutates specs)."""
     return copy.deepcopy(AUTH_ARG_SPEC)
+
+
+def hub_facts_argument_spec(managed_cluster=False):
+    """``hub``: the facts acm.submariner.hub_info found, so that the module does not detect them again;
+    with ``managed_cluster`` also the cluster's summary it read."""
+    spec = {"hub": {"type": "dict"}}
+    if managed_cluster:
+        spec["managed_cluster"] = {"type": "dict"}
+    return spec
 
 
 def wait_argument_spec(timeout=300):
@@ -373,7 +392,8 @@ class HubClient:
 
     def _connect(self, module):
         try:
-            return self.call("reading API discovery", lambda: get_api_client(module=module))
+            with _fresh_default_configuration():
+                return self.call("reading API discovery", lambda: get_api_client(module=module))
         except CoreException as exc:
             raise HubError("cannot build a client for {0}: {1}".format(self.target, exc)) from exc
 
@@ -386,22 +406,38 @@ class HubClient:
         except (ResourceNotFoundError, ResourceNotUniqueError) as exc:
             raise HubError(missing_api_message(api_version, kind, self.target), missing_api=api_version) from exc
 
+    def serves(self, api_version, kind):
+        """Whether ``kind`` is served in ``api_version``, from the client's discovery (which the
+        request that follows needs anyway; a miss refreshes it before answering no)."""
+        try:
+            self.resource(api_version, kind)
+        except HubError as exc:
+            if exc.details.get("missing_api"):
+                return False
+            raise
+        return True
+
     def served_versions(self, group, kind):
         """Versions of ``group`` that serve ``kind``, as the API server lists them now.
 
-        Read fresh (two small GETs per version) rather than from the discovery cache, because
-        the answer decides which API version we write and hubs drop versions on upgrade.
+        The group's versions are read fresh (hubs drop versions on upgrade, and the answer decides
+        which version we write); the kinds of each version come from the client's discovery, which
+        fetches a version it does not know and keeps it for the requests that follow (and for the
+        next module runs, in kubernetes.core's discovery cache file).
         """
         group_doc = self._discover("/apis/{0}".format(group))
         if not group_doc:
             return []
-        served = []
-        for entry in group_doc.get("versions") or []:
-            listing = self._discover("/apis/{0}".format(entry["groupVersion"]))
-            kinds = {item.get("kind") for item in (listing or {}).get("resources") or [] if "/" not in item.get("name", "")}
-            if kind in kinds:
-                served.append(entry["version"])
-        return served
+        return [entry["version"] for entry in group_doc.get("versions") or [] if kind in self._kinds(group, entry["version"])]
+
+    def _kinds(self, group, version):
+        """The kinds ``group/version`` serves, from the client's discovery (empty when it serves none)."""
+        doing = "reading API discovery /apis/{0}/{1}".format(group, version)
+        try:
+            found = self.call(doing, lambda: self.client.client.resources.search(prefix="apis", group=group, api_version=version))
+        except ResourceNotFoundError:
+            return set()
+        return {getattr(item, "kind", None) for item in found}
 
     def _discover(self, path):
         if path not in self._discovery:
@@ -430,7 +466,7 @@ class HubClient:
 
     # -- writes ----------------------------------------------------------------------------
 
-    def ensure_present(self, desired, hidden_fields=None, owned=False):
+    def ensure_present(self, desired, hidden_fields=None, owned=False, current=UNREAD):
         """Create ``desired`` or merge-patch the keys it names; no request when nothing differs.
 
         With ``owned``, an object we create carries our marker label, and an existing object that
@@ -441,6 +477,9 @@ class HubClient:
         sent again after a dropped answer may find its own first attempt stored (409 on create,
         409 on the stale resourceVersion): the fresh read then shows nothing left to change, and
         ``changed`` still says whether the object needed our change when we first read it.
+
+        ``current`` is the object as the caller just read it (``None``: it does not exist), so the
+        first attempt sends no second GET of it; a conflict still re-reads.
         """
         api_version, kind = desired["apiVersion"], desired["kind"]
         name, namespace = desired["metadata"]["name"], desired["metadata"].get("namespace")
@@ -448,7 +487,7 @@ class HubClient:
         resource = self.resource(api_version, kind)
         first_read = None
         for attempt in range(CONFLICT_RETRIES):
-            existing = self.get(api_version, kind, name, namespace)
+            existing = current if attempt == 0 and current is not UNREAD else self.get(api_version, kind, name, namespace)
             if attempt == 0:
                 first_read = existing
             wanted = ownership.desired_for(existing, desired) if owned else desired
@@ -477,14 +516,15 @@ class HubClient:
         ))
         return Outcome(True, existing, patched.to_dict(), hidden_fields)
 
-    def ensure_absent(self, api_version, kind, name, namespace=None, owned_only=False):
+    def ensure_absent(self, api_version, kind, name, namespace=None, owned_only=False, current=UNREAD):
         """Delete the object if it exists; a 409 is retried from a fresh read like a write.
 
-        With ``owned_only`` an object without our marker label is kept (``Outcome.kept``).
+        With ``owned_only`` an object without our marker label is kept (``Outcome.kept``);
+        ``current`` as for ``ensure_present``.
         """
         ref = object_ref(kind, name, namespace)
-        for dummy in range(CONFLICT_RETRIES):
-            existing = self.get(api_version, kind, name, namespace)
+        for attempt in range(CONFLICT_RETRIES):
+            existing = current if attempt == 0 and current is not UNREAD else self.get(api_version, kind, name, namespace)
             if existing is None:
                 return Outcome(False, {}, {})
             if owned_only and not ownership.is_ours(existing):
@@ -524,6 +564,26 @@ class HubClient:
 
     def _explained(self, doing):
         return _ExplainErrors(self.target, doing)
+
+
+@contextlib.contextmanager
+def _fresh_default_configuration():
+    """Build a client from a fresh default Configuration, and put the process default back afterwards.
+
+    kubernetes.core starts every client from a copy of the kubernetes client's process-wide default
+    Configuration, and loading a kubeconfig replaces that default (with the kubeconfig's token,
+    certificates and ``refresh_api_key_hook``). A module that talks to two API servers (the hub and a
+    managed cluster) would hand the first one's settings to the second: the hook then sends the
+    second client's requests with the first one's credentials. Each client built here shares none.
+    (kubernetes.core 6.6.0 plugins/module_utils/k8s/client.py ``_create_configuration``; kubernetes 36.0.3
+    kubernetes/client/configuration.py ``get_default_copy``, kubernetes/config/kube_config.py ``load_kube_config`` and ``_set_config``.)
+    """
+    saved = getattr(KubeConfiguration, "_default", None)
+    KubeConfiguration.set_default(None)
+    try:
+        yield
+    finally:
+        KubeConfiguration.set_default(saved)
 
 
 def _none_if_missing(func):
@@ -597,6 +657,27 @@ def gather_hub_facts(hub, service_exports=False):
         )
     except ValueError as exc:
         raise HubError("{0}: {1}".format(hub.target, exc)) from exc
+
+
+def module_hub_facts(module, client=None):
+    """The hub facts of ``module`` (a HubModule): its ``hub`` option when given, else detected through
+    ``client`` (default ``module.hub``)."""
+    given = module.params.get("hub")
+    if not given:
+        return gather_hub_facts(client or module.hub)
+    try:
+        return HubFacts.from_dict(given)
+    except ValueError as exc:
+        raise HubError("the hub option: {0}. Pass the hub result of acm.submariner.hub_info, or leave it unset.".format(exc)) from exc
+
+
+def module_managed_cluster(module, name):
+    """The summary (hub.managed_cluster_summary) of ManagedCluster ``name``: the ``managed_cluster``
+    option of ``module`` when it describes ``name``, else read from the hub."""
+    given = module.params.get("managed_cluster")
+    if given and given.get("name") == name:
+        return given
+    return managed_cluster_summary(require_managed_cluster(module.hub, name))
 
 
 def require_managed_cluster(hub, name):

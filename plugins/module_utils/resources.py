@@ -113,6 +113,11 @@ CABLE_DRIVERS = ("libreswan", "wireguard", "vxlan")
 INSTALL_PLAN_APPROVALS = ("Automatic", "Manual")
 
 
+def credentials_secret_name(cluster: str, given: str | None = None) -> str:
+    """The AWS credentials secret of ``cluster`` on the hub: ``given`` when set, else ``<cluster>-aws-creds``."""
+    return given or cluster + C.CREDENTIALS_SECRET_SUFFIX
+
+
 def _set_path(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     for key in path[:-1]:
         target = target.setdefault(key, {})

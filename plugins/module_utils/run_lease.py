@@ -206,7 +206,7 @@ class LeaseClient:
         result = {"changed": False, "released": False, "holder": (lease or {}).get("spec", {}).get("holderIdentity")}
         if lease is not None and result["holder"] == self.holder:
             if not check_mode:
-                self.hub.ensure_absent(LEASE_API_VERSION, LEASE_KIND, self.set_name, LEASE_NAMESPACE, owned_only=True)
+                self.hub.ensure_absent(LEASE_API_VERSION, LEASE_KIND, self.set_name, LEASE_NAMESPACE, owned_only=True, current=lease)
             result.update(changed=True, released=True)
         if delete_namespace and (lease is None or result["released"]) and not check_mode:
             others = [item for item in self.hub.list(LEASE_API_VERSION, LEASE_KIND, LEASE_NAMESPACE)
@@ -219,7 +219,7 @@ class LeaseClient:
     def _create(self, desired):
         """True when created; False when another run created it first (409)."""
         if self.hub.get("v1", "Namespace", LEASE_NAMESPACE) is None:
-            self.hub.ensure_present(build_namespace(), owned=True)
+            self.hub.ensure_present(build_namespace(), owned=True, current=None)
         try:
             self.hub.call("creating {0}".format(self.ref), lambda: self.hub.client.create(
                 self.resource, desired, namespace=LEASE_NAMESPACE, field_manager=C.FIELD_MANAGER))

@@ -31,11 +31,11 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
     evaluate_submariner_config,
     summarize_conditions,
 )
-from ansible_collections.acm.submariner.plugins.module_utils.hub import broker_namespace, managed_cluster_summary
+from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary, set_broker_namespace
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubClient,
     HubError,
-    gather_hub_facts,
+    module_hub_facts,
     require_managed_cluster,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
@@ -157,13 +157,12 @@ def reported_problems(problems):
 
 def cluster_set_broker_namespace(hub, facts, name):
     """The broker namespace of the set ``name``; ValueError when the set or its namespace is unusable."""
-    annotation = None
+    cluster_set = None
     if facts.managed_cluster_set_version:
         cluster_set = hub.get("{0}/{1}".format(C.CLUSTER_GROUP, facts.managed_cluster_set_version), C.MANAGED_CLUSTER_SET_KIND, name)
         if cluster_set is None:
             raise ValueError("the ManagedClusterSet {0} named by the clusterset label does not exist".format(name))
-        annotation = (cluster_set["metadata"].get("annotations") or {}).get(C.BROKER_NAMESPACE_ANNOTATION)
-    return broker_namespace(name, facts.broker_namespace_rule, annotation)
+    return set_broker_namespace(name, cluster_set, facts.broker_namespace_rule)
 
 
 def read_cluster_set(hub, facts, cluster_summary):
@@ -206,10 +205,12 @@ def addon_api_version(facts):
     return "{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version)
 
 
-def describe_addon(hub, facts, cluster, require_connections):
+def describe_addon(hub, facts, cluster, require_connections, seen=None):
+    """The add-on's state and problem; ``seen["addon"]``, when the wait just saw it, is not read again."""
     if not facts.managed_cluster_addon_version:
         return None, [problem("addon", FAILED, "the hub serves no ManagedClusterAddOn API: the add-on framework is missing")]
-    obj = hub.get(addon_api_version(facts), C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
+    seen = seen or {}
+    obj = seen["addon"] if "addon" in seen else hub.get(addon_api_version(facts), C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
     if obj is None:
         return None, [problem("addon", FAILED, "the cluster has not joined: there is no ManagedClusterAddOn {0}/{1}".format(cluster, C.ADDON_NAME))]
     evaluation = evaluate_addon(obj, require_connections=require_connections)
@@ -234,7 +235,7 @@ def describe_join_labels(hub, cluster, cluster_summary):
     return info, []
 
 
-def read_hub_side(hub, facts, params, managed, cluster_summary):
+def read_hub_side(hub, facts, params, managed, cluster_summary, seen=None):
     """``cluster_set``, ``addon`` or ``join_labels`` (by join flow) and ``submariner_config``, with their problems."""
     cluster = params["cluster"]
     problems = [evaluation_problem("managed_cluster", evaluate_managed_cluster(managed))]
@@ -242,7 +243,7 @@ def read_hub_side(hub, facts, params, managed, cluster_summary):
     side["cluster_set"], found = read_cluster_set(hub, facts, cluster_summary)
     problems.extend(found)
     if facts.join_flow == C.JOIN_FLOW_ADDON:
-        side["addon"], found = describe_addon(hub, facts, cluster, connections_required(params["peers"]))
+        side["addon"], found = describe_addon(hub, facts, cluster, connections_required(params["peers"]), seen)
     else:
         side["join_labels"], found = describe_join_labels(hub, cluster, cluster_summary)
     problems.extend(found)
@@ -339,10 +340,12 @@ def deployment_problems(nodes, submariner, namespace):
     return found
 
 
-def read_cluster_side(spoke, namespace, peers):
-    """Gateway nodes, Gateways with connections and networks from the managed cluster."""
+def read_cluster_side(spoke, namespace, peers, seen=None):
+    """Gateway nodes, Gateways with connections and networks from the managed cluster (the Submariner CR
+    from ``seen["submariner"]`` when the wait just saw it)."""
+    seen = seen or {}
     nodes = [node_summary(node) for node in spoke.list("v1", "Node", label_selector="{0}=true".format(C.GATEWAY_NODE_LABEL))]
-    submariner = spoke.get(C.SUBMARINER_API_VERSION, C.SUBMARINER_KIND, C.SUBMARINER_CR_NAME, namespace)
+    submariner = seen["submariner"] if "submariner" in seen else spoke.get(C.SUBMARINER_API_VERSION, C.SUBMARINER_KIND, C.SUBMARINER_CR_NAME, namespace)
     gateways = with_tunnel_details(spoke.list(C.GATEWAY_API_VERSION, C.GATEWAY_KIND, namespace=namespace), submariner)
     connections = evaluate_connections(gateways, expected_remotes=peers)
     return {
@@ -362,12 +365,12 @@ def cluster_side_failure(spoke, exc):
     return problem("cluster_api", FAILED, str(exc))
 
 
-def read_cluster_side_if_reachable(spoke, params):
+def read_cluster_side_if_reachable(spoke, params, seen=None):
     """:func:`read_cluster_side`, or (None, []) without a cluster client, or (None, [the failure])."""
     if spoke is None:
         return None, []
     try:
-        return read_cluster_side(spoke, params["install_namespace"], params["peers"])
+        return read_cluster_side(spoke, params["install_namespace"], params["peers"], seen)
     except HubError as exc:
         return None, [cluster_side_failure(spoke, exc)]
 
@@ -407,21 +410,28 @@ def wait_for_cluster_tunnels(spoke, params, timeout):
 
 def wait_for_addon(hub, facts, cluster, require_connections, timeout):
     target = Target(addon_api_version(facts), C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
-    wait_for_evaluation(hub, target, lambda obj: evaluate_addon(obj, require_connections=require_connections), timeout)
+    obj, dummy = wait_for_evaluation(hub, target, lambda obj: evaluate_addon(obj, require_connections=require_connections), timeout)
+    return obj
 
 
-def wait_for_tunnels(module, hub, spoke, facts, require_connections, clock=time.monotonic):
-    """Wait on the cluster's Submariner CR, then on the add-on; the WaitTimeout of the last blocker, or None."""
+def wait_for_tunnels(module, hub, spoke, facts, require_connections, clock=time.monotonic, seen=None):
+    """Wait on the cluster's Submariner CR, then on the add-on; the WaitTimeout of the last blocker, or None.
+
+    What the waits ended on goes into ``seen`` (``submariner``, ``addon``), so the readout does not read it again.
+    """
     deadline = clock() + module.params["wait_timeout"]
+    seen = {} if seen is None else seen
 
     def remaining():
         return max(deadline - clock(), 0)
 
     try:
-        if spoke is not None and has_connection_error(wait_for_cluster_tunnels(spoke, module.params, remaining())):
-            return None
+        if spoke is not None:
+            seen["submariner"] = wait_for_cluster_tunnels(spoke, module.params, remaining())
+            if has_connection_error(seen["submariner"]):
+                return None
         if facts.join_flow == C.JOIN_FLOW_ADDON and facts.managed_cluster_addon_version:
-            wait_for_addon(hub, facts, module.params["cluster"], require_connections, remaining())
+            seen["addon"] = wait_for_addon(hub, facts, module.params["cluster"], require_connections, remaining())
     except WaitTimeout as exc:
         return exc
     return None
@@ -479,15 +489,15 @@ def status_result(cluster, facts, cluster_summary, hub_side, cluster_side, probl
 def gather(module, hub, spoke, spoke_problem=None, clock=time.monotonic):
     """The module result from a hub client and an optional managed cluster client."""
     params = module.params
-    facts = gather_hub_facts(hub)
+    facts = module_hub_facts(module, hub)
     managed = require_managed_cluster(hub, params["cluster"])
-    wait_error = None
+    wait_error, seen = None, {}
     if params["wait"]:
-        wait_error = wait_for_tunnels(module, hub, spoke, facts, connections_required(params["peers"]), clock)
+        wait_error = wait_for_tunnels(module, hub, spoke, facts, connections_required(params["peers"]), clock, seen)
     summary = managed_cluster_summary(managed)
     summary.pop("claims", None)
-    hub_side, problems = read_hub_side(hub, facts, params, managed, summary)
-    cluster_side, found = read_cluster_side_if_reachable(spoke, params)
+    hub_side, problems = read_hub_side(hub, facts, params, managed, summary, seen)
+    cluster_side, found = read_cluster_side_if_reachable(spoke, params, seen)
     problems = reported_problems(problems + found + [spoke_problem])
     return status_result(params["cluster"], facts, summary, hub_side, cluster_side, problems, wait_error)
 

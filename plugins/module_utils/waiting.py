@@ -108,18 +108,21 @@ def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.s
     """
     deadline = clock() + timeout
     watcher = _Watcher(hub, target)
-    obj, version = watcher.snapshot()
-    reason = _guarded(hub, target, guard, obj, blocker)
-    while reason is not None:
-        remaining = deadline - clock()
-        if remaining <= 0:
-            waiting_for = "{0}: {1}".format(hub.target, target)
-            raise WaitTimeout(
-                timeout_message(waiting_for, timeout, reason), waited=timeout, last_seen=strip_bookkeeping(obj),
-                wait_timed_out=True, waiting_for=waiting_for, still_missing=reason,
-            )
-        obj, version = watcher.next_change(obj, version, remaining, clock, sleep)
+    try:
+        obj, version = watcher.snapshot()
         reason = _guarded(hub, target, guard, obj, blocker)
+        while reason is not None:
+            remaining = deadline - clock()
+            if remaining <= 0:
+                waiting_for = "{0}: {1}".format(hub.target, target)
+                raise WaitTimeout(
+                    timeout_message(waiting_for, timeout, reason), waited=timeout, last_seen=strip_bookkeeping(obj),
+                    wait_timed_out=True, waiting_for=waiting_for, still_missing=reason,
+                )
+            obj, version = watcher.next_change(obj, version, remaining, clock, sleep)
+            reason = _guarded(hub, target, guard, obj, blocker)
+    finally:
+        watcher.close()
     return obj
 
 
@@ -134,13 +137,24 @@ def _guarded(hub, target, guard, obj, blocker):
 
 
 class _Watcher:
-    """Delivers successive states of one object: by watch, else by short-backoff polling."""
+    """Delivers successive states of one object: by watch, else by short-backoff polling.
+
+    A watch stream stays open across changes until its server-side timeout ends it (then the next
+    change opens another): one request per round of up to WATCH_ROUND_SECONDS, not one per change.
+    """
 
     def __init__(self, hub, target):
         self.hub = hub
         self.target = target
         self.can_watch = kube_watch is not None
         self.delay = POLL_FIRST_DELAY
+        self._events = None
+
+    def close(self):
+        """Close the open watch stream, if any."""
+        if self._events is not None:
+            self._events.close()
+            self._events = None
 
     def snapshot(self):
         """The object (or ``None``) and the list resourceVersion to watch from."""
@@ -169,10 +183,10 @@ class _Watcher:
         self.delay = min(self.delay * 1.5, POLL_MAX_DELAY)
         return self.snapshot()
 
-    def _watch_round(self, obj, version, remaining):
+    def _open(self, version, remaining):
         resource = self.hub.resource(self.target.api_version, self.target.kind)
         seconds = max(1, min(int(remaining + 0.999), WATCH_ROUND_SECONDS))
-        stream = kube_watch.Watch().stream(
+        self._events = kube_watch.Watch().stream(
             resource.get,
             namespace=self.target.namespace,
             field_selector="metadata.name={0}".format(self.target.name),
@@ -181,14 +195,20 @@ class _Watcher:
             _request_timeout=seconds + 5,
             serialize=False,
         )
+
+    def _watch_round(self, obj, version, remaining):
+        if self._events is None:
+            self._open(version, remaining)
         try:
-            for event in stream:
+            for event in self._events:
                 raw = event.get("raw_object") or {}
                 version = (raw.get("metadata") or {}).get("resourceVersion", version)
                 if event.get("type") != "BOOKMARK":
                     return (None if event.get("type") == "DELETED" else raw), version
-        finally:
-            stream.close()
+        except BaseException:
+            self.close()
+            raise
+        self.close()
         return obj, version
 
     def _call(self, func):

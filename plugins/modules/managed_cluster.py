@@ -85,6 +85,7 @@ options:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
+  - acm.submariner.hub.FACTS
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
   - acm.submariner.attributes.ACTION_GROUP
@@ -162,11 +163,12 @@ diff:
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster import manage_cluster
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, hub_facts_argument_spec, writer_argument_spec
 
 
 def argument_spec():
     return writer_argument_spec({
+        **hub_facts_argument_spec(),
         "name": {"type": "str", "required": True, "aliases": ["cluster"]},
         "cluster_set": {"type": "str"},
         "join_flow": {"type": "str", "choices": ["auto", "labels", "addon"], "default": "auto"},

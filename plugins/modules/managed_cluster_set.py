@@ -67,6 +67,7 @@ options:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
+  - acm.submariner.hub.FACTS
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
   - acm.submariner.attributes.ACTION_GROUP
@@ -165,11 +166,12 @@ diff:
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils.hub_managed_cluster_set import manage_cluster_set
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, hub_facts_argument_spec, writer_argument_spec
 
 
 def argument_spec():
     return writer_argument_spec({
+        **hub_facts_argument_spec(),
         "name": {"type": "str", "required": True},
         "labels": {"type": "dict"},
         "adopt": {"type": "bool", "default": False},

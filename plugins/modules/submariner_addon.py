@@ -60,6 +60,8 @@ options:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
+  - acm.submariner.hub.FACTS
+  - acm.submariner.hub.MANAGED_CLUSTER_FACTS
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
   - acm.submariner.attributes.ACTION_GROUP
@@ -143,11 +145,12 @@ diff:
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.hub_submariner_addon import manage_addon
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, hub_facts_argument_spec, writer_argument_spec
 
 
 def argument_spec():
     return writer_argument_spec({
+        **hub_facts_argument_spec(managed_cluster=True),
         "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
         "install_namespace": {"type": "str", "default": C.INSTALL_NAMESPACE},
         "wait_for_connections": {"type": "bool", "default": True},

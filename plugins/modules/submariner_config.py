@@ -220,6 +220,8 @@ options:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
+  - acm.submariner.hub.FACTS
+  - acm.submariner.hub.MANAGED_CLUSTER_FACTS
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
   - acm.submariner.attributes.ACTION_GROUP
@@ -340,7 +342,7 @@ diff:
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.hub_submariner_config import manage_config
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, writer_argument_spec
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, hub_facts_argument_spec, writer_argument_spec
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     CABLE_DRIVERS,
     IMAGE_PULL_SPEC_FIELDS,
@@ -359,6 +361,7 @@ STR_FIELDS = ("credentials_secret", "global_cidr", "aws_instance_type", "gcp_ins
 
 def argument_spec():
     spec = writer_argument_spec({
+        **hub_facts_argument_spec(managed_cluster=True),
         "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
         "name": {"type": "str", "default": C.SUBMARINER_CONFIG_NAME},
         "cable_driver": {"type": "str", "choices": list(CABLE_DRIVERS)},

@@ -121,6 +121,7 @@ options:
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
+  - acm.submariner.hub.FACTS
   - acm.submariner.attributes.INFO_MODULE
   - acm.submariner.attributes.ACTION_GROUP
 notes:
@@ -422,7 +423,7 @@ problems:
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, wait_argument_spec
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, hub_facts_argument_spec, wait_argument_spec
 from ansible_collections.acm.submariner.plugins.module_utils.submariner_status import verify_cluster
 
 CLUSTER_AUTH_OPTIONS = {
@@ -443,6 +444,7 @@ CLUSTER_AUTH_OPTIONS = {
 
 def argument_spec():
     spec = {
+        **hub_facts_argument_spec(),
         "cluster": {"type": "str", "required": True},
         "cluster_auth": {"type": "dict", "options": CLUSTER_AUTH_OPTIONS},
         "peers": {"type": "list", "elements": "str"},

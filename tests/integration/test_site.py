@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import subprocess
 import sys
 import time
@@ -9,7 +10,7 @@ import pathlib
 
 import pytest
 
-from tests.lab.fixtures import REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
+from tests.lab.fixtures import RUN_LEASE_PATH, REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
 
 LOG = logging.getLogger(__name__)
 # verify waits for tunnels; in check mode on a new lab there are none to wait for.
@@ -83,6 +84,33 @@ def our_leftovers(lab):
     return left
 
 
+# Issue 13: a 2-cluster converge makes at most this many API requests (256 before the hub facts flowed down).
+CONVERGE_REQUEST_BUDGET = 100
+# API discovery documents: /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>.
+DISCOVERY_PATH = re.compile(r"^/(version|api(/v1)?|apis(/[^/]+){0,2}|openapi(/.*)?)$")
+# What detecting the hub reads besides discovery (k8s.gather_hub_facts): hub_info does it once, in preflight.
+HUB_FACTS_PATHS = ("/apis/operator.open-cluster-management.io/v1/multiclusterhubs",
+                   "/apis/addon.open-cluster-management.io/v1alpha1/clustermanagementaddons/submariner")
+
+
+def repeated_reads_after_preflight(requests):
+    """Discovery GETs after preflight (it ends taking the run lease) of a document this run already read on that
+    cluster, and hub-facts GETs after preflight: the facts preflight found must flow down instead."""
+    ordered = sorted(requests, key=lambda r: r["sequence"])
+    end = next(r["sequence"] for r in ordered if r["path"].startswith(RUN_LEASE_PATH.rstrip("/")))
+    seen, repeated = set(), []
+    for request in ordered:
+        if request["method"] != "GET":
+            continue
+        key = (request["cluster"], request["path"])
+        after = request["sequence"] > end
+        if after and (request["path"] in HUB_FACTS_PATHS or (DISCOVERY_PATH.match(request["path"]) and key in seen)):
+            repeated.append("%s GET %s" % key)
+        if DISCOVERY_PATH.match(request["path"]):
+            seen.add(key)
+    return repeated
+
+
 def assert_nat_discovery_where_submariner_listens(lab, profile):
     """Addon mode: the addon opens SubmarinerConfig NATTDiscoveryPort (default 4900), Submariner listens on 4490."""
     configs = [config for cluster in ("aws-sub1", "aws-sub2")
@@ -118,10 +146,14 @@ def test_site_lifecycle(lab_factory, profile):
     assert code == 0, failure_messages(output)
     assert mutating_requests(lab, mark) == []
 
+    mark = lab.requests.mark()
     code, stats, output = run(lab, "site.yml")
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") > 0
     assert_nat_discovery_where_submariner_listens(lab, profile)
+    requests = lab.requests.since(mark)
+    assert repeated_reads_after_preflight(requests) == []
+    assert len(requests) <= CONVERGE_REQUEST_BUDGET, len(requests)
 
     mark = lab.requests.mark()
     code, stats, output = run(lab, "site.yml")

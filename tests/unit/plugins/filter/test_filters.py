@@ -183,3 +183,13 @@ def test_k8s_auth_rejects_what_is_no_connection_option():
         k8s_auth({"kubconfig": "/k"})
     with pytest.raises(AnsibleFilterError, match="expected a dictionary"):
         k8s_auth("host")
+
+
+def test_credentials_secret_is_named_in_one_place():
+    from ansible_collections.acm.submariner.plugins.filter.credentials_secret import credentials_secret
+
+    assert credentials_secret("cluster1") == "cluster1-aws-creds"
+    assert credentials_secret("cluster1", None) == credentials_secret("cluster1", "") == "cluster1-aws-creds"
+    assert credentials_secret("cluster1", "shared-aws") == "shared-aws"
+    with pytest.raises(AnsibleFilterError, match="cluster name"):
+        credentials_secret("")

@@ -60,3 +60,16 @@ def test_opt_ins():
 def test_input_must_be_a_dict():
     with pytest.raises(AnsibleFilterError):
         preflight_rules(["x"])
+
+
+@pytest.mark.parametrize("cidr_range", ["242.0.0.1/8", "242.0.0.0/33", "256.0.0.0/8", "242.0.0.0", "fd00::/8", "0.0.0.0/0", "242.0.0.0/8\n"])
+def test_globalnet_range_must_be_an_ipv4_network(cidr_range):
+    problems = preflight_rules({"cluster_set": "submariner", "globalnet": {"cidr_range": cidr_range, "cluster_size": 0}})
+    assert problems == ["globalnet: acm_submariner_globalnet_cidr_range %r is not an IPv4 network (address/prefix 1-32, no host bits set),"
+                        " for example 242.0.0.0/8" % cidr_range]
+
+
+@pytest.mark.parametrize("globalnet", [{"cidr_range": "242.0.0.0/8", "cluster_size": 0}, {"cidr_range": "242.1.0.0/16", "cluster_size": 0},
+                                       {"cidr_range": "", "cluster_size": 0}, None])
+def test_globalnet_range_accepted_or_not_asked(globalnet):
+    assert preflight_rules({"cluster_set": "submariner", "globalnet": globalnet}) == []

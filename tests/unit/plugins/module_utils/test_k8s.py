@@ -28,6 +28,7 @@ from kubernetes.dynamic.resource import ResourceInstance
 from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError, ReadTimeoutError, SSLError
 
 from ansible_collections.acm.submariner.plugins.module_utils import k8s
+from ansible_collections.acm.submariner.plugins.module_utils.hub import hub_facts
 
 
 def api_error(cls, status, message, headers=None):
@@ -116,6 +117,17 @@ class FakeK8SClient:
         if doc is None:
             raise api_error(NotFoundError, 404, "the server could not find the requested resource")
         return instance(doc)
+
+    @property
+    def resources(self):
+        return self
+
+    def search(self, prefix=None, group=None, api_version=None):
+        """The client discovery's search of one group version: its kinds from ``served`` (no subresources)."""
+        self.calls.append(("search", group, api_version))
+        listing = self.served.get("/apis/{0}/{1}".format(group, api_version)) or {}
+        return [FakeResource("{0}/{1}".format(group, api_version), item["kind"])
+                for item in listing.get("resources") or [] if "/" not in item["name"]]
 
     def writes(self):
         return [call for call in self.calls if call[0] in ("create", "patch", "delete")]
@@ -498,6 +510,32 @@ class TestReads:
         assert hub.served_versions("cluster.open-cluster-management.io", "ManagedClusterSet") == ["v1beta2"]
         assert hub.served_versions("submariner.io", "Broker") == []
 
+    def test_a_write_given_what_the_caller_read_does_not_read_it_again(self):
+        fake = FakeK8SClient([CLUSTER])
+        hub = make_hub(fake)
+        current = hub.get(CLUSTER["apiVersion"], "ManagedCluster", "cluster1")
+        outcome = hub.ensure_present(cluster_labels({"cloud": "AWS"}), current=current)
+        assert outcome.changed and [c[0] for c in fake.calls] == ["get", "patch"]
+        fake.calls.clear()
+        assert hub.ensure_present(CONFIG_MAP, current=None).changed and [c[0] for c in fake.calls] == ["create"]
+        fake.calls.clear()
+        assert hub.ensure_absent(CLUSTER["apiVersion"], "ManagedCluster", "cluster1", current=current).changed
+        assert [c[0] for c in fake.calls] == ["delete"]
+
+    def test_a_conflict_on_a_given_read_reads_afresh(self):
+        fake = FakeK8SClient([CLUSTER])
+        fake.fail_next["patch"] = [api_error(ConflictError, 409, "the object has been modified")]
+        hub = make_hub(fake)
+        outcome = hub.ensure_present(cluster_labels({"cloud": "AWS"}), current=copy.deepcopy(CLUSTER))
+        assert outcome.changed and [c[0] for c in fake.calls] == ["patch", "get", "patch"]
+
+    def test_serves_answers_from_the_client_discovery(self):
+        fake = FakeK8SClient(served={"missing": [("submariner.io/v1alpha1", "Broker")]})
+        hub = make_hub(fake)
+        assert hub.serves("submariner.io/v1", "Cluster") is True
+        assert hub.serves("submariner.io/v1alpha1", "Broker") is False
+        assert not [call for call in fake.calls if call[0] == "request"]
+
     def test_ensure_absent(self):
         fake = FakeK8SClient([CLUSTER])
         hub = make_hub(fake)
@@ -617,3 +655,29 @@ class TestOwnership:
         outcome = make_hub(fake).ensure_absent("v1", "ConfigMap", "c", "ns", owned_only=True)
         assert outcome.changed and not outcome.kept
         assert [c[0] for c in fake.writes()] == ["delete"]
+
+
+class FakeFactsModule:
+    def __init__(self, hub_param, managed_cluster=None):
+        self.params = {"hub": hub_param, "managed_cluster": managed_cluster}
+
+    @property
+    def hub(self):
+        raise AssertionError("the facts were given: no client is needed")
+
+
+def test_module_hub_facts_takes_the_hub_option_without_a_request():
+    facts = hub_facts("2.12.2", ["v1beta2"], ["v1alpha1"])
+    assert k8s.module_hub_facts(FakeFactsModule(facts.as_dict())) == facts
+
+
+def test_module_hub_facts_refuses_a_dictionary_that_is_not_hub_info_s():
+    with pytest.raises(k8s.HubError, match="lacks .*join_flow.*Pass the hub result of acm.submariner.hub_info"):
+        k8s.module_hub_facts(FakeFactsModule({"acm_version": "2.12.2"}))
+
+
+def test_module_managed_cluster_takes_the_summary_of_that_cluster_only():
+    summary = {"name": "cluster1", "platform": "AWS"}
+    assert k8s.module_managed_cluster(FakeFactsModule(None, summary), "cluster1") is summary
+    with pytest.raises(AssertionError, match="no client"):
+        k8s.module_managed_cluster(FakeFactsModule(None, summary), "cluster2")

@@ -297,10 +297,23 @@ def test_tunnels_blocker():
 def test_wait_watches_the_cluster_then_the_addon(monkeypatch):
     calls = []
     monkeypatch.setattr(info, "wait_until", lambda client, target, blocker, timeout: calls.append(("cluster", str(target))) or submariner_cr([connection()]))
-    monkeypatch.setattr(info, "wait_for_evaluation", lambda client, target, evaluate, timeout: calls.append(("hub", str(target))))
+    monkeypatch.setattr(info, "wait_for_evaluation",
+                        lambda client, target, evaluate, timeout: calls.append(("hub", str(target))) or (healthy_addon(), None))
     result = info.gather(FakeModule(wait=True), hub_212(), spoke())
     assert calls == [("cluster", "Submariner submariner-operator/submariner"), ("hub", "ManagedClusterAddOn cluster1/submariner")]
     assert result["health"]["timed_out"] is False
+
+
+def test_what_the_wait_saw_is_not_read_again(monkeypatch):
+    hub, cluster = hub_212(), spoke()
+    reads = []
+    for client, name in ((hub, "hub"), (cluster, "cluster")):
+        monkeypatch.setattr(client, "get", lambda *args, _get=client.get, _name=name: reads.append((_name, args[1])) or _get(*args))
+    monkeypatch.setattr(info, "wait_until", lambda *args: submariner_cr([connection()]))
+    monkeypatch.setattr(info, "wait_for_evaluation", lambda *args: (healthy_addon(), None))
+    result = info.gather(FakeModule(wait=True), hub, cluster)
+    assert result["health"]["state"] == "ready"
+    assert ("hub", C.MANAGED_CLUSTER_ADDON_KIND) not in reads and ("cluster", C.SUBMARINER_KIND) not in reads
 
 
 def test_wait_stops_at_an_error_and_reports_a_timeout(monkeypatch):

@@ -139,6 +139,14 @@ def test_watch_event_ends_the_wait_without_sleeping(monkeypatch):
     assert 1 <= call["timeout_seconds"] <= waiting.WATCH_ROUND_SECONDS
 
 
+def test_one_watch_stream_delivers_several_changes(monkeypatch):
+    resource = FakeResource([(addon("False", "5"), "5")])
+    watch = FakeWatch([[{"type": "MODIFIED", "raw_object": addon("False", "6")}, {"type": "MODIFIED", "raw_object": addon("True", "7")}]])
+    obj, dummy = run(resource, watch, monkeypatch)
+    assert obj["metadata"]["resourceVersion"] == "7"
+    assert len(watch.stream_calls) == 1 and len(resource.list_calls) == 1
+
+
 def test_bookmark_is_skipped_and_deleted_means_gone(monkeypatch):
     resource = FakeResource([(addon("True", "5"), "5")])
     watch = FakeWatch([[{"type": "BOOKMARK", "raw_object": {"metadata": {"resourceVersion": "8"}}},

@@ -171,6 +171,15 @@ class FakeApi:
         kinds = self.served[group].get(parts[1], [])
         return ResourceInstance(None, {"kind": "APIResourceList", "resources": [{"name": k.lower() + "s", "kind": k} for k in kinds]})
 
+    @property
+    def resources(self):
+        return self
+
+    def search(self, prefix=None, group=None, api_version=None):
+        """The client discovery's search of one group version (as kubernetes.dynamic answers it)."""
+        self.requests.append(("search", "{0}/{1}".format(group, api_version)))
+        return [FakeResource("{0}/{1}".format(group, api_version), kind) for kind in self.served.get(group, {}).get(api_version, [])]
+
     def real_writes(self):
         return [write for write in self.writes if not write[3]]
 
@@ -464,6 +473,24 @@ def test_broker_not_needed_on_acm_22(run_module):
     assert not result["changed"] and result["required"] is False
     assert result["namespace"] == "submariner-clusterset-submariner-broker"
     assert any("Globalnet options were not applied" in json.dumps(warning) for warning in result["warnings"])
+
+
+def test_broker_absent_on_a_rerun_without_the_set_is_a_no_op(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "state": "absent"})
+    assert not result.get("failed") and not result["changed"] and result["namespace"] == "submariner-broker"
+    assert api.writes == []
+
+
+def test_hub_modules_given_the_hub_facts_detect_nothing(run_module):
+    facts = run_module(hub_info, FakeApi(SERVED_TODAY, hub_objects()), {})["hub"]
+    api = broker_hub()
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "hub": facts})
+    assert not result["changed"]
+    detection = [r for r in api.requests if r[0] == "get" and r[1].startswith("/apis/")]
+    assert detection == [] and ("operator.open-cluster-management.io/v1", "MultiClusterHub") not in api.requests
+    wrong = run_module(submariner_broker, broker_hub(), {"cluster_set": "submariner", "hub": {"join_flow": "addon"}})
+    assert wrong["failed"] and "lacks" in wrong["msg"] and "acm.submariner.hub_info" in wrong["msg"]
 
 
 def test_broker_missing_namespace_without_wait(run_module):
