@@ -87,10 +87,14 @@ PERMISSIONS = tuple(
              {"get list": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)})
     # verify reads the config by name where the name is fixed (ACM >= 2.3), else lists the namespace's only one.
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"get": ("verify",)}, ADDON_JOIN)
-    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"list": ("verify",), "watch": SITE}, LABEL_JOIN)
+    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
+             {"list": ("verify",), "watch": ("addon", "direct", "uninstall")}, LABEL_JOIN)
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES,
-             {"get list": EVERY_RUN, "watch": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)}, ADDON_JOIN)
-    + _grant(HUB, "work.open-cluster-management.io", "manifestworks", CLUSTER_NAMESPACES, {"get": ("uninstall",)}, ADDON_JOIN)
+             {"get list": ("addon", "direct", "verify"), "get delete": ("uninstall",), "watch": ("addon", "direct", "uninstall"), "create": SITE},
+             ADDON_JOIN)
+    # uninstall's residue check looks for add-ons on every hub (none are expected on ACM 2.2).
+    + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES, {"list": ("uninstall",)})
+    + _grant(HUB, "work.open-cluster-management.io", "manifestworks", CLUSTER_NAMESPACES, {"get": ("uninstall",)})
     + _grant(HUB, "work.open-cluster-management.io", "manifestworks", CLUSTER_NAMESPACES, {"get": ("addon", "direct", "verify")}, LABEL_JOIN)
     + _grant(HUB, "coordination.k8s.io", "leases", LEASE_NAMESPACE,
              {"get create delete": ("addon", "direct", "uninstall"), "list": ("uninstall",)})
