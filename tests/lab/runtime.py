@@ -365,6 +365,16 @@ class Lab:
         return boto3.client("ec2", region_name=region, endpoint_url=self.aws_endpoint, aws_access_key_id=AWS_KEYS["AWS_ACCESS_KEY_ID"],
                             aws_secret_access_key=AWS_KEYS["AWS_SECRET_ACCESS_KEY"])
 
+    def issue_token(self, context, identity):
+        """A new bearer token that ``context``'s API server authenticates as ``identity`` (a tests.lab.apiserver.rbac.Identity).
+
+        What a request may then do is decided by the RBAC objects in that cluster's store. A ServiceAccount
+        identity's token works only while the ServiceAccount exists, as a ServiceAccount token does.
+        """
+        token = secrets.token_urlsafe(24)
+        self.servers[context].add_token(token, identity)
+        return token
+
     def set_faults(self, faults):
         self.options.faults = faults if isinstance(faults, Faults) else Faults.parse(faults)
 
@@ -507,6 +517,15 @@ class Lab:
         path = self.state_dir / "lab.json"
         path.touch(mode=0o600)
         path.write_text(json.dumps(info, indent=2), encoding="utf-8")
+
+    def kubeconfig_with_tokens(self, tokens):
+        """A kubeconfig (dict) with one context per ``{context: token}``, named like the lab's own, for tokens of ``issue_token``."""
+        ca = str(self.ca_file)
+        return {"apiVersion": "v1", "kind": "Config", "preferences": {},
+                "clusters": [{"name": c, "cluster": {"server": self.server_url(c), "certificate-authority": ca}} for c in tokens],
+                "users": [{"name": c + "-user", "user": {"token": token}} for c, token in tokens.items()],
+                "contexts": [{"name": c, "context": {"cluster": c, "user": c + "-user", "namespace": "default"}} for c in tokens],
+                "current-context": next(iter(tokens))}
 
     def kubeconfig_dict(self):
         ca = str(self.ca_file)

@@ -150,7 +150,9 @@ CASES = [
          ("242.0.0.0/33", "globalnet")),
     Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region")),
     Case("wrong-token-401", hub_token_auth(token="sha256~not-a-valid-token"), ("hub", "401", "token")),
-    Case("read-only-token-403", hub_vars(acm_submariner_hub_context="hubcluster-readonly"), ("hub", "403", "forbidden")),
+    # Preflight's SelfSubjectAccessReviews (roles/preflight/tasks/access.yml) name what the token lacks and the role to apply.
+    Case("read-only-token-403", hub_vars(acm_submariner_hub_context="hubcluster-readonly"),
+         ("hub", "lack", "create namespaces", "files/rbac/acm-submariner-hub-addon.yaml")),
     Case("unreachable-hub-api", hub_token_auth(url="https://127.0.0.1:9"), ("hub", "127.0.0.1:9")),
     Case("unreachable-cluster-api", host_vars("aws-sub2", acm_submariner_api_host="https://127.0.0.1:9", acm_submariner_api_key="x",
                                               acm_submariner_kubeconfig=None),

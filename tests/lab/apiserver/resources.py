@@ -96,6 +96,9 @@ BUILTIN_TYPES = (
     _builtin("apiregistration.k8s.io", "v1", "APIService", "apiservices", False, status=True, categories=["api-extensions"]),
     # kubernetes/kubernetes staging/src/k8s.io/api/coordination/v1/types.go (GA in 1.14): run locks, leader election.
     _builtin("coordination.k8s.io", "v1", "Lease", "leases", True),
+    # Answered by the server from RBAC, never stored (server.py REVIEWS; pkg/registry/authorization).
+    _builtin("authorization.k8s.io", "v1", "SelfSubjectAccessReview", "selfsubjectaccessreviews", False, verbs=("create",)),
+    _builtin("authorization.k8s.io", "v1", "SelfSubjectRulesReview", "selfsubjectrulesreviews", False, verbs=("create",)),
 )
 
 # Core kinds that take strategic merge patches, and the merge key of their associative lists by field name.

@@ -10,6 +10,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from . import media, openapi, openapi_pb
+from .rbac import Attributes, Authorizer, Identity, request_attributes
 from .errors import ApiError, bad_request, conflict, forbidden, invalid, method_not_allowed, status_body, unsupported_media_type
 from .selectors import parse_field_selector, parse_label_selector
 
@@ -34,6 +35,8 @@ WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 # Kinds whose DELETE answers with the deleted object rather than a Status (as their registries do).
 RETURNS_DELETED_OBJECT = frozenset({("", "Pod"), ("", "Namespace"), ("apiextensions.k8s.io", "CustomResourceDefinition")})
 MAX_WATCH_SECONDS = 1800
+# authorization.k8s.io/v1 reviews the server answers for the requester (pkg/registry/authorization/selfsubject*review/rest.go).
+REVIEWS = {"selfsubjectaccessreviews": "SelfSubjectAccessReview", "selfsubjectrulesreviews": "SelfSubjectRulesReview"}
 # Health endpoints and their named checks (a kube-apiserver's default set, minus post-start hooks).
 HEALTH_ENDPOINTS = {
     "healthz": ("ping", "log", "etcd"),
@@ -89,7 +92,9 @@ class Request:
 class ApiServer:
     """One cluster's API endpoint on loopback, serving ``store`` over TLS with bearer-token auth.
 
-    ``tokens`` maps a bearer token to its kind: "admin" (everything) or "readonly" (get/list/watch).
+    ``tokens`` maps a bearer token to an rbac.Identity, or to "admin" (system:admin in system:masters, bound to
+    cluster-admin) or "readonly" (the ServiceAccount lab/readonly, bound to get/list/watch on everything). Every
+    request is authorized by RBAC over the store (rbac.py); ``add_token`` registers more identities at run time.
     ``on_request_start()`` returns a request's sequence number as it arrives and ``on_request(record)``
     receives one dict per request, once answered, for the request log; ``faults(request)``
     may return a Fault-like object (``delay``, ``status``, ``drop``) to disturb an HTTP request.
@@ -98,7 +103,8 @@ class ApiServer:
     def __init__(self, store, tokens, ssl_context=None, host="127.0.0.1", port=0, version_info=None, on_request=None, faults=None,
                  on_request_start=None):
         self.store = store
-        self.tokens = dict(tokens)
+        self.tokens = {token: _identity(kind) for token, kind in tokens.items()}
+        self.authorizer = Authorizer(store)
         self.version_info = dict(version_info or DEFAULT_VERSION_INFO)
         self.on_request = on_request
         self.on_request_start = on_request_start
@@ -111,6 +117,19 @@ class ApiServer:
     @property
     def url(self):
         return "https://%s:%d" % (self.host, self.port)
+
+    def add_token(self, token, identity):
+        """Authenticate ``token`` as ``identity`` from now on (an rbac.Identity, "admin" or "readonly")."""
+        self.tokens[token] = _identity(identity)
+
+    def authenticate(self, token):
+        """The Identity of a bearer token, or None (401). A ServiceAccount's token only works while the ServiceAccount
+        exists (staging/src/k8s.io/apiserver/pkg/authentication/serviceaccount: the token's object must still be there)."""
+        identity = self.tokens.get(token)
+        if identity is None or not identity.requires_object:
+            return identity
+        namespace, name = identity.service_account_ref
+        return identity if self.store.get("v1", "ServiceAccount", name, namespace) is not None else None
 
     def start(self):
         self._thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
@@ -125,6 +144,26 @@ class ApiServer:
         self.httpd.close_connections()
         if self._thread:
             self._thread.join(5)
+
+
+def _forbidden(identity, attrs, reason):
+    """responsewriters/errors.go ``ForbiddenStatusError`` wrapped by apierrors.NewForbidden."""
+    message = 'User "%s" %s' % (identity.name, attrs.describe()) + (": " + reason if reason else "")
+    if not attrs.resource_request:
+        return forbidden("forbidden: " + message)
+    target = attrs.resource + ("." + attrs.group if attrs.group else "")
+    target = '%s "%s"' % (target, attrs.name) if attrs.name else target
+    return forbidden("%s is forbidden: %s" % (target, message), name=attrs.name or None, group=attrs.group, plural=attrs.resource)
+
+
+def _identity(kind):
+    if isinstance(kind, Identity):
+        return kind
+    if kind == "admin":
+        return Identity.user("system:admin", ["system:masters"], label="admin")
+    if kind == "readonly":
+        return Identity.service_account("lab", "readonly", label="readonly", requires_object=False)
+    raise ValueError("a token maps to an rbac.Identity, 'admin' or 'readonly', not %r" % (kind,))
 
 
 class _Server(ThreadingHTTPServer):
@@ -207,12 +246,12 @@ class _Handler(BaseHTTPRequestHandler):
         started = time.perf_counter()
         split = urllib.parse.urlsplit(self.path)
         request = Request(method, split.path.rstrip("/") or "/", urllib.parse.parse_qs(split.query))
-        token_kind = self._token_kind()
+        identity = self._identity()
         sequence = self.api.on_request_start() if self.api.on_request_start is not None else None
-        self._pending_record = (request, token_kind, started, sequence, self.api.store.commits_by_this_thread())
+        self._pending_record = (request, identity, started, sequence, self.api.store.commits_by_this_thread())
         status = 500
         try:
-            status = self._dispatch(request, token_kind)
+            status = self._dispatch(request, identity)
         except ApiError as error:
             status = self._send_error(error)
         except (ConnectionError, ssl.SSLError, BrokenPipeError):
@@ -227,7 +266,7 @@ class _Handler(BaseHTTPRequestHandler):
         pending, self._pending_record = self._pending_record, None
         if pending is None or self.api.on_request is None:
             return
-        request, token_kind, started, sequence, commits_before = pending
+        request, identity, started, sequence, commits_before = pending
         changed = self.api.store.commits_by_this_thread() != commits_before
         self.api.on_request({
             "time": round(time.time(), 6),
@@ -242,14 +281,15 @@ class _Handler(BaseHTTPRequestHandler):
             "write": request.is_write and not request.dry_run,
             "mutating": changed,
             "dry_run": request.dry_run,
-            "token": token_kind or "none",
+            "token": identity.label if identity else "none",
+            "user": identity.name if identity else None,
         })
 
-    def _token_kind(self):
+    def _identity(self):
         header = self.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             return None
-        return self.api.tokens.get(header[len("Bearer "):].strip())
+        return self.api.authenticate(header[len("Bearer "):].strip())
 
     def _read_body(self):
         length = int(self.headers.get("Content-Length") or 0)
@@ -288,10 +328,17 @@ class _Handler(BaseHTTPRequestHandler):
             return error.code
 
     # ------------------------------------------------------------------ routing
-    def _dispatch(self, request, token_kind):
+    def _dispatch(self, request, identity):
         raw = self._read_body() if request.method in ("POST", "PUT", "PATCH", "DELETE") else b""
-        if token_kind is None:
+        if identity is None:
             return self._send_json(401, ApiError(401, "Unauthorized", "Unauthorized").status())
+        # The authorization filter runs before any handler (staging/src/k8s.io/apiserver/pkg/endpoints/filters/authorization.go).
+        attrs = request_attributes(request.method, request.path, request.query)
+        allowed, reason = self.api.authorizer.authorize(identity, attrs)
+        if not allowed:
+            raise _forbidden(identity, attrs, reason)
+        if attrs.resource_request and attrs.group == "authorization.k8s.io" and attrs.resource in REVIEWS:
+            return self._review(request, raw, identity, attrs)
         if request.path.split("/")[1] in HEALTH_ENDPOINTS and request.method == "GET":
             request.verb = "get"
             return self._health(request)
@@ -308,9 +355,43 @@ class _Handler(BaseHTTPRequestHandler):
             handled = self._inject(fault, request)
             if handled is not None:
                 return handled
-        if token_kind != "admin" and request.verb not in ("get", "list", "watch"):
-            raise self._forbidden(request)
         return self._handle_resource(request, raw)
+
+    def _review(self, request, raw, identity, attrs):
+        """SelfSubjectAccessReview / SelfSubjectRulesReview: answered from the same RBAC rules, never stored."""
+        if request.method != "POST" or attrs.name:
+            raise method_not_allowed()
+        request.verb = "create"
+        kind = REVIEWS[attrs.resource]
+        body = self._parse_body(raw) or {}
+        spec = body.get("spec") if isinstance(body, dict) else None
+        if not isinstance(spec, dict):
+            raise bad_request("not a %s" % kind)
+        if kind == "SelfSubjectRulesReview":
+            if not spec.get("namespace"):
+                raise bad_request("no namespace on request")
+            status = self.api.authorizer.rules_review(identity, spec["namespace"])
+        else:
+            status = self._access_review(identity, spec)
+        return self._send_json(201, {"kind": kind, "apiVersion": "authorization.k8s.io/v1", "metadata": {"creationTimestamp": None},
+                                     "spec": spec, "status": status})
+
+    def _access_review(self, identity, spec):
+        """selfsubjectaccessreview/rest.go + validation: exactly one of resourceAttributes and nonResourceAttributes."""
+        resource, non_resource = spec.get("resourceAttributes"), spec.get("nonResourceAttributes")
+        if bool(resource) == bool(non_resource):
+            cause = (("FieldValueInvalid", "spec.nonResourceAttributes", "cannot be specified in combination with resourceAttributes")
+                     if resource else
+                     ("FieldValueRequired", "spec.resourceAttributes", "exactly one of nonResourceAttributes or resourceAttributes must be specified"))
+            raise invalid("SelfSubjectAccessReview", "authorization.k8s.io", "", [cause])
+        if resource:
+            attrs = Attributes(verb=resource.get("verb", ""), resource_request=True, group=resource.get("group", ""),
+                               resource=resource.get("resource", ""), subresource=resource.get("subresource", ""),
+                               name=resource.get("name", ""), namespace=resource.get("namespace", ""))
+        else:
+            attrs = Attributes(verb=non_resource.get("verb", ""), path=non_resource.get("path", ""))
+        allowed, reason = self.api.authorizer.authorize(identity, attrs)
+        return {"allowed": allowed, "reason": reason} if reason else {"allowed": allowed}
 
     def _health(self, request):
         """/healthz, /livez, /readyz and their per-check paths (staging/src/k8s.io/apiserver/pkg/server/healthz/healthz.go)."""
@@ -442,15 +523,6 @@ class _Handler(BaseHTTPRequestHandler):
         if (request.method == "POST") != collection and verb != "deletecollection":
             raise method_not_allowed()
         return verb
-
-    def _forbidden(self, request):
-        rtype = request.rtype
-        resource = rtype.plural + ("/" + request.subresource if request.subresource else "")
-        scope = 'in the namespace "%s"' % request.namespace if request.namespace else "at the cluster scope"
-        target = '%s "%s"' % (rtype.qualified_plural, request.name) if request.name else rtype.qualified_plural
-        message = '%s is forbidden: User "system:serviceaccount:lab:readonly" cannot %s resource "%s" in API group "%s" %s' % (
-            target, request.verb, resource, rtype.group, scope)
-        return forbidden(message, name=request.name, group=rtype.group, plural=rtype.plural)
 
     # ------------------------------------------------------------------ resources
     def _handle_resource(self, request, raw):
