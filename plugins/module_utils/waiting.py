@@ -94,9 +94,25 @@ class Target:
         return object_ref(self.kind, self.name, self.namespace)
 
 
-def cluster_guard(hub, cluster):
-    """A ``guard`` for wait_until: why ManagedCluster ``cluster`` is lost (conditions.managed_cluster_lost), else None."""
-    return lambda: managed_cluster_lost(hub.get(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, cluster), cluster)
+# How often a wait reads its ManagedCluster's availability at most. ACM marks a cluster Unknown only after its
+# klusterlet missed lease renewals for minutes, so a few seconds more cost nothing, while reading the cluster at
+# every change of the awaited object would double a wait's requests.
+GUARD_INTERVAL_SECONDS = 5
+
+
+def cluster_guard(hub, cluster, clock=time.monotonic):
+    """A ``guard`` for wait_until: why ManagedCluster ``cluster`` is lost (conditions.managed_cluster_lost), else None.
+
+    It reads the cluster at its first call and then at most every GUARD_INTERVAL_SECONDS."""
+    last_read = []
+
+    def guard():
+        now = clock()
+        if last_read and now - last_read[0] < GUARD_INTERVAL_SECONDS:
+            return None
+        last_read[:] = [now]
+        return managed_cluster_lost(hub.get(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, cluster), cluster)
+    return guard
 
 
 def wait_until(hub, target, blocker, timeout, clock=time.monotonic, sleep=time.sleep, guard=None):

@@ -361,3 +361,19 @@ def test_readiness_after_write_guards_the_wait_with_the_cluster(monkeypatch):
 
     assert waiting.readiness_after_write(FakeModule(True, Hub()), TARGET, None, None, cluster="cluster1") == "ok"
     assert "is no longer Available" in guards[0]()
+
+
+def test_cluster_guard_reads_the_cluster_at_most_every_interval():
+    reads, now = [], [100.0]
+
+    class Hub:  # pylint: disable=too-few-public-methods
+        def get(self, api_version, kind, name):
+            reads.append((kind, name))
+            return {"status": {"conditions": [{"type": "ManagedClusterConditionAvailable", "status": "True"}]}}
+
+    guard = waiting.cluster_guard(Hub(), "c1", clock=lambda: now[0])
+    assert guard() is None and len(reads) == 1
+    now[0] += waiting.GUARD_INTERVAL_SECONDS - 0.1
+    assert guard() is None and len(reads) == 1
+    now[0] += 0.2
+    assert guard() is None and len(reads) == 2
