@@ -27,10 +27,17 @@ WHAT = {"addon": "site.yml with AWS preparation addon (or skip)", "direct": "sit
 WHERE = {"hub": ("the ACM hub", "the hub"), "spoke": ("each managed cluster", "the managed cluster")}
 
 
+class IndentedDumper(yaml.SafeDumper):  # pylint: disable=too-many-ancestors
+    """Block sequences indented under their key, as yamllint (ansible-lint's yaml rule) wants them."""
+
+    def increase_indent(self, flow=False, indentless=False):
+        return super().increase_indent(flow, False)
+
+
 def render(side, mode):
     name = rbac.role_name(side, mode)
     header = HEADER.format(name=name, what=WHAT[mode], where=WHERE[side][0], where_short=WHERE[side][1])
-    return header + "---\n" + yaml.safe_dump(rbac.cluster_role(side, mode), sort_keys=False, default_flow_style=None)
+    return header + "---\n" + yaml.dump(rbac.cluster_role(side, mode), Dumper=IndentedDumper, sort_keys=False, default_flow_style=None)
 
 
 # Marks on a verb in docs/rbac.md: needed only on clusters prepared in direct mode, or only on some hubs.
