@@ -180,6 +180,21 @@ def run_with_runner(lab, playbook, inventory, private_data_dir, extra_vars=None,
     return completed.returncode, pdd / "artifacts"
 
 
+def kill_after(lab, process, writes, signum, timeout=600):
+    """Signal a spawned run's process group once the lab saw ``writes`` mutating requests since now (a module is then at work)."""
+    mark = lab.requests.mark()
+    deadline = time.monotonic() + timeout
+    while len(lab.requests.mutating_since(mark)) < writes:
+        if process.poll() is not None:
+            raise AssertionError("the run ended (rc %s) before %d writes" % (process.returncode, writes))
+        if time.monotonic() > deadline:
+            raise AssertionError("no %d writes within %d s" % (writes, timeout))
+        time.sleep(0.05)
+    os.killpg(process.pid, signum)
+    process.wait(timeout=60)
+    process.log.close()
+
+
 def _json_results(stdout):
     try:
         report = json.loads(stdout[stdout.index("{"):])

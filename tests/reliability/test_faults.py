@@ -1,8 +1,6 @@
 """Faults, interruptions and concurrent runs: site.yml still converges, once, with nothing duplicated or left behind."""
 
-import os
 import signal
-import time
 
 import pytest
 
@@ -40,31 +38,16 @@ def test_site_converges_under_faults(fresh_lab, stop_labs_after):  # pylint: dis
     assert again.changes == []
 
 
-def _kill_after(lab, process, writes, signum, timeout=600):
-    """Signal the playbook's process group once the lab has seen ``writes`` mutating requests since it started."""
-    mark = lab.requests.mark()
-    deadline = time.monotonic() + timeout
-    while len(lab.requests.mutating_since(mark)) < writes:
-        if process.poll() is not None:
-            pytest.fail("the run ended (rc %s) before %d writes" % (process.returncode, writes))
-        if time.monotonic() > deadline:
-            pytest.fail("no %d writes within %d s" % (writes, timeout))
-        time.sleep(0.05)
-    os.killpg(process.pid, signum)
-    process.wait(timeout=60)
-    process.log.close()
-
-
 @pytest.mark.converges
 def test_interrupted_converge_and_uninstall_recover(fresh_lab, stop_labs_after, tmp_path):  # pylint: disable=unused-argument
     """A converge writes 8 objects: killed after 2 (SIGKILL), the next after 3 more (SIGTERM), the uninstall after 2: re-runs finish."""
     lab = fresh_lab
     before = lab.dump()
-    _kill_after(lab, labrun.spawn(lab, log_path=tmp_path / "site-1.log"), 2, signal.SIGKILL)
-    _kill_after(lab, labrun.spawn(lab, log_path=tmp_path / "site-2.log"), 3, signal.SIGTERM)
+    labrun.kill_after(lab, labrun.spawn(lab, log_path=tmp_path / "site-1.log"), 2, signal.SIGKILL)
+    labrun.kill_after(lab, labrun.spawn(lab, log_path=tmp_path / "site-2.log"), 3, signal.SIGTERM)
     converge = labrun.run(lab)
     assert_converged_once(lab, [converge])
-    _kill_after(lab, labrun.spawn(lab, labrun.UNINSTALL, log_path=tmp_path / "uninstall-1.log"), 2, signal.SIGKILL)
+    labrun.kill_after(lab, labrun.spawn(lab, labrun.UNINSTALL, log_path=tmp_path / "uninstall-1.log"), 2, signal.SIGKILL)
     labrun.run(lab, labrun.UNINSTALL).check()
     assert state.residue(before, lab.dump()) == []
 

@@ -13,7 +13,6 @@ import os
 import pathlib
 import re
 import signal
-import time
 
 import pytest
 
@@ -53,21 +52,6 @@ def files(root, skip=()):
             for path in (root.rglob("*") if root.is_dir() else []) if path.is_file() and path.name not in skip}
 
 
-def kill_after(lab, process, writes, signum, timeout=600):
-    """Signal the run's process group once the lab saw ``writes`` writes since it started (a module is then at work)."""
-    mark = lab.requests.mark()
-    deadline = time.monotonic() + timeout
-    while len(lab.requests.mutating_since(mark)) < writes:
-        if process.poll() is not None:
-            pytest.fail("the run ended (rc %s) before %d writes" % (process.returncode, writes))
-        if time.monotonic() > deadline:
-            pytest.fail("no %d writes within %d s" % (writes, timeout))
-        time.sleep(0.05)
-    os.killpg(process.pid, signum)
-    process.wait(timeout=60)
-    process.log.close()
-
-
 @pytest.mark.converges
 @pytest.mark.usefixtures("stop_labs_after")
 def test_no_secret_in_any_output_with_any_auth_shape(fresh_lab, tmp_path):
@@ -82,7 +66,7 @@ def test_no_secret_in_any_output_with_any_auth_shape(fresh_lab, tmp_path):
     # Killed while a module with a token in its arguments is at work: nothing of it may stay in the temporary folders.
     for index, signum in ((1, signal.SIGKILL), (2, signal.SIGTERM)):
         log = tmp_path / ("interrupted-%d.log" % index)
-        kill_after(lab, labrun.spawn(lab, inventory=tokens, log_path=log), 2, signum)
+        labrun.kill_after(lab, labrun.spawn(lab, inventory=tokens, log_path=log), 2, signum)
         texts["interrupted run %d output" % index] = log.read_text(encoding="utf-8", errors="replace")
         for folder in temporary:
             texts.update({"after interruption %d: %s" % (index, path): text for path, text in files(folder).items()})
