@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Render files/rbac/ from the permission list in plugins/module_utils/rbac.py (``--check``: fail if they differ).
 
 One ClusterRole per side (hub, spoke) and mode (addon, direct, verify, uninstall), each in its own

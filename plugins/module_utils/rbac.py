@@ -166,8 +166,7 @@ def cluster_role(side, mode):
     return {
         "apiVersion": "rbac.authorization.k8s.io/v1",
         "kind": "ClusterRole",
-        "metadata": {"name": role_name(side, mode), "labels": {
-                                                                "app.kubernetes.io/part-of": "acm.submariner"}},
+        "metadata": {"name": role_name(side, mode), "labels": {"app.kubernetes.io/part-of": "acm.submariner"}},
         "rules": rules,
     }
 
