@@ -9,7 +9,6 @@ verifies the lab's CA and that no test, benchmark or playbook of this repository
 """
 
 import base64
-import os
 import pathlib
 import re
 import signal
