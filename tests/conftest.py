@@ -20,10 +20,6 @@ except ImportError:  # pragma: no cover - e.g. ansible-test units, whose venv ha
 KNOWN_FAILURES = {
     "tests/integration/test_aap_runner.py::test_site_verify_uninstall_through_ansible_runner":
         "an AWS access key id appears in ansible-runner's job events of uninstall.yml (issue 12, secrets)",
-    "tests/integration/test_rbac.py::test_site_verify_uninstall_with_exactly_the_shipped_roles[acm-2.12-direct]":
-        "the permission list reviews get submariner.io/submariners on spokes, which verify no longer sends (it reuses what its wait saw)",
-    "tests/integration/test_rbac.py::test_site_verify_uninstall_with_exactly_the_shipped_roles[acm-2.2-addon]":
-        "the permission list reviews get submariner.io/submariners on spokes, which verify no longer sends (it reuses what its wait saw)",
     "tests/reliability/test_auth_errors.py::test_spoke_auth_errors_name_the_context_and_url[closed-port-context]":
         "preflight reports 2 problems for a closed port on a cluster context, the test expects 1 (the second not yet read)",
     "tests/reliability/test_aws_errors.py::test_aws_failure_is_named_on_the_first_line[wrong-region]":

@@ -90,7 +90,8 @@ PERMISSIONS = tuple(
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
              {"list": ("verify",), "watch": ("addon", "direct", "uninstall")}, LABEL_JOIN)
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES,
-             {"get list": ("addon", "direct", "verify"), "get delete": ("uninstall",), "watch": ("addon", "direct", "uninstall"), "create": SITE},
+             {"get": ("addon", "direct", "uninstall"), "list": ("addon", "direct", "verify"), "delete": ("uninstall",),
+              "watch": ("addon", "direct", "uninstall"), "create": SITE},
              ADDON_JOIN)
     # uninstall's residue check looks for add-ons on every hub (none are expected on ACM 2.2).
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES, {"list": ("uninstall",)})
@@ -104,7 +105,9 @@ PERMISSIONS = tuple(
     + _grant(SPOKE, C.OPENSHIFT_CONFIG_GROUP, "networks", CLUSTER_SCOPE, {"get": SITE})
     + _grant(SPOKE, "", "nodes", CLUSTER_SCOPE, {"list": EVERY_RUN, "get": ("direct",)})
     + _grant(SPOKE, "", "nodes", CLUSTER_SCOPE, {"get": ("uninstall",)}, aws_prep=("direct",))
-    + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", OPERATOR_NAMESPACE, {"get list": ("addon", "direct", "verify")})
+    + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", OPERATOR_NAMESPACE, {"list": ("addon", "direct", "verify")})
+    # ACM 2.2's join waits on the Submariner CR by name (agent_join's until-loop); verify watches it instead.
+    + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", OPERATOR_NAMESPACE, {"get": ("addon", "direct")}, LABEL_JOIN)
     + _grant(SPOKE, C.SUBMARINER_GROUP, "gateways", OPERATOR_NAMESPACE, {"list": ("addon", "direct", "verify")})
     + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", ALL_NAMESPACES, {"list": ("uninstall",)})
     + _grant(SPOKE, C.SUBMARINER_GROUP, "gateways", ALL_NAMESPACES, {"list": ("uninstall",)})
