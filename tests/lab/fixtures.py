@@ -54,6 +54,7 @@ class LabFactory:
         lab.tmpdir.mkdir(parents=True, exist_ok=True)
         lab.start()
         lab.ec2_marker = _vpc_ids(lab)
+        lab.baseline = lab.dump()  # the lab as it started, for tests that need it so (clean_lab)
         self._labs[key] = lab
         return lab
 
