@@ -11,6 +11,7 @@ from __future__ import annotations
 from ansible.module_utils.basic import _load_params
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
 from ansible_collections.amazon.aws.plugins.module_utils.exceptions import AnsibleAWSError
+from ansible_collections.amazon.aws.plugins.module_utils.modules import aws_argument_spec
 from ansible_collections.amazon.aws.plugins.module_utils.retries import AWSRetry
 
 from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_prepare as cp
@@ -28,9 +29,19 @@ _GIVEN_NAMES = {
 }
 
 
+def hidden_access_key_spec():
+    """amazon.aws's ``access_key`` option (its aliases and env fallback) with ``no_log``.
+
+    amazon.aws logs the access key ID (``no_log=False``); this collection prints no AWS key at any verbosity,
+    in no job event, so the modules' invocation shows it as ``VALUE_SPECIFIED_IN_NO_LOG_PARAMETER``.
+    """
+    return dict(aws_argument_spec()["access_key"], no_log=True)
+
+
 def cluster_argument_spec():
     """The options both modules take: which cluster, where its network is, and the gateway ports to plan."""
     return dict(
+        access_key=hidden_access_key_spec(),
         infra_id=dict(type="str", required=True),
         gateways=dict(type="int", default=1),
         instance_type=dict(type="str", default=cp.DEFAULT_INSTANCE_TYPE),

@@ -1,11 +1,12 @@
 """Secrets never leave the hub and the vault of variables: no AWS key, token or PSK in any output, report, fact or file left behind.
 
 One lab goes through a whole lifecycle with every auth shape (hub and clusters by API host + token as in
-inventory/example/hosts.yml, by kubeconfig, and mixed) and every output: the default callback with ``-vvv
---diff``, the json callback, ansible-runner's artifacts (job events, stdout, the jsonfile fact cache), the
-verify report, a failing run, and the temporary folders of runs interrupted with SIGKILL and SIGTERM. The
-known secret values are then searched for, in clear and in base64. The TLS tests check that the default
-verifies the lab's CA and that no test, benchmark or playbook of this repository turns verification off.
+inventory/example/hosts.yml, by kubeconfig, and every hub/cluster mix of the two) and every output: the
+default callback with ``-vvv --diff``, the json callback, ansible-runner's artifacts (job events, stdout,
+the jsonfile fact cache), the verify report, a failing run, and the temporary folders of runs interrupted
+with SIGKILL and SIGTERM. The known secret values are then searched for, in clear and in base64. The TLS
+tests check that the default verifies the lab's CA and that no test, benchmark or playbook of this
+repository turns verification off.
 """
 
 import base64
@@ -28,6 +29,10 @@ def secret_values(lab, broker_namespace):
     for context, tokens in lab.tokens.items():
         for kind, token in tokens.items():
             values["%s %s token" % (context, kind)] = token
+    for secret in lab.hub.list("v1", "Secret"):  # the clusters' AWS credentials secrets the roles read the keys from
+        for key, encoded in (secret.get("data") or {}).items():
+            if key in ("aws_access_key_id", "aws_secret_access_key"):
+                values["%s/%s %s" % (secret["metadata"]["namespace"], secret["metadata"]["name"], key)] = base64.b64decode(encoded).decode()
     for label, value in list(values.items()):
         values[label + " (base64)"] = base64.b64encode(value.encode()).decode()
     for secret in lab.hub.list("v1", "Secret", namespace=broker_namespace):
@@ -57,9 +62,11 @@ def test_no_secret_in_any_output_with_any_auth_shape(fresh_lab, tmp_path):
     lab = fresh_lab
     before = lab.dump()
     tokens = labrun.token_auth_inventory(lab, tmp_path / "token.yml")
-    # Hub and aws-sub1 by kubeconfig, aws-sub2 by token. (Hub by token with a cluster by kubeconfig is the
-    # client-isolation case of issue 12, tested where the hub and spoke clients are built.)
-    mixed = labrun.token_auth_inventory(lab, tmp_path / "mixed.yml", token_hosts=("aws-sub2",))
+    # Every hub/cluster auth mix, end to end: site.yml with the hub by token, aws-sub1 by kubeconfig (the mix whose
+    # kubeconfig hook once sent the hub's requests to the cluster) and aws-sub2 by token; verify.yml with the hub by
+    # kubeconfig, aws-sub1 by token and aws-sub2 by kubeconfig.
+    mixed = labrun.token_auth_inventory(lab, tmp_path / "mixed.yml", token_hosts=("hub", "aws-sub2"))
+    mixed_verify = labrun.token_auth_inventory(lab, tmp_path / "mixed-verify.yml", token_hosts=("aws-sub1",))
     temporary = (pathlib.Path(lab.tmpdir) / "ansible-remote", pathlib.Path(lab.tmpdir) / "ansible-local")
     texts = {}
     # Killed while a module with a token in its arguments is at work: nothing of it may stay in the temporary folders.
@@ -76,8 +83,9 @@ def test_no_secret_in_any_output_with_any_auth_shape(fresh_lab, tmp_path):
     assert any("psk" in label for label in values), "no broker PSK on the hub after site.yml: %s" % sorted(values)
 
     report_dir = tmp_path / "report"
-    verify = labrun.run(lab, labrun.VERIFY, verbosity=3, diff=True, extra_vars={"verify_report_dir": str(report_dir)}, env=fact_cache)
-    texts["verify.yml output (kubeconfig auth, json callback, -vvv --diff)"] = verify.check().output
+    verify = labrun.run(lab, labrun.VERIFY, inventory=mixed_verify, verbosity=3, diff=True, extra_vars={"verify_report_dir": str(report_dir)},
+                        env=fact_cache)
+    texts["verify.yml output (mixed auth, json callback, -vvv --diff)"] = verify.check().output
     code, artifacts = labrun.run_with_runner(lab, labrun.VERIFY, tokens, tmp_path / "runner", cmdline="-vvv --diff",
                                              extra_vars={"verify_report_dir": str(report_dir)})
     assert code == 0, (artifacts / "job" / "stdout").read_text(encoding="utf-8")[-4000:]

@@ -36,7 +36,7 @@ def run_fixture(capsys):
     def run(module, args, **kwargs):
         with pytest.raises(SystemExit) as exited:
             with patch_module_args({**kwargs.get("keys", KEYS), **args, "_ansible_check_mode": kwargs.get("check_mode", False),
-                                    "_ansible_diff": kwargs.get("diff", False)}):
+                                    "_ansible_diff": kwargs.get("diff", False), "_ansible_inject_invocation": True}):
                 module.main()
         result = json.loads(capsys.readouterr().out)
         return exited.value.code != 0, result
@@ -116,3 +116,14 @@ def test_info_module_is_read_only(ec2, run):
     assert {item["code"] for item in result["findings"]} >= {"security_group_missing", "no_gateway_instance"}
     assert result["security_groups"]["worker"]["group_id"] == seeded.worker_sg_id
     assert lab_aws.snapshot(ec2) == before
+
+
+@pytest.mark.parametrize("module", [aws_cloud_prepare, aws_cloud_prepare_info])
+def test_the_access_key_id_is_never_in_the_result(ec2, run, module):
+    """amazon.aws logs the access key ID (no_log=False); AAP keeps a module's invocation in its job events."""
+    seeded = lab_aws.seed_cluster(ec2, "mod-keyid")
+    key_id = "AKIAUNITTESTKEYID000"
+    failed, result = run(module, {"infra_id": seeded.infra_id}, keys={"aws_access_key_id": key_id, "secret_key": "testing"})
+    assert not failed, result
+    assert result["invocation"]["module_args"]["access_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
+    assert key_id not in json.dumps(result)
