@@ -1,134 +1,16 @@
-"""Least privilege: site, verify and uninstall with exactly the shipped ClusterRoles (files/rbac/), and preflight naming a missing one.
+"""Least privilege: each shipped ClusterRole (files/rbac/) passes the permission review, and without any one of its
+permissions the review, and preflight before the first write, names it, the cluster and the role file.
 
-Each cluster of the lab gets a ServiceAccount ``acm-submariner-rbac/runner`` whose only binding is the
-ClusterRole of the run's mode (the lab enforces RBAC as kube-apiserver does, tests/lab/apiserver/rbac.py),
-and the inventory reaches every cluster with that ServiceAccount's token. One lifecycle per profile:
-acm-2.12 in AWS preparation ``direct`` (its spoke role holds the ``addon`` one) and acm-2.2 in ``addon``.
-Each run's request log is turned into permissions (tests/lab/rbac_from_log.py) and compared with the list
-preflight reviews (plugins/module_utils/rbac.py): the roles are what the runs used, no more.
+The whole runs with exactly the shipped roles are the lifecycles of test_site.py (addon mode, acm-2.12 and acm-2.2)
+and test_roles.py (direct mode), as the runner of tests/integration/least_privilege.py.
 """
 
-import pathlib
-
 import pytest
-import yaml
 
-from tests.integration.test_site import failure_messages, our_leftovers, run
-from tests.lab.apiserver.rbac import Identity
-from tests.lab.fixtures import REPO_ROOT, mutating_requests, without_run_lease
-from tests.lab.rbac_from_log import permissions
+from tests.integration.least_privilege import HUB_FACTS, bind, bind_mode, rbac, runner_inventory, shipped_role
+from tests.integration.test_site import failure_messages, run
+from tests.lab.fixtures import mutating_requests, without_run_lease
 from tests.lab.runtime import HUB_CONTEXT
-
-pytest.importorskip("ansible_collections.acm.submariner.plugins.module_utils.rbac")
-from ansible_collections.acm.submariner.plugins.module_utils import rbac  # noqa: E402  pylint: disable=wrong-import-position
-
-NAMESPACE = "acm-submariner-rbac"
-ACCOUNT = "runner"
-BINDING = "acm-submariner-rbac-runner"
-SA_NAME = "system:serviceaccount:%s:%s" % (NAMESPACE, ACCOUNT)
-RBAC_API = "rbac.authorization.k8s.io/v1"
-# hub_info's facts that decide which permissions a hub needs, per profile.
-HUB_FACTS = {
-    "acm-2.12": {"join_flow": "addon", "broker_cr_required": True, "broker_namespace_rule": "current"},
-    "acm-2.2": {"join_flow": "labels", "broker_cr_required": False, "broker_namespace_rule": "legacy"},
-}
-
-
-def shipped_role(side, mode):
-    """The ClusterRole as the collection ships it (the YAML file, not the Python list)."""
-    documents = list(yaml.safe_load_all((REPO_ROOT / rbac.role_file(side, mode)).read_text(encoding="utf-8")))
-    assert len(documents) == 1 and documents[0]["kind"] == "ClusterRole"
-    return documents[0]
-
-
-def bind(lab, context, role):
-    """Make ``role`` (a ClusterRole dict) the runner's only permissions on ``context`` (beside the bootstrap defaults)."""
-    store = lab.store(context)
-    for kind, name in (("ClusterRoleBinding", BINDING), ("ClusterRole", role["metadata"]["name"])):
-        if store.get(RBAC_API, kind, name) is not None:
-            store.delete(RBAC_API, kind, name)
-    store.create(role)
-    store.create({"apiVersion": RBAC_API, "kind": "ClusterRoleBinding", "metadata": {"name": BINDING},
-                  "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": role["metadata"]["name"]},
-                  "subjects": [{"kind": "ServiceAccount", "name": ACCOUNT, "namespace": NAMESPACE}]})
-
-
-def bind_mode(lab, mode):
-    for context in lab.contexts:
-        bind(lab, context, shipped_role(rbac.HUB if context == HUB_CONTEXT else rbac.SPOKE, mode))
-
-
-def runner_inventory(lab, directory):
-    """The lab's inventory with every cluster reached as the runner ServiceAccount (its own kubeconfig)."""
-    tokens = {}
-    for context in lab.contexts:
-        store = lab.store(context)
-        if store.get("v1", "Namespace", NAMESPACE) is None:
-            store.create({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": NAMESPACE}})
-        if store.get("v1", "ServiceAccount", ACCOUNT, NAMESPACE) is None:
-            store.create({"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": ACCOUNT, "namespace": NAMESPACE}})
-        tokens[context] = lab.issue_token(context, Identity.service_account(NAMESPACE, ACCOUNT, label=ACCOUNT))
-    directory = pathlib.Path(directory)
-    kubeconfig = directory / "runner-kubeconfig"
-    kubeconfig.write_text(yaml.safe_dump(lab.kubeconfig_with_tokens(tokens)), encoding="utf-8")
-    kubeconfig.chmod(0o600)
-    inventory = yaml.safe_load((lab.state_dir / "inventory.yml").read_text(encoding="utf-8"))
-    groups = inventory["all"]["children"]
-    for group in groups.values():
-        for host in group["hosts"].values():
-            host["acm_submariner_kubeconfig"] = str(kubeconfig)
-    path = directory / "runner-inventory.yml"
-    path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
-    return path
-
-
-def used_by_runner(lab, mark):
-    """``{side: {(verb, group, resource)}}`` the runner's requests since ``mark`` were allowed."""
-    records = [record for record in lab.requests.since(mark) if record.get("user") == SA_NAME]
-    used = {rbac.HUB: set(), rbac.SPOKE: set()}
-    for cluster, triples in permissions(records).items():
-        used[rbac.HUB if cluster == HUB_CONTEXT else rbac.SPOKE] |= triples
-    return used
-
-
-def reviewed(run_name, aws_prep, profile):
-    """``{side: {(verb, group, resource)}}`` preflight reviews for this run on this profile's hub."""
-    return {side: {(p.verb, p.group, p.resource) for p in rbac.needed(side, run_name, aws_prep, HUB_FACTS[profile])}
-            for side in rbac.SIDES}
-
-
-def assert_roles_are_what_the_run_used(lab, mark, run_name, aws_prep, profile):
-    used, needed = used_by_runner(lab, mark), reviewed(run_name, aws_prep, profile)
-    differences = {side: {"used, not reviewed": sorted(used[side] - needed[side]), "reviewed, not used": sorted(needed[side] - used[side])}
-                   for side in rbac.SIDES if used[side] != needed[side]}
-    assert not differences, "%s (%s, %s): %s" % (run_name, aws_prep, profile, differences)
-
-
-@pytest.mark.parametrize("profile, aws_prep", [("acm-2.12", "direct"), ("acm-2.2", "addon")])
-def test_site_verify_uninstall_with_exactly_the_shipped_roles(lab_factory, tmp_path, profile, aws_prep):
-    """Each run passes with only its mode's roles, and used exactly what preflight reviews for it."""
-    lab = lab_factory.get(profile=profile, clusters=2, overlap=False)
-    inventory = runner_inventory(lab, tmp_path)
-    extra = {"acm_submariner_aws_prep_mode": aws_prep}
-
-    bind_mode(lab, aws_prep)
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", extra_vars=extra, inventory=inventory)
-    assert code == 0, failure_messages(output)
-    assert_roles_are_what_the_run_used(lab, mark, "site", aws_prep, profile)
-
-    bind_mode(lab, "verify")
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "playbooks/verify.yml", extra_vars=extra, inventory=inventory)
-    assert code == 0, failure_messages(output)
-    assert_roles_are_what_the_run_used(lab, mark, "verify", aws_prep, profile)
-
-    bind_mode(lab, "uninstall")
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=extra, inventory=inventory)
-    assert code == 0, failure_messages(output)
-    assert_roles_are_what_the_run_used(lab, mark, "uninstall", aws_prep, profile)
-    assert our_leftovers(lab) == []
 
 
 # ---------------------------------------------------------------------- one permission removed

@@ -2,16 +2,28 @@
 
 import yaml
 
+from tests.integration.least_privilege import assert_roles_are_what_the_run_used, bind_mode, runner_inventory
 from tests.integration.test_site import CHECK_MODE_VERIFY, failure_messages, our_leftovers, run, total
 from tests.lab.fixtures import mutating_requests, without_run_lease
 
+# Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
+XDIST_SPREAD = True
 
-def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory):
-    """aws_cloud_prepare + gateway_machineset + skip-cloud-prepare: converges, is idempotent, leaves nothing."""
+
+def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, tmp_path):
+    """aws_cloud_prepare + gateway_machineset + skip-cloud-prepare: converges, is idempotent, leaves nothing.
+
+    As the least-privilege runner (tests/integration/least_privilege.py) with the shipped direct-mode roles,
+    and the converge and uninstall used exactly what preflight reviews for direct mode.
+    """
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, ocp_naming="capi")
+    inventory = runner_inventory(lab, tmp_path)
     direct = {"acm_submariner_aws_prep_mode": "direct"}
-    code, _stats, output = run(lab, "site.yml", extra_vars=direct)
+    bind_mode(lab, "direct")
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
     assert code == 0, failure_messages(output)
+    assert_roles_are_what_the_run_used(lab, mark, "site", "direct", "acm-2.12")
     for context in ("cluster1", "cluster2"):
         machine_sets = lab.spokes[context].list("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
         assert any("-submariner-gw-" in item["metadata"]["name"] for item in machine_sets), context
@@ -20,13 +32,16 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory):
         assert "credentialsSecret" not in config["spec"]
 
     mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml", extra_vars=direct)
+    code, stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, stats
     assert without_run_lease(mutating_requests(lab, mark)) == []
 
-    code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=direct)
+    bind_mode(lab, "uninstall")
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=direct, inventory=inventory)
     assert code == 0, failure_messages(output)
+    assert_roles_are_what_the_run_used(lab, mark, "uninstall", "direct", "acm-2.12")
     assert our_leftovers(lab) == []
 
 

@@ -11,8 +11,11 @@ import pathlib
 
 import pytest
 
+from tests.integration.least_privilege import assert_roles_are_what_the_run_used, bind_mode, runner_inventory
 from tests.lab.fixtures import RUN_LEASE_PATH, REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
 
+# Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
+XDIST_SPREAD = True
 LOG = logging.getLogger(__name__)
 # verify waits for tunnels; in check mode on a new lab there are none to wait for.
 CHECK_MODE_VERIFY = {"verify_wait": False, "verify_fail_on_problems": False}
@@ -138,9 +141,11 @@ def assert_nat_discovery_where_submariner_listens(lab, profile):
 
 
 @pytest.mark.parametrize("profile", ["acm-2.12", "acm-2.2"])
-def test_site_lifecycle(lab_factory, profile):
+def test_site_lifecycle(lab_factory, tmp_path, profile):
     """--check writes nothing; site converges; a second run and a --check change nothing; verify passes; uninstall leaves nothing.
 
+    Every run is the least-privilege runner's (tests/integration/least_privilege.py): the shipped ClusterRole of
+    the run's mode is all it may do, and the converge, verify and uninstall used exactly what preflight reviews.
     With .venv (the README's newest combination) this is that combination's lab smoke in make test
     (the steps of tests/matrix/test_smoke.py's test_lifecycle).
     """
@@ -151,36 +156,45 @@ def test_site_lifecycle(lab_factory, profile):
         crd = lab.hub.get("apiextensions.k8s.io/v1", "CustomResourceDefinition", "submarinerconfigs.submarineraddon.open-cluster-management.io")
         served = crd["spec"]["versions"][0]["schema"]["openAPIV3Schema"]["properties"]["spec"]["properties"]
         assert "credentialsSecret" in served and "gatewayConfig" not in served
+    inventory = runner_inventory(lab, tmp_path)
+    bind_mode(lab, "addon")
 
     mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml", check=True, extra_vars=CHECK_MODE_VERIFY)
+    code, stats, output = run(lab, "site.yml", check=True, extra_vars=CHECK_MODE_VERIFY, inventory=inventory)
     assert code == 0, failure_messages(output)
     assert mutating_requests(lab, mark) == []
 
     mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml")
+    code, stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") > 0
     assert_nat_discovery_where_submariner_listens(lab, profile)
+    assert_roles_are_what_the_run_used(lab, mark, "site", "addon", profile)
     requests = lab.requests.since(mark)
     assert repeated_reads_after_preflight(requests) == []
     converge = [request for request in requests if request["path"] != SSAR_PATH]
     assert len(converge) <= CONVERGE_REQUEST_BUDGET, (len(converge), request_summary(converge))
 
     mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml")
+    code, stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, stats
-    code, stats, output = run(lab, "site.yml", check=True)
+    code, stats, output = run(lab, "site.yml", check=True, inventory=inventory)
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, stats
     assert without_run_lease(mutating_requests(lab, mark)) == []
 
-    code, stats, output = run(lab, "playbooks/verify.yml")
+    bind_mode(lab, "verify")
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "playbooks/verify.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
+    assert_roles_are_what_the_run_used(lab, mark, "verify", "addon", profile)
 
-    code, stats, output = run(lab, "playbooks/uninstall.yml")
+    bind_mode(lab, "uninstall")
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "playbooks/uninstall.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
+    assert_roles_are_what_the_run_used(lab, mark, "uninstall", "addon", profile)
     assert our_leftovers(lab) == []
 
 

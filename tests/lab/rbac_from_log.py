@@ -6,7 +6,7 @@ prints, per cluster, the ``(verb, group, resource)`` triples the run's requests 
 (the path parsed as kube-apiserver's requestinfo.go does). Discovery, version and the self-reviews are
 left out: every authenticated identity has them (bootstrap ClusterRoles system:discovery and
 system:basic-user). docs/rbac.md says how the shipped roles (files/rbac/) were derived with it, and
-tests/integration/test_rbac.py checks them against it on every least-privilege run.
+tests/integration/least_privilege.py checks them against it on every least-privilege run.
 """
 
 import argparse

@@ -6,6 +6,9 @@ import pytest
 
 from tests.reliability import labrun, state
 
+# Each test starts a lab of its own (fresh_lab) and stops it: make test spreads them (tests/conftest.py).
+XDIST_SPREAD = True
+
 # The profile: 10 % 5xx/429, 5 % 409 on writes, 200 ms latency, an occasional dropped connection.
 FAULTS = "latency_ms=200,error_rate=0.10,conflict_rate=0.05,drop_rate=0.01,seed=%d"
 CLUSTER_SET = "submariner"
