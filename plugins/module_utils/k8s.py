@@ -24,6 +24,7 @@ from ansible.module_utils.common.text.converters import to_text
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import HubFacts, hub_facts, managed_cluster_summary, preferred_version
+from ansible_collections.acm.submariner.plugins.module_utils.rbac import ROLE_DIR
 from ansible_collections.acm.submariner.plugins.module_utils.validation import option_problems
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import (
     AUTH_ARG_SPEC,
@@ -207,8 +208,9 @@ def api_error_message(exc, target, doing):
         )
     if status == 403:
         return (
-            "{0} refused {1} (403 Forbidden): {2}. Use a context whose user has the RBAC for it"
-            " (for example a hub cluster-admin).".format(target, doing, detail)
+            "{0} refused {1} (403 Forbidden): {2}. Use a context whose user has the RBAC for it: bind the"
+            " ClusterRole of the run's mode that the collection ships in {3}/ (one per side and mode, see"
+            " docs/rbac.md), or use a cluster-admin.".format(target, doing, detail, ROLE_DIR)
         )
     if status == 404:
         return "{0}: not found while {1}: {2}.".format(target, doing, detail)

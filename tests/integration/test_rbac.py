@@ -121,3 +121,20 @@ def test_uninstall_stops_in_preflight_naming_a_missing_spoke_permission(runner_c
                             "delete machinesets.machine.openshift.io (in namespace openshift-machine-api)"), first
     assert "files/rbac/acm-submariner-spoke-uninstall.yaml" in first
     assert without_run_lease(mutating_requests(lab, mark)) == [] and mutating_requests(lab, mark) == []
+
+
+def test_site_stops_at_hub_info_naming_the_refused_read_and_the_roles(runner_client, tmp_path):
+    """hub_info runs before the review (the review needs its facts): without ``list multiclusterhubs`` its 403 names
+    the hub, the refused read, and where the shipped roles are; 0 writes."""
+    lab, _clients = runner_client
+    inventory = runner_inventory(lab, tmp_path)
+    bind_mode(lab, "addon")
+    missing = rbac.Permission(rbac.HUB, "list", rbac.C.MCH_GROUP, "multiclusterhubs", "", ())
+    bind(lab, HUB_CONTEXT, without(shipped_role(rbac.HUB, "addon"), missing))
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory)
+    assert code != 0
+    first = failure_messages(output)[0].splitlines()[0]
+    for words in (HUB_CONTEXT, "403 Forbidden", "multiclusterhubs", "files/rbac/", "docs/rbac.md"):
+        assert words in first, "%r not in %s" % (words, first)
+    assert mutating_requests(lab, mark) == []

@@ -273,6 +273,7 @@ class TestErrors:
         message = str(info.value)
         assert "hubcluster-readonly" in message and "403" in message and "cannot patch" in message
         assert "updating ManagedCluster cluster1" in message
+        assert "files/rbac/" in message and "docs/rbac.md" in message, "a 403 names where the least-privilege roles are"
 
     def test_invalid_object(self):
         fake = FakeK8SClient()
