@@ -101,7 +101,8 @@ lab-tests: venv  ## The lab's own tests (they start and stop their own lab)
 # The suites that drive playbooks against labs run on two pytest-xdist workers: a playbook run keeps
 # about one core busy (the lab answers in microseconds; Ansible waits on its workers and modules), so
 # a second test at once uses the other core. tests/conftest.py keeps each test module on one worker
-# (its shared labs start once); long tests that share nothing (molecule scenarios) form groups of their own.
+# (its shared labs start once); long tests that share nothing (molecule scenarios) form groups of their own,
+# and modules whose tests each start their own labs (XDIST_SPREAD) are spread test by test.
 PYTEST_WORKERS ?= 2
 XDIST = $(if $(filter-out 0 1,$(PYTEST_WORKERS)),-n $(PYTEST_WORKERS) --dist loadgroup)
 
