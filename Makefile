@@ -118,7 +118,8 @@ reliability: venv  ## The reliability suite: bad input, faults, interruption, co
 # so that the two workers stay busy until the end. The files named first are the longest (--durations
 # of earlier runs), so that no long test starts last; pytest collects a file named twice only once.
 LAB_SUITES_FIRST := tests/integration/test_molecule.py tests/matrix tests/integration/test_site.py \
-  tests/reliability/test_residue_loop.py tests/reliability/test_secrets_tls.py tests/integration/test_roles.py
+  tests/reliability/test_residue_loop.py tests/reliability/test_secrets_tls.py tests/integration/test_roles.py \
+  tests/reliability/test_faults.py tests/reliability/test_do_no_harm.py
 
 .PHONY: lab-suites
 lab-suites: venv $(MATRIX_DIR)/oldest/.stamp
