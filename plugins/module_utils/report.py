@@ -22,6 +22,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import C
 
 # Worst first: the overall verdict is the worst cluster state.
 STATE_ORDER = (FAILED, WAITING, READY)
+UNKNOWN_CLUSTER = "(unknown cluster)"
 
 MISSING = "missing"  # a tunnel only one of two verified clusters sees
 # Worst first, for a tunnel seen from both ends.
@@ -46,7 +47,7 @@ def build_report(
     (one per cluster pair, the worse of both ends), ``overlaps`` (CIDR overlaps between
     clusters that do not both use Globalnet) and ``problems`` (every cluster's, with its name).
     """
-    results = sorted((r for r in results if r), key=lambda r: str(r.get("cluster")))
+    results = sorted((r for r in results if r and not r.get("skipped")), key=lambda r: str(_cluster_name(r)))
     clusters = [_cluster_entry(result) for result in results]
     problems = [dict(problem, cluster=cluster["name"]) for cluster in clusters for problem in cluster["problems"]]
     return {
@@ -69,13 +70,27 @@ def worst_state(states: Iterable[str]) -> str:
     return next((state for state in STATE_ORDER if state in seen), WAITING)
 
 
+def _cluster_name(result: Mapping[str, Any]) -> str:
+    """The cluster a result is about; a failed task's result may only name it in its invocation."""
+    invoked = ((result.get("invocation") or {}).get("module_args") or {}).get("cluster")
+    return result.get("cluster") or invoked or UNKNOWN_CLUSTER
+
+
+def _failure_problems(result: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A task that failed before it could verify anything: its message is the cluster's one problem."""
+    if not result.get("failed") or result.get("problems"):
+        return []
+    return [{"source": "verify", "message": str(result.get("msg") or "the verification failed without a message")}]
+
+
 def _cluster_entry(result: Mapping[str, Any]) -> dict[str, Any]:
     health = result.get("health") or {}
     gateways = result.get("gateways") or []
     networks = result.get("networks") or {}
+    failure = _failure_problems(result)
     return {
-        "name": result.get("cluster"),
-        "state": health.get("state") or WAITING,
+        "name": _cluster_name(result),
+        "state": FAILED if failure else (health.get("state") or WAITING),
         "connection_state": health.get("connections"),
         "summary": health.get("summary"),
         "cluster_set": (result.get("cluster_set") or {}).get("name"),
@@ -89,7 +104,7 @@ def _cluster_entry(result: Mapping[str, Any]) -> dict[str, Any]:
         },
         "gateway_nodes": [dict(node) for node in result.get("gateway_nodes") or []],
         "gateways": [_gateway_entry(gateway) for gateway in gateways],
-        "problems": [dict(problem) for problem in result.get("problems") or []],
+        "problems": [dict(problem) for problem in result.get("problems") or []] + failure,
     }
 
 

@@ -176,3 +176,17 @@ def test_json_round_trips_with_sorted_keys():
 
 def test_describe_problem_without_classification():
     assert report.describe_problem({"source": "addon", "message": "the cluster has not joined"}) == "addon: the cluster has not joined"
+
+
+def test_a_failed_verification_is_a_failed_cluster_in_every_format():
+    """verify.yml reports every host's result, a failed task's too (it may name the cluster only in its invocation)."""
+    failed = {"failed": True, "msg": "hub unreachable", "invocation": {"module_args": {"cluster": "aws-sub2"}}}
+    model = report.build_report([failed, {"skipped": True}])
+    [cluster] = model["clusters"]
+    assert cluster["name"] == "aws-sub2" and cluster["state"] == "failed" and model["state"] == "failed"
+    assert model["problems"] == [{"source": "verify", "message": "hub unreachable", "cluster": "aws-sub2"}]
+    assert "aws-sub2" in report.render_markdown(model) and "hub unreachable" in report.render_markdown(model)
+    assert json.loads(report.render_json(model))["clusters"][0]["state"] == "failed"
+    assert report.summary_table(model).splitlines()[2].startswith("aws-sub2")
+    nameless = report.build_report([{"failed": True, "msg": "boom"}])
+    assert nameless["clusters"][0]["name"] == report.UNKNOWN_CLUSTER and "boom" in report.render_markdown(nameless)
