@@ -1,5 +1,6 @@
 """The roles in their other modes: direct AWS preparation (capi naming, a VPC the installer did not lay out), host + token auth."""
 
+import pytest
 import yaml
 
 from tests.integration.least_privilege import assert_roles_are_what_the_run_used, bind_mode, runner_inventory
@@ -10,20 +11,21 @@ from tests.lab.fixtures import mutating_requests, without_run_lease
 XDIST_SPREAD = True
 
 
-def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, tmp_path):
+@pytest.mark.parametrize("profile, naming", [("acm-2.12", {"ocp_naming": "capi"}), ("acm-2.2", {})], ids=["acm-2.12", "acm-2.2"])
+def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, tmp_path, profile, naming):
     """aws_cloud_prepare + gateway_machineset + skip-cloud-prepare: converges, is idempotent, leaves nothing.
 
     As the least-privilege runner (tests/integration/least_privilege.py) with the shipped direct-mode roles,
-    and the converge and uninstall used exactly what preflight reviews for direct mode.
+    and the converge and uninstall used exactly what preflight reviews for direct mode, on both profiles.
     """
-    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, ocp_naming="capi")
+    lab = lab_factory.get(profile=profile, clusters=2, overlap=False, **naming)
     inventory = runner_inventory(lab, tmp_path)
     direct = {"acm_submariner_aws_prep_mode": "direct"}
     bind_mode(lab, "direct")
     mark = lab.requests.mark()
     code, _stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
     assert code == 0, failure_messages(output)
-    assert_roles_are_what_the_run_used(lab, mark, "site", "direct", "acm-2.12")
+    assert_roles_are_what_the_run_used(lab, mark, "site", "direct", profile)
     for context in ("cluster1", "cluster2"):
         machine_sets = lab.spokes[context].list("machine.openshift.io/v1beta1", "MachineSet", "openshift-machine-api")
         assert any("-submariner-gw-" in item["metadata"]["name"] for item in machine_sets), context
@@ -41,7 +43,7 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, t
     mark = lab.requests.mark()
     code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=direct, inventory=inventory)
     assert code == 0, failure_messages(output)
-    assert_roles_are_what_the_run_used(lab, mark, "uninstall", "direct", "acm-2.12")
+    assert_roles_are_what_the_run_used(lab, mark, "uninstall", "direct", profile)
     assert our_leftovers(lab) == []
 
 
