@@ -196,7 +196,8 @@ def test_one_run_at_a_time_and_a_moved_cluster_goes_back(fresh_lab, stop_labs_af
     assert [r for r in blocked.mutating if r["verb"] in ("delete", "deletecollection")] == []
     assert_says(first_error(blocked), "ManagedClusterSet submariner is in use", lease["spec"]["holderIdentity"],
                 "kubectl delete lease -n acm-submariner submariner", "acm_submariner_break_lease=true")
-    assert [f["task"] for f in blocked.failures()] == ["Take the run lease of the set (a run that finds it held fails here, naming the holder)"]
+    assert [f["task"] for f in blocked.failures()] == [
+        "Check that no other run holds the run lease of the set (a run that finds it held fails here, naming the holder)"]
 
     joined = lab.hub.get(MC_API, "ManagedCluster", "aws-sub1")
     assert joined["metadata"]["labels"][CLUSTERSET_LABEL] == "submariner"
