@@ -18,6 +18,13 @@ class ActionModule(WaitInRoundsAction):
     WAIT_DEFAULT = False
     WAIT_TIMEOUT_DEFAULT = 300
 
+    def run(self, tmp=None, task_vars=None):
+        result = super().run(tmp, task_vars)
+        # A failed task's result names no cluster; the report (filter submariner_report) lists it by this name.
+        if result.get("failed") and not result.get("cluster"):
+            result["cluster"] = self._task.args.get("cluster")
+        return result
+
     @staticmethod
     def still_waiting(answer):
         health = answer.get("health") or {}

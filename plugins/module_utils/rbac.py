@@ -87,11 +87,8 @@ PERMISSIONS = tuple(
              {"get list": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)})
     # verify reads the config by name where the name is fixed (ACM >= 2.3), else lists the namespace's only one.
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"get": ("verify",)}, ADDON_JOIN)
-    # ACM 2.2's addon prepares the cloud from the SubmarinerConfig and cleans it up under its finalizer: site and
-    # uninstall wait for it. In direct mode the collection does both itself and has nothing to wait for.
-    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"list": ("verify",), "watch": ("addon",)}, LABEL_JOIN)
-    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"watch": ("uninstall",)}, LABEL_JOIN,
-             aws_prep=("addon", "skip"))
+    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
+             {"list": ("verify",), "watch": ("addon", "direct", "uninstall")}, LABEL_JOIN)
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES,
              {"get": ("addon", "direct", "uninstall"), "list": ("addon", "direct", "verify"), "delete": ("uninstall",),
               "watch": ("addon", "direct", "uninstall"), "create": SITE},

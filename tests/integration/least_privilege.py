@@ -9,6 +9,7 @@ test_site.py (addon mode, both profiles) and test_roles.py (direct mode), and by
 """
 
 import pathlib
+import warnings
 
 import pytest
 import yaml
@@ -96,20 +97,36 @@ def reviewed(run_name, aws_prep, profile):
             for side in rbac.SIDES}
 
 
-# Sent only when a wait finds its object not yet settled at the first read: uninstall's wait for a deleted gateway
-# MachineSet watches it and reads the Nodes of the Machines still going (aws_gateway_machineset_runner.machines_left).
-# With no delay in the lab they are often gone at once, so a run may need these and not use them; used and not
-# reviewed still fails.
+# Sent only when a wait finds its object not yet settled at its first read, per (run, side, AWS preparation mode).
+# Uninstall's wait for a deleted gateway MachineSet watches it and reads the Nodes of the Machines still going
+# (aws_gateway_machineset_runner.machines_left). On ACM 2.2 in direct mode, the waits for the SubmarinerConfig
+# (site: SubmarinerConfigApplied; uninstall: the addon's cleanup finalizer) watch it. The lab settles these at once
+# where a real hub takes seconds, so a run may need them and not use them. Used and not reviewed still fails; a
+# request the runner was refused (``refused_requests``: a wait would fall back to polling) is reported.
 SENT_ONLY_WHILE_WAITING = {
-    ("uninstall", rbac.SPOKE): {("watch", "machine.openshift.io", "machinesets"), ("get", "", "nodes")},
+    ("uninstall", rbac.SPOKE, "direct"): {("watch", "machine.openshift.io", "machinesets"), ("get", "", "nodes")},
+    ("site", rbac.HUB, "direct"): {("watch", rbac.C.SUBMARINER_ADDON_GROUP, "submarinerconfigs")},
+    ("uninstall", rbac.HUB, "direct"): {("watch", rbac.C.SUBMARINER_ADDON_GROUP, "submarinerconfigs")},
 }
 
 
+def refused_requests(lab, mark):
+    """The runner's requests since ``mark`` that the lab refused (401/403): a role that lacks something the run
+    tolerates (a wait that falls back to polling) shows here and nowhere else."""
+    return [(record["cluster"], record["method"], record["path"]) for record in lab.requests.since(mark)
+            if record.get("user") == SA_NAME and record.get("status") in (401, 403)]
+
+
 def assert_roles_are_what_the_run_used(lab, mark, run_name, aws_prep, profile):
+    refused = refused_requests(lab, mark)
+    if refused:
+        # Not an assertion yet: one loaded make-test-like run had a refusal that four reruns (alone and under
+        # load) did not show, and its requests were not printed. Reported until its cause is known.
+        warnings.warn("%s (%s, %s): the lab refused the runner %s" % (run_name, aws_prep, profile, refused))
     used, needed = used_by_runner(lab, mark), reviewed(run_name, aws_prep, profile)
     differences = {}
     for side in rbac.SIDES:
-        unused = needed[side] - used[side] - SENT_ONLY_WHILE_WAITING.get((run_name, side), set())
+        unused = needed[side] - used[side] - SENT_ONLY_WHILE_WAITING.get((run_name, side, aws_prep), set())
         if used[side] - needed[side] or unused:
             differences[side] = {"used, not reviewed": sorted(used[side] - needed[side]), "reviewed, not used": sorted(unused)}
     assert not differences, "%s (%s, %s): %s" % (run_name, aws_prep, profile, differences)

@@ -5,6 +5,7 @@ import pytest
 from tests.reliability import state
 
 CONVERGING = {"overlap": False, "time_scale": 0.0}
+RUN_LEASE_NAMESPACE = "acm-submariner"
 
 
 @pytest.fixture(name="clean_lab")
@@ -12,8 +13,8 @@ def clean_lab_fixture(lab_factory):
     """An acm-2.12 lab with hub + 2 clusters whose networks do not overlap, as it started.
 
     The lab is shared by every test that asks for the same options, in any module on this pytest-xdist
-    worker. One that another test left changed (objects or labels added or removed, EC2 resources left)
-    is replaced by a new one, so that no test depends on the order the tests ran in.
+    worker. One that another test left changed (objects or labels added or removed, a run lease held, EC2 changed)
+    is replaced by a new one (``changes_since``), so that no test depends on the order the tests ran in.
     """
     lab = lab_factory.get("acm-2.12", **CONVERGING)
     if changes_since(lab.baseline, lab.dump()):
@@ -23,9 +24,26 @@ def clean_lab_fixture(lab_factory):
 
 
 def changes_since(baseline, now):
-    """What differs in ``now`` from ``baseline``: what was added (``state.residue``) and what was removed."""
-    removed = sorted(set(state.objects(baseline)) - set(state.objects(now)))
-    return state.residue(baseline, now) + ["removed %s: %s %s/%s" % key for key in removed]
+    """What differs in ``now`` from ``baseline``: objects added (``state.residue``) or removed, labels added, changed or
+    removed, run leases taken (``state.objects`` leaves Leases out), and any change to EC2 (its normalised snapshot)."""
+    old, new = state.objects(baseline), state.objects(now)
+    found = state.residue(baseline, now) + ["removed %s: %s %s/%s" % key for key in sorted(set(old) - set(new))]
+    for key in sorted(set(old) & set(new)):
+        gone = sorted(set(_labels(old[key])) - set(_labels(new[key])))
+        found += ["%s: %s %s/%s label %s removed" % (key + (label,)) for label in gone]
+    found += ["run lease %s/%s" % key for key in sorted(_run_leases(now) - _run_leases(baseline))]
+    if now["ec2"]["snapshot"] != baseline["ec2"]["snapshot"]:
+        found.append("ec2 changed")
+    return found
+
+
+def _labels(item):
+    return (item.get("metadata") or {}).get("labels") or {}
+
+
+def _run_leases(dump):
+    return {(context, (lease.get("metadata") or {}).get("name")) for context, kinds in dump["clusters"].items()
+            for lease in kinds.get("coordination.k8s.io/Lease", []) if (lease.get("metadata") or {}).get("namespace") == RUN_LEASE_NAMESPACE}
 
 
 @pytest.fixture(name="fresh_lab")

@@ -95,3 +95,11 @@ def test_submariner_info_ends_with_the_round_that_saw_the_tunnels(action):
     act, fake, lines = action([INFO_WAITING, ready], kind=submariner_info.ActionModule)
     answer = act._rounds("acm.submariner.submariner_info", {"wait": True}, 300, {"inventory_hostname": "c1"})  # pylint: disable=protected-access
     assert answer == ready and fake.budgets == [5, 10] and len(lines) == 1
+
+
+def test_a_failed_submariner_info_names_its_cluster(monkeypatch):
+    """verify.yml's report lists every host's result; a failed task's would otherwise name no cluster."""
+    monkeypatch.setattr(wait_rounds.WaitInRoundsAction, "run", lambda self, tmp=None, task_vars=None: {"failed": True, "msg": "boom"})
+    act = object.__new__(submariner_info.ActionModule)
+    act._task = types.SimpleNamespace(args={"cluster": "aws-sub2"}, no_log=False)  # pylint: disable=protected-access
+    assert act.run(task_vars={}) == {"failed": True, "msg": "boom", "cluster": "aws-sub2"}
