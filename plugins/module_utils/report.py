@@ -71,9 +71,8 @@ def worst_state(states: Iterable[str]) -> str:
 
 
 def _cluster_name(result: Mapping[str, Any]) -> str:
-    """The cluster a result is about; a failed task's result may only name it in its invocation."""
-    invoked = ((result.get("invocation") or {}).get("module_args") or {}).get("cluster")
-    return result.get("cluster") or invoked or UNKNOWN_CLUSTER
+    """The cluster a result is about (the submariner_info action names it on a failed result too)."""
+    return result.get("cluster") or UNKNOWN_CLUSTER
 
 
 def _failure_problems(result: Mapping[str, Any]) -> list[dict[str, Any]]:

@@ -24,13 +24,12 @@ def clean_lab_fixture(lab_factory):
 
 
 def changes_since(baseline, now):
-    """What differs in ``now`` from ``baseline``: objects added (``state.residue``) or removed, labels added, changed or
-    removed, run leases taken (``state.objects`` leaves Leases out), and any change to EC2 (its normalised snapshot)."""
+    """What differs in ``now`` from ``baseline``: objects added or removed, labels changed, run leases taken
+    (``state.objects`` leaves Leases out), and any change to EC2 (its normalised snapshot)."""
     old, new = state.objects(baseline), state.objects(now)
-    found = state.residue(baseline, now) + ["removed %s: %s %s/%s" % key for key in sorted(set(old) - set(new))]
-    for key in sorted(set(old) & set(new)):
-        gone = sorted(set(_labels(old[key])) - set(_labels(new[key])))
-        found += ["%s: %s %s/%s label %s removed" % (key + (label,)) for label in gone]
+    found = ["added %s: %s %s/%s" % key for key in sorted(set(new) - set(old))]
+    found += ["removed %s: %s %s/%s" % key for key in sorted(set(old) - set(new))]
+    found += ["labels of %s: %s %s/%s" % key for key in sorted(set(old) & set(new)) if _labels(old[key]) != _labels(new[key])]
     found += ["run lease %s/%s" % key for key in sorted(_run_leases(now) - _run_leases(baseline))]
     if now["ec2"]["snapshot"] != baseline["ec2"]["snapshot"]:
         found.append("ec2 changed")

@@ -179,8 +179,8 @@ def test_describe_problem_without_classification():
 
 
 def test_a_failed_verification_is_a_failed_cluster_in_every_format():
-    """verify.yml reports every host's result, a failed task's too (it may name the cluster only in its invocation)."""
-    failed = {"failed": True, "msg": "hub unreachable", "invocation": {"module_args": {"cluster": "aws-sub2"}}}
+    """verify.yml reports every host's result, a failed task's too (named by the submariner_info action plugin)."""
+    failed = {"failed": True, "msg": "hub unreachable", "cluster": "aws-sub2"}
     model = report.build_report([failed, {"skipped": True}])
     [cluster] = model["clusters"]
     assert cluster["name"] == "aws-sub2" and cluster["state"] == "failed" and model["state"] == "failed"
