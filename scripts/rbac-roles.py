@@ -62,6 +62,19 @@ def markdown_table(side):
     return "\n".join(lines) + "\n"
 
 
+# docs/rbac.md's sections that hold each side's table.
+DOC_SECTIONS = {"hub": "### Hub\n", "spoke": "### Managed clusters\n"}
+
+
+def with_tables(text):
+    """docs/rbac.md ``text`` with the table under each side's section rendered from the list."""
+    for side, heading in DOC_SECTIONS.items():
+        start = text.index("| resource |", text.index(heading))
+        end = text.index("\n\n", start) + 1
+        text = text[:start] + markdown_table(side) + text[end:]
+    return text
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", maxsplit=1)[0])
     parser.add_argument("--check", action="store_true", help="fail when a file differs from what the list renders")
@@ -81,6 +94,14 @@ def main(argv=None):
                 continue
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+    docs = ROOT / "docs" / "rbac.md"
+    text = docs.read_text(encoding="utf-8")
+    rendered = with_tables(text)
+    if rendered != text:
+        if args.check:
+            stale.append(str(docs.relative_to(ROOT)))
+        else:
+            docs.write_text(rendered, encoding="utf-8")
     if stale:
         print("out of date (run scripts/rbac-roles.py): " + ", ".join(stale), file=sys.stderr)
         return 1

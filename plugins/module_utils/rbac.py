@@ -81,7 +81,8 @@ PERMISSIONS = tuple(
     + _grant(HUB, C.CLUSTER_GROUP, "managedclusters", CLUSTER_SCOPE, {"get list": EVERY_RUN, "patch": ("addon", "direct", "uninstall")})
     + _grant(HUB, C.CLUSTER_GROUP, "managedclustersets", CLUSTER_SCOPE,
              {"get list": EVERY_RUN, "create": SITE, "delete": ("uninstall",)})
-    + _grant(HUB, "", "namespaces", CLUSTER_SCOPE, {"list create": SITE, "get": ("addon", "direct", "uninstall"), "delete": ("uninstall",)})
+    # site waits for the broker namespace the submariner-addon creates: a watch until it exists (rbac: a refused watch only polls).
+    + _grant(HUB, "", "namespaces", CLUSTER_SCOPE, {"list watch create": SITE, "get": ("addon", "direct", "uninstall"), "delete": ("uninstall",)})
     + _grant(HUB, "", "secrets", CLUSTER_NAMESPACES, {"get": ("addon", "direct", "uninstall")})
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
              {"get list": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)})
