@@ -121,10 +121,19 @@ LAB_SUITES_FIRST := tests/integration/test_molecule.py tests/matrix tests/integr
   tests/reliability/test_residue_loop.py tests/reliability/test_secrets_tls.py tests/integration/test_roles.py \
   tests/reliability/test_faults.py tests/reliability/test_do_no_harm.py
 
+# The molecule scenarios seed and direct converge the same labs as two least-privilege lifecycles, which
+# run their lab options, variables and verify.yml (tests/integration/molecule_scenarios.py): make test
+# runs only `default` through molecule; `make molecule` runs all three.
+LAB_SUITES_DESELECT := $(foreach name,seed direct,--deselect 'tests/integration/test_molecule.py::test_molecule_scenario[$(name)]')
+
 .PHONY: lab-suites
 lab-suites: venv $(MATRIX_DIR)/oldest/.stamp
 	MATRIX_NAME=oldest MATRIX_VENV=$(MATRIX_DIR)/oldest MATRIX_COLLECTIONS=$(MATRIX_DIR)/oldest/collections \
-	  $(BIN)/python -m pytest $(LAB_SUITES_FIRST) tests/integration tests/reliability $(XDIST) --durations=25
+	  $(BIN)/python -m pytest $(LAB_SUITES_FIRST) tests/integration tests/reliability $(XDIST) $(LAB_SUITES_DESELECT) --durations=25
+
+.PHONY: molecule
+molecule: venv  ## Every molecule scenario (extensions/molecule), each on a lab of its own
+	$(BIN)/python -m pytest tests/integration/test_molecule.py $(XDIST)
 
 # Fails closed, before any venv and in one line: the lab validates against the upstream CRDs or
 # not at all (tests/lab/crds.py; only `make demo` may run on stand-ins, and says so).

@@ -4,6 +4,7 @@ import pytest
 import yaml
 
 from tests.integration.least_privilege import assert_roles_are_what_the_run_used, bind_mode, runner_inventory
+from tests.integration.molecule_scenarios import assert_scenario_verified, run_scenario_verify, scenario_lab, scenario_vars
 from tests.integration.test_site import CHECK_MODE_VERIFY, failure_messages, our_leftovers, run, total
 from tests.lab.fixtures import mutating_requests, without_run_lease
 
@@ -11,16 +12,21 @@ from tests.lab.fixtures import mutating_requests, without_run_lease
 XDIST_SPREAD = True
 
 
-@pytest.mark.parametrize("profile, naming", [("acm-2.12", {"ocp_naming": "capi"}), ("acm-2.2", {})], ids=["acm-2.12", "acm-2.2"])
-def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, tmp_path, profile, naming):
+@pytest.mark.parametrize("profile, scenario", [("acm-2.12", "direct"), ("acm-2.2", None)], ids=["acm-2.12", "acm-2.2"])
+def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, tmp_path, profile, scenario):
     """aws_cloud_prepare + gateway_machineset + skip-cloud-prepare: converges, is idempotent, leaves nothing.
 
     As the least-privilege runner (tests/integration/least_privilege.py) with the shipped direct-mode roles,
     and the converge and uninstall used exactly what preflight reviews for direct mode, on both profiles.
+    On acm-2.12 this is also the molecule scenario ``direct`` (its lab, its variables, its verify.yml:
+    tests/integration/molecule_scenarios.py), which make test does not run through molecule.
     """
-    lab = lab_factory.get(profile=profile, clusters=2, overlap=False, **naming)
+    if scenario:
+        lab, direct = scenario_lab(lab_factory, scenario), scenario_vars(scenario)
+    else:
+        lab, direct = lab_factory.get(profile=profile, clusters=2, overlap=False), {"acm_submariner_aws_prep_mode": "direct"}
+    assert direct["acm_submariner_aws_prep_mode"] == "direct"
     inventory = runner_inventory(lab, tmp_path)
-    direct = {"acm_submariner_aws_prep_mode": "direct"}
     bind_mode(lab, "direct")
     mark = lab.requests.mark()
     code, _stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
@@ -38,6 +44,8 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, t
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, stats
     assert without_run_lease(mutating_requests(lab, mark)) == []
+    if scenario:
+        assert_scenario_verified(run_scenario_verify(lab, scenario, tmp_path), scenario)
 
     bind_mode(lab, "uninstall")
     mark = lab.requests.mark()

@@ -67,6 +67,11 @@ def _given(args):
     return values
 
 
+def up_options(argv):
+    """The LabOptions values that ``python -m tests.lab up ARGV`` asks for (e.g. a molecule scenario's lab_options)."""
+    return _given(_parser().parse_args(["up", *argv]))
+
+
 def _options(args):
     values = dict(_given(args), state_dir=args.state_dir, builtin_crds=args.builtin_crds)
     if args.crds_dir:

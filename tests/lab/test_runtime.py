@@ -68,11 +68,13 @@ def test_a_watch_ends_when_its_client_leaves_and_counts_before_the_mark_it_began
     core.list_namespaced_config_map("default")
     response.close()
     response.release_conn()
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not any(r["verb"] == "watch" for r in bare_lab.requests.records) and time.monotonic() < deadline:
         time.sleep(0.1)
-    watch = [r for r in bare_lab.requests.records if r["verb"] == "watch"][-1]
-    assert watch["duration_ms"] < 10000 and watch["sequence"] < mark
+    watches = [r for r in bare_lab.requests.records if r["verb"] == "watch"]
+    assert watches, "the watch is not recorded as ended although its client left"
+    # Ended by the client leaving, not by its 60 s server-side timeout.
+    assert watches[-1]["duration_ms"] < 60000 and watches[-1]["sequence"] < mark
     assert [r["verb"] for r in bare_lab.requests.since(mark)] == ["list"]
 
 

@@ -15,8 +15,9 @@ import subprocess
 
 import pytest
 
-from tests.integration.test_site import CHECK_MODE_VERIFY, our_leftovers
-from tests.lab.fixtures import REPO_ROOT, mutating_requests, playbook_env, without_run_lease
+from tests.integration.molecule_scenarios import assert_scenario_verified, run_scenario_verify, scenario_lab, scenario_vars
+from tests.integration.test_site import addon_lifecycle
+from tests.lab.fixtures import REPO_ROOT, playbook_env
 
 NAME = os.environ.get("MATRIX_NAME", "newest")
 VENV = pathlib.Path(os.environ.get("MATRIX_VENV", REPO_ROOT / ".venv"))
@@ -44,9 +45,9 @@ def ansible(lab, tool, *args):
                           capture_output=True, text=True, timeout=1200, check=False)
 
 
-def play(lab, playbook, *, check=False, extra_vars=None):
-    """ansible-playbook of the combination on the lab's inventory: (returncode, changed per host, output)."""
-    args = [playbook, "-i", str(lab.state_dir / "inventory.yml"), "--forks", "5",
+def play(lab, playbook, *, check=False, extra_vars=None, inventory=None):
+    """ansible-playbook of the combination on the lab's inventory (or ``inventory``): (returncode, changed per host, output)."""
+    args = [playbook, "-i", str(inventory or lab.state_dir / "inventory.yml"), "--forks", "5",
             "-e", json.dumps({"verify_report_dir": str(lab.state_dir / "reports"), **(extra_vars or {})})]
     completed = ansible(lab, "ansible-playbook", *args, *(["--check"] if check else []))
     output = completed.stdout + completed.stderr
@@ -90,31 +91,25 @@ def test_versions_in_use(matrix_lab):
     assert "acm.submariner" in found
 
 
-def test_lifecycle(matrix_lab):
-    """Plan, converge, converge again with 0 changed, plan again, verify, uninstall with 0 residue."""
-    lab = matrix_lab
-    mark = lab.requests.mark()
-    code, _changed, output = play(lab, "site.yml", check=True, extra_vars=CHECK_MODE_VERIFY)
-    assert code == 0, output
-    assert mutating_requests(lab, mark) == []
+def test_lifecycle(lab_factory, tmp_path):
+    """The molecule scenario ``seed`` (ACM 2.2, the blog's names) as the least-privilege runner, with this combination:
+    plan, converge, converge again with 0 changed, plan again, verify, the scenario's verify.yml, uninstall with 0 residue.
 
-    code, changed, output = play(lab, "site.yml")
-    assert code == 0, output
-    assert sum(changed.values()) > 0
+    tests/integration/test_site.py's addon_lifecycle; in make test the combination is the oldest, so ACM 2.2's
+    addon lifecycle runs on the oldest ansible-core and collections and today's ACM on the newest (test_site_lifecycle).
+    """
+    lab_factory.stop_all()
+    lab = scenario_lab(lab_factory, "seed")
 
-    mark = lab.requests.mark()
-    code, changed, output = play(lab, "site.yml")
-    assert code == 0, output
-    assert sum(changed.values()) == 0, changed
-    code, changed, output = play(lab, "site.yml", check=True)
-    assert code == 0, output
-    assert sum(changed.values()) == 0, changed
-    # The lease's take and release are run bookkeeping, not changes.
-    assert without_run_lease(mutating_requests(lab, mark)) == []
+    def combination_play(playbook, check=False, extra_vars=None, inventory=None):
+        code, changed, output = play(lab, playbook, check=check, extra_vars=extra_vars, inventory=inventory)
+        return code, sum(changed.values()), output
 
-    code, _changed, output = play(lab, "playbooks/verify.yml")
-    assert code == 0, output
+    def scenario_verify(lab):
+        completed = run_scenario_verify(lab, "seed", tmp_path, ansible_playbook=VENV / "bin" / "ansible-playbook", env=matrix_env(lab))
+        assert_scenario_verified(completed, "seed")
 
-    code, _changed, output = play(lab, "playbooks/uninstall.yml")
-    assert code == 0, output
-    assert our_leftovers(lab) == []
+    try:
+        addon_lifecycle(lab, tmp_path, "acm-2.2", combination_play, site_vars=scenario_vars("seed"), before_uninstall=scenario_verify)
+    finally:
+        lab_factory.stop_all()
