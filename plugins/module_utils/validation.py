@@ -143,8 +143,11 @@ def globalnet_capacity(cidr_range: str, cluster_size: int) -> int:
     return ipaddress.IPv4Network(cidr_range).num_addresses // block
 
 
-def globalnet_problems(cidr_range: Any, cluster_size: Any, clusters: list[str], names: str = "inventory") -> list[str]:
-    """Problems with a Globalnet range and cluster size for ``clusters`` (empty range or size: the addon's defaults)."""
+def globalnet_problems(cidr_range: Any, cluster_size: Any, clusters: list[str], names: str = "inventory", members: tuple = ()) -> list[str]:
+    """Problems with a Globalnet range and cluster size for ``clusters`` (empty range or size: the addon's defaults).
+
+    ``members`` are the set's other clusters: each holds a block of the range or takes one when it joins.
+    """
     range_label = "acm_submariner_globalnet_cidr_range" if names == "inventory" else "globalnet_cidr_range"
     size_label = "acm_submariner_globalnet_cluster_size" if names == "inventory" else "default_globalnet_cluster_size"
     cidr_range = cidr_range or DEFAULT_GLOBALNET_RANGE
@@ -156,11 +159,14 @@ def globalnet_problems(cidr_range: Any, cluster_size: Any, clusters: list[str], 
         return problems
     size = _as_int(cluster_size) or DEFAULT_GLOBALNET_CLUSTER_SIZE
     capacity = globalnet_capacity(cidr_range, size)
-    if capacity < len(clusters):
+    members = [name for name in members if name not in clusters]
+    needed = len(clusters) + len(members)
+    if capacity < needed:
+        already = " and %d more are in the set already (%s)" % (len(members), ", ".join(members)) if members else ""
         return ["%s %s holds %d Globalnet block(s) of %d addresses (%s %d, rounded up to a power of two), but %d clusters join"
-                " (%s); give a larger range (a /%d at least) or a smaller cluster size"
+                " (%s)%s; give a larger range (a /%d at least) or a smaller cluster size"
                 % (range_label, cidr_range, capacity, 1 << max(size - 1, 0).bit_length(), size_label, size, len(clusters),
-                   ", ".join(clusters), _prefix_for(len(clusters), size))]
+                   ", ".join(clusters), already, _prefix_for(needed, size))]
     return []
 
 

@@ -39,6 +39,10 @@ def test_all_well():
       "globalnet": {"cidr_range": "242.0.0.0/16", "cluster_size": 0}},
      ["globalnet: acm_submariner_globalnet_cidr_range 242.0.0.0/16 holds 1 Globalnet block(s)", "3 clusters join (c1, c2, c3)"]),
     ({"cluster_set": "submariner", "globalnet": {"cidr_range": "242.0.0.0/33"}}, ["globalnet:", "'242.0.0.0/33' is not an IPv4 network"]),
+    # A cluster added to a set whose range the members already fill: 1 block of a /16, 1 member.
+    ({"cluster_set": "submariner", "clusters": [cluster("c3")], "globalnet": {"cidr_range": "242.0.0.0/16", "cluster_size": 0},
+      "hub_clusters": [{"name": "c1", "clusterset": "submariner"}, {"name": "c2", "clusterset": "other"}, {"name": "c3", "clusterset": None}]},
+     ["holds 1 Globalnet block(s)", "but 1 clusters join (c3) and 1 more are in the set already (c1)", "a /15 at least"]),
 ])
 def test_findings(facts, words):
     message = " ".join(preflight_rules(facts))
@@ -48,6 +52,12 @@ def test_findings(facts, words):
 def test_unknown_subnets_and_unused_secrets_are_not_findings():
     facts = {"cluster_set": "submariner", "existing_set": OURS, "globalnet": {"cidr_range": "", "cluster_size": 0},
              "clusters": [dict(cluster(gateways=100), usable_subnets=None, credentials={"secret": "c1/s", "keys": None})]}
+    assert preflight_rules(facts) == []
+
+
+def test_the_set_members_in_the_play_count_once():
+    facts = {"cluster_set": "submariner", "clusters": [cluster("c1"), cluster("c2")], "globalnet": {"cidr_range": "242.0.0.0/15", "cluster_size": 0},
+             "hub_clusters": [{"name": "c1", "clusterset": "submariner"}, {"name": "c2", "clusterset": "submariner"}]}
     assert preflight_rules(facts) == []
 
 
