@@ -205,7 +205,8 @@ matrix-smoke-newest: venv
 	MATRIX_NAME=newest MATRIX_VENV=$(VENV) MATRIX_COLLECTIONS= $(BIN)/python -m pytest tests/matrix -p no:cacheprovider -rA
 
 # In make test the newest combination (.venv) gets its lab lifecycle from tests/integration/test_site.py
-# (test_site_lifecycle does every step of tests/matrix's test_lifecycle); only its versions are checked here.
+# (test_site_lifecycle: the same steps as tests/matrix's test_lifecycle, on today's ACM instead of ACM 2.2,
+# without the seed scenario's verify.yml); only its versions are checked here.
 .PHONY: matrix-versions-newest
 matrix-versions-newest: venv
 	MATRIX_NAME=newest MATRIX_VENV=$(VENV) MATRIX_COLLECTIONS= $(BIN)/python -m pytest tests/matrix -p no:cacheprovider -rA -k versions

@@ -79,20 +79,21 @@ PERMISSIONS = tuple(
     _grant(HUB, C.MCH_GROUP, "multiclusterhubs", ALL_NAMESPACES, {"list": EVERY_RUN})
     + _grant(HUB, C.ADDON_GROUP, "clustermanagementaddons", CLUSTER_SCOPE, {"get": EVERY_RUN})
     + _grant(HUB, C.CLUSTER_GROUP, "managedclusters", CLUSTER_SCOPE, {"get list": EVERY_RUN, "patch": ("addon", "direct", "uninstall")})
+    # Every wait lists its object by name and, until the object settles, watches it (waiting.py); a refused
+    # watch does not fail the run but falls back to polling, so each awaited kind is granted watch too.
     + _grant(HUB, C.CLUSTER_GROUP, "managedclustersets", CLUSTER_SCOPE,
-             {"get list": EVERY_RUN, "create": SITE, "delete": ("uninstall",)})
-    # site waits for the broker namespace the submariner-addon creates: a watch until it exists (rbac: a refused watch only polls).
+             {"get list": EVERY_RUN, "create": SITE, "delete watch": ("uninstall",)})
+    # site waits for the broker namespace the submariner-addon creates.
     + _grant(HUB, "", "namespaces", CLUSTER_SCOPE, {"list watch create": SITE, "get": ("addon", "direct", "uninstall"), "delete": ("uninstall",)})
     + _grant(HUB, "", "secrets", CLUSTER_NAMESPACES, {"get": ("addon", "direct", "uninstall")})
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
-             {"get list": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)})
+             {"get list watch": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)})
     # verify reads the config by name where the name is fixed (ACM >= 2.3), else lists the namespace's only one.
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"get": ("verify",)}, ADDON_JOIN)
-    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
-             {"list": ("verify",), "watch": ("addon", "direct", "uninstall")}, LABEL_JOIN)
+    + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"list": ("verify",)}, LABEL_JOIN)
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES,
              {"get": ("addon", "direct", "uninstall"), "list": ("addon", "direct", "verify"), "delete": ("uninstall",),
-              "watch": ("addon", "direct", "uninstall"), "create": SITE},
+              "watch": ("addon", "direct", "verify", "uninstall"), "create": SITE},
              ADDON_JOIN)
     # uninstall's residue check looks for add-ons on every hub (none are expected on ACM 2.2).
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES, {"list": ("uninstall",)})
@@ -106,7 +107,7 @@ PERMISSIONS = tuple(
     + _grant(SPOKE, C.OPENSHIFT_CONFIG_GROUP, "networks", CLUSTER_SCOPE, {"get": SITE})
     + _grant(SPOKE, "", "nodes", CLUSTER_SCOPE, {"list": EVERY_RUN, "get": ("direct",)})
     + _grant(SPOKE, "", "nodes", CLUSTER_SCOPE, {"get": ("uninstall",)}, aws_prep=("direct",))
-    + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", OPERATOR_NAMESPACE, {"list": ("addon", "direct", "verify")})
+    + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", OPERATOR_NAMESPACE, {"list watch": ("addon", "direct", "verify")})
     # ACM 2.2's join waits on the Submariner CR by name (agent_join's until-loop); verify watches it instead.
     + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", OPERATOR_NAMESPACE, {"get": ("addon", "direct")}, LABEL_JOIN)
     + _grant(SPOKE, C.SUBMARINER_GROUP, "gateways", OPERATOR_NAMESPACE, {"list": ("addon", "direct", "verify")})

@@ -4,8 +4,9 @@ Each cluster of the lab gets a ServiceAccount ``acm-submariner-rbac/runner``; ``
 roles its only permissions (the lab enforces RBAC as kube-apiserver does, tests/lab/apiserver/rbac.py), and
 ``runner_inventory`` reaches every cluster with its token. ``assert_roles_are_what_the_run_used`` turns the
 request log into permissions (tests/lab/rbac_from_log.py) and compares them with the list preflight reviews
-(plugins/module_utils/rbac.py): the roles are what the runs used, no more. Used by the lifecycles of
-test_site.py (addon mode, both profiles) and test_roles.py (direct mode), and by test_rbac.py.
+(plugins/module_utils/rbac.py): the roles are what the runs used, no more. Used by the addon-mode lifecycle
+(test_site.py's addon_lifecycle: acm-2.12 there, acm-2.2 in tests/matrix/test_smoke.py), the direct-mode
+lifecycles of test_roles.py (both profiles), and by test_rbac.py.
 """
 
 import pathlib
@@ -33,6 +34,12 @@ HUB_FACTS = {
 }
 
 
+# The lifecycles that run as the runner start their labs with this time scale (seconds per provisioning step):
+# a real hub's controllers take seconds, so a run's waits find their objects unsettled and watch them. At
+# time scale 0 the lab settles at once and the roles' watches go untested.
+WAITING_TIME_SCALE = 0.2
+
+
 def shipped_role(side, mode):
     """The ClusterRole as the collection ships it (the YAML file, not the Python list)."""
     documents = list(yaml.safe_load_all((REPO_ROOT / rbac.role_file(side, mode)).read_text(encoding="utf-8")))
@@ -57,8 +64,9 @@ def bind_mode(lab, mode):
         bind(lab, context, shipped_role(rbac.HUB if context == HUB_CONTEXT else rbac.SPOKE, mode))
 
 
-def runner_inventory(lab, directory):
-    """The lab's inventory with every cluster reached as the runner ServiceAccount (its own kubeconfig)."""
+def runner_inventory(lab, directory, variables=None):
+    """The lab's inventory with every cluster reached as the runner ServiceAccount (its own kubeconfig), and
+    ``variables`` for all hosts (as a molecule scenario's inventory gives them)."""
     tokens = {}
     for context in lab.contexts:
         store = lab.store(context)
@@ -76,6 +84,8 @@ def runner_inventory(lab, directory):
     for group in groups.values():
         for host in group["hosts"].values():
             host["acm_submariner_kubeconfig"] = str(kubeconfig)
+    if variables:
+        inventory["all"].setdefault("vars", {}).update(variables)
     path = directory / "runner-inventory.yml"
     path.write_text(yaml.safe_dump(inventory), encoding="utf-8")
     return path
@@ -96,19 +106,19 @@ def reviewed(run_name, aws_prep, profile):
             for side in rbac.SIDES}
 
 
-# Sent only when a wait finds its object not yet settled at its first read, per (run, side, AWS preparation mode).
-# Uninstall's wait for a deleted gateway MachineSet watches it and reads the Nodes of the Machines still going
-# (aws_gateway_machineset_runner.machines_left). On ACM 2.2 in direct mode, the waits for the SubmarinerConfig
-# (site: SubmarinerConfigApplied; uninstall: the addon's cleanup finalizer) watch it. The lab settles these at once
-# where a real hub takes seconds, so a run may need them and not use them. Used and not reviewed still fails; a
-# request the runner was refused (``refused_requests``: a wait would fall back to polling) is reported.
+# Sent only when a wait finds its object not yet settled at its first read: every wait lists its object by name and
+# watches it until it settles (plugins/module_utils/waiting.py), so every watch the roles grant is such a request.
+# Uninstall's wait for a deleted gateway MachineSet also reads the Nodes of the Machines still going
+# (aws_gateway_machineset_runner.machines_left). The lab settles most objects at once where a real hub takes
+# seconds, so a run may need these and not use them. Used and not reviewed still fails, and so does a request the
+# runner was refused (``refused_requests``: a wait would fall back to polling).
 SENT_ONLY_WHILE_WAITING = {
-    ("uninstall", rbac.SPOKE, "direct"): {("watch", "machine.openshift.io", "machinesets"), ("get", "", "nodes")},
-    # The broker namespace: watched only when the addon has not created it by site's first look.
-    ("site", rbac.HUB, "addon"): {("watch", "", "namespaces")},
-    ("site", rbac.HUB, "direct"): {("watch", rbac.C.SUBMARINER_ADDON_GROUP, "submarinerconfigs"), ("watch", "", "namespaces")},
-    ("uninstall", rbac.HUB, "direct"): {("watch", rbac.C.SUBMARINER_ADDON_GROUP, "submarinerconfigs")},
+    ("uninstall", rbac.SPOKE, "direct"): {("get", "", "nodes")},
 }
+
+
+def sent_only_while_waiting(run_name, side, aws_prep, needed):
+    return {permission for permission in needed if permission[0] == "watch"} | SENT_ONLY_WHILE_WAITING.get((run_name, side, aws_prep), set())
 
 
 def refused_requests(lab, mark):
@@ -121,11 +131,12 @@ def refused_requests(lab, mark):
 def assert_roles_are_what_the_run_used(lab, mark, run_name, aws_prep, profile):
     # A refused request the run survived is a role too small: a wait that fell back to polling (the broker
     # namespace's watch, refused only when the addon was slower than site's first look, went unseen this way).
-    assert refused_requests(lab, mark) == [], "%s (%s, %s): the lab refused the runner" % (run_name, aws_prep, profile)
+    refused = refused_requests(lab, mark)
+    assert refused == [], "%s (%s, %s): the lab refused the runner %s" % (run_name, aws_prep, profile, refused)
     used, needed = used_by_runner(lab, mark), reviewed(run_name, aws_prep, profile)
     differences = {}
     for side in rbac.SIDES:
-        unused = needed[side] - used[side] - SENT_ONLY_WHILE_WAITING.get((run_name, side, aws_prep), set())
+        unused = needed[side] - used[side] - sent_only_while_waiting(run_name, side, aws_prep, needed[side])
         if used[side] - needed[side] or unused:
             differences[side] = {"used, not reviewed": sorted(used[side] - needed[side]), "reviewed, not used": sorted(unused)}
     assert not differences, "%s (%s, %s): %s" % (run_name, aws_prep, profile, differences)

@@ -14,6 +14,7 @@ all three scenarios through molecule.
 
 from __future__ import annotations
 
+import importlib.util
 import pathlib
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ import sys
 import yaml
 
 from tests.lab.cli import up_options
-from tests.lab.fixtures import playbook_env
+from tests.lab.fixtures import dump, playbook_env
 from tests.lab.runtime import REPO_ROOT
 
 SCENARIOS_DIR = REPO_ROOT / "extensions" / "molecule"
@@ -33,9 +34,10 @@ def scenario(name):
     return yaml.safe_load((SCENARIOS_DIR / name / "vars" / "scenario.yml").read_text(encoding="utf-8"))
 
 
-def scenario_lab(lab_factory, name):
-    """A lab started with the scenario's lab_options (what its create step passes to ``python -m tests.lab up``)."""
-    options = up_options(scenario(name)["lab_options"])
+def scenario_lab(lab_factory, name, **overrides):
+    """A lab started with the scenario's lab_options (what its create step passes to ``python -m tests.lab up``)
+    and ``overrides`` (LabOptions)."""
+    options = dict(up_options(scenario(name)["lab_options"]), **overrides)
     return lab_factory.get(profile=options.pop("profile"), **options)
 
 
@@ -74,3 +76,22 @@ def run_scenario_verify(lab, name, directory, ansible_playbook=None, env=None):
 def assert_scenario_verified(completed, name):
     assert completed.returncode == 0, "extensions/molecule/%s/verify.yml failed (%d):\n%s\n%s" % (
         name, completed.returncode, completed.stdout[-6000:], completed.stderr[-2000:])
+
+
+def _residue_module():
+    spec = importlib.util.spec_from_file_location("molecule_residue", SCENARIOS_DIR / "utils" / "residue.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+RESIDUE = _residue_module()
+# What the least-privilege runner's setup adds (tests/integration/least_privilege.py), not the collection.
+RUNNER_SETUP = ("acm-submariner-rbac", "ClusterRole acm-submariner-")
+
+
+def leftovers_since(before, lab):
+    """The scenarios' residue check (extensions/molecule/utils/residue.py): what the lab holds that the ``before``
+    dump did not (objects, labels, annotations, security groups, rules, subnet tags, running instances), less the
+    runner's own ServiceAccount and role bindings."""
+    return [line for line in RESIDUE.residue(before, dump(lab)) if not any(part in line for part in RUNNER_SETUP)]

@@ -6,6 +6,7 @@
 
 Every scenario starts and stops its own lab (create/destroy), so the scenarios are independent;
 they are slow (site.yml, an idempotence run, verify and uninstall), hence the ``slow`` mark.
+make test runs ``default`` here and the other scenarios' checks inside lifecycles (molecule_scenarios.py).
 """
 
 from __future__ import annotations

@@ -3,10 +3,10 @@
 import pytest
 import yaml
 
-from tests.integration.least_privilege import assert_roles_are_what_the_run_used, bind_mode, runner_inventory
-from tests.integration.molecule_scenarios import assert_scenario_verified, run_scenario_verify, scenario_lab, scenario_vars
+from tests.integration.least_privilege import WAITING_TIME_SCALE, assert_roles_are_what_the_run_used, bind_mode, runner_inventory
+from tests.integration.molecule_scenarios import assert_scenario_verified, leftovers_since, run_scenario_verify, scenario_lab, scenario_vars
 from tests.integration.test_site import CHECK_MODE_VERIFY, failure_messages, our_leftovers, run, total
-from tests.lab.fixtures import mutating_requests, without_run_lease
+from tests.lab.fixtures import dump, mutating_requests, without_run_lease
 
 # Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
 XDIST_SPREAD = True
@@ -22,14 +22,16 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, t
     tests/integration/molecule_scenarios.py), which make test does not run through molecule.
     """
     if scenario:
-        lab, direct = scenario_lab(lab_factory, scenario), scenario_vars(scenario)
+        lab, direct = scenario_lab(lab_factory, scenario, time_scale=WAITING_TIME_SCALE), scenario_vars(scenario)
     else:
-        lab, direct = lab_factory.get(profile=profile, clusters=2, overlap=False), {"acm_submariner_aws_prep_mode": "direct"}
+        lab = lab_factory.get(profile=profile, clusters=2, overlap=False, time_scale=WAITING_TIME_SCALE)
+        direct = {"acm_submariner_aws_prep_mode": "direct"}
     assert direct["acm_submariner_aws_prep_mode"] == "direct"
-    inventory = runner_inventory(lab, tmp_path)
+    inventory = runner_inventory(lab, tmp_path, direct)
     bind_mode(lab, "direct")
+    before = dump(lab)
     mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
+    code, _stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert_roles_are_what_the_run_used(lab, mark, "site", "direct", profile)
     for context in ("cluster1", "cluster2"):
@@ -40,7 +42,7 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, t
         assert "credentialsSecret" not in config["spec"]
 
     mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml", extra_vars=direct, inventory=inventory)
+    code, stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, stats
     assert without_run_lease(mutating_requests(lab, mark)) == []
@@ -49,10 +51,11 @@ def test_direct_mode_prepares_aws_itself_and_uninstall_removes_it(lab_factory, t
 
     bind_mode(lab, "uninstall")
     mark = lab.requests.mark()
-    code, _stats, output = run(lab, "playbooks/uninstall.yml", extra_vars=direct, inventory=inventory)
+    code, _stats, output = run(lab, "playbooks/uninstall.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert_roles_are_what_the_run_used(lab, mark, "uninstall", "direct", profile)
     assert our_leftovers(lab) == []
+    assert leftovers_since(before, lab) == []
 
 
 def byo_network_inventory(lab, path):

@@ -15,6 +15,7 @@ import subprocess
 
 import pytest
 
+from tests.integration.least_privilege import WAITING_TIME_SCALE
 from tests.integration.molecule_scenarios import assert_scenario_verified, run_scenario_verify, scenario_lab, scenario_vars
 from tests.integration.test_site import addon_lifecycle
 from tests.lab.fixtures import REPO_ROOT, playbook_env
@@ -99,7 +100,7 @@ def test_lifecycle(lab_factory, tmp_path):
     addon lifecycle runs on the oldest ansible-core and collections and today's ACM on the newest (test_site_lifecycle).
     """
     lab_factory.stop_all()
-    lab = scenario_lab(lab_factory, "seed")
+    lab = scenario_lab(lab_factory, "seed", time_scale=WAITING_TIME_SCALE)
 
     def combination_play(playbook, check=False, extra_vars=None, inventory=None):
         code, changed, output = play(lab, playbook, check=check, extra_vars=extra_vars, inventory=inventory)

@@ -49,7 +49,8 @@ def test_the_hub_generation_decides_join_and_broker_permissions():
     on_22 = {p.describe() for p in rbac.needed(rbac.HUB, "site", "addon", ACM_22)}
     assert "create managedclusteraddons.addon.open-cluster-management.io" in on_212 - on_22
     assert "create brokers.submariner.io" in on_212 - on_22
-    assert "watch submarinerconfigs.submarineraddon.open-cluster-management.io" in on_22 - on_212
+    # Site waits on the SubmarinerConfig on every hub (ACM 2.2: SubmarinerConfigApplied; later: the cloud preparation).
+    assert "watch submarinerconfigs.submarineraddon.open-cluster-management.io" in on_22 & on_212
     assert "patch managedclusters.cluster.open-cluster-management.io" in on_212 & on_22
 
 
