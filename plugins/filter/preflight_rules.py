@@ -29,8 +29,8 @@ options:
         and C(credentials) (C(secret), the Secret as C(namespace/name), and C(keys), the AWS key names whose value is
         not empty, null when the secret is not used).
       - C(globalnet), when Globalnet is requested, C(cidr_range) and C(cluster_size) (empty or 0 for the addon's defaults).
-        The range must also hold a block for every other cluster already in the set: C(hub_clusters), the hub's managed
-        clusters as M(acm.submariner.hub_info) describes them (C(name), C(clusterset)).
+        The range must also hold a block for every other cluster already in the set, found in C(hub_clusters), the
+        hub's managed clusters as M(acm.submariner.hub_info) describes them (C(name), C(clusterset)).
     type: dict
     required: true
 """
