@@ -121,10 +121,10 @@ LAB_SUITES_FIRST := tests/integration/test_molecule.py tests/matrix tests/integr
   tests/reliability/test_residue_loop.py tests/reliability/test_secrets_tls.py tests/integration/test_roles.py \
   tests/reliability/test_faults.py tests/reliability/test_do_no_harm.py
 
-# The molecule scenarios seed and direct converge the same labs as two least-privilege lifecycles, which
-# run their lab options, variables and verify.yml (tests/integration/molecule_scenarios.py): make test
-# runs only `default` through molecule; `make molecule` runs all three.
-LAB_SUITES_DESELECT := $(foreach name,seed direct,--deselect 'tests/integration/test_molecule.py::test_molecule_scenario[$(name)]')
+# The molecule scenarios converge the same labs as three least-privilege lifecycles, which run their lab
+# options, variables, verify.yml and residue check (tests/integration/molecule_scenarios.py): make test runs
+# only molecule's syntax, create and destroy steps through molecule; `make molecule` runs `molecule test` for all three.
+LAB_SUITES_DESELECT := $(foreach name,default seed direct,--deselect 'tests/integration/test_molecule.py::test_molecule_scenario[$(name)]')
 
 .PHONY: lab-suites
 lab-suites: venv $(MATRIX_DIR)/oldest/.stamp

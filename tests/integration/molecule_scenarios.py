@@ -4,12 +4,11 @@
 
 """A molecule scenario's lab, variables and verify playbook, for the pytest lifecycles that carry its checks.
 
-make test runs ``molecule test -s default`` in full (tests/integration/test_molecule.py). The ``seed`` and
-``direct`` scenarios run the same create/converge/destroy playbooks with other variables, so make test
-checks them inside the least-privilege lifecycles that converge the same lab (tests/matrix/test_smoke.py:
-seed; tests/integration/test_roles.py: direct): on the scenario's lab options and variables, and with the
-scenario's own verify.yml, run here the way molecule's verify step runs it. ``make molecule`` still runs
-all three scenarios through molecule.
+make test checks every scenario inside the least-privilege lifecycle that converges the same lab
+(tests/integration/test_site.py: default; tests/matrix/test_smoke.py: seed; tests/integration/test_roles.py:
+direct): on the scenario's lab options and variables, and with the scenario's own verify.yml, run here the way
+molecule's verify step runs it, and its residue check. Molecule itself runs the syntax, create and destroy steps
+of ``default`` in make test (tests/integration/test_molecule.py); ``make molecule`` runs all three scenarios.
 """
 
 from __future__ import annotations

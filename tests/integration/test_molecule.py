@@ -6,7 +6,10 @@
 
 Every scenario starts and stops its own lab (create/destroy), so the scenarios are independent;
 they are slow (site.yml, an idempotence run, verify and uninstall), hence the ``slow`` mark.
-make test runs ``default`` here and the other scenarios' checks inside lifecycles (molecule_scenarios.py).
+make test runs each scenario's lab options, variables, verify.yml and residue check inside the least-privilege
+lifecycle that converges the same lab (molecule_scenarios.py), and molecule itself on ``default`` for what only
+molecule runs: its syntax step, and create (lab, inventory, baseline) then destroy (uninstall, residue, lab down).
+``make molecule`` runs ``molecule test`` for every scenario.
 """
 
 from __future__ import annotations
@@ -52,3 +55,26 @@ def test_molecule_scenario(scenario, tmp_path):
                                timeout=TIMEOUT, check=False)
     assert completed.returncode == 0, "molecule test -s %s failed (%d):\n%s\n%s" % (
         scenario, completed.returncode, completed.stdout[-8000:], completed.stderr[-4000:])
+
+
+def molecule(tmp_path, *arguments):
+    command = [str(pathlib.Path(sys.executable).with_name("molecule")), *arguments]
+    completed = subprocess.run(command, cwd=REPO_ROOT, env=molecule_env(tmp_path / "ansible-home"), capture_output=True, text=True,
+                               timeout=TIMEOUT, check=False)
+    assert completed.returncode == 0, "molecule %s failed (%d):\n%s\n%s" % (
+        " ".join(arguments), completed.returncode, completed.stdout[-8000:], completed.stderr[-4000:])
+    return completed.stdout + completed.stderr
+
+
+@pytest.mark.xdist_group("molecule-default")
+def test_molecule_syntax_create_and_destroy(tmp_path):
+    """What make test leaves to molecule itself, on ``default``: the syntax step (every scenario's converge playbook is
+    config.yml's), the create step (the lab, its inventory and the residue baseline) and the destroy step (uninstall,
+    the residue check, the lab stopped)."""
+    molecule(tmp_path, "syntax", "-s", "default")
+    molecule(tmp_path, "create", "-s", "default")
+    # destroy.yml stops the lab in an always: section, so a failed uninstall or residue check leaves no lab running.
+    output = molecule(tmp_path, "destroy", "-s", "default")
+    for step in ("Run acm.submariner.uninstall against the lab", "Nothing of ours is left on the hub, the managed clusters and EC2",
+                 "Stop the lab and remove its state"):
+        assert step in output, output[-4000:]

@@ -10,7 +10,8 @@ import time
 import pathlib
 
 from tests.integration.least_privilege import WAITING_TIME_SCALE, assert_roles_are_what_the_run_used, bind_mode, runner_inventory
-from tests.integration.molecule_scenarios import leftovers_since
+from tests.integration.molecule_scenarios import (assert_scenario_verified, leftovers_since, run_scenario_verify, scenario_lab,
+                                                  scenario_vars)
 from tests.lab.fixtures import RUN_LEASE_PATH, REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
 
 # Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
@@ -143,14 +144,15 @@ def assert_nat_discovery_where_submariner_listens(lab, profile):
     assert len(groups) == 2 and ("udp", 4490) in ports and ("udp", 4900) not in ports, ports
 
 
-def addon_lifecycle(lab, directory, profile, play, site_vars=None, before_uninstall=None):
+def addon_lifecycle(lab, directory, profile, play, site_vars=None, before_uninstall=None, check_plan=None):
     """--check writes nothing; site converges; a second run and a --check change nothing; verify passes; uninstall leaves nothing.
 
     Every run is the least-privilege runner's (tests/integration/least_privilege.py): the shipped ClusterRole of
     the run's mode is all it may do, and the converge, verify and uninstall used exactly what preflight reviews.
     ``play(playbook, check=, extra_vars=, inventory=) -> (returncode, changed count, output)`` runs one playbook
     with the ansible-core of the caller's combination; ``site_vars`` are the inventory's variables for all hosts
-    (as a molecule scenario gives them); ``before_uninstall(lab)`` checks the converged lab last.
+    (as a molecule scenario gives them); ``before_uninstall(lab)`` checks the converged lab last; ``check_plan(output)``
+    checks the first, plain ``--check`` run on the fresh lab (its plan).
     """
     if profile == "acm-2.2":
         # The idempotence below is only a claim about ACM 2.2 if the hub serves 2.2's SubmarinerConfig CRD,
@@ -163,9 +165,12 @@ def addon_lifecycle(lab, directory, profile, play, site_vars=None, before_uninst
     before = dump(lab)
 
     mark = lab.requests.mark()
-    code, _changed, output = play("site.yml", check=True, extra_vars=CHECK_MODE_VERIFY, inventory=inventory)
+    ec2_before = lab.ec2_state()
+    code, _changed, output = play("site.yml", check=True, inventory=inventory)
     assert code == 0, failure_messages(output)
-    assert mutating_requests(lab, mark) == []
+    assert mutating_requests(lab, mark) == [] and lab.ec2_state() == ec2_before
+    if check_plan:
+        check_plan(output)
 
     mark = lab.requests.mark()
     code, changed, output = play("site.yml", inventory=inventory)
@@ -205,12 +210,17 @@ def addon_lifecycle(lab, directory, profile, play, site_vars=None, before_uninst
 
 
 def test_site_lifecycle(lab_factory, tmp_path):
-    """Today's ACM, addon mode, the newest combination (.venv): addon_lifecycle with the json callback's counts.
+    """The molecule scenario ``default`` (today's ACM, addon mode) as the least-privilege runner, with the newest
+    combination (.venv): addon_lifecycle with the json callback's counts, the plan of its plain ``--check`` on the fresh
+    lab, and the scenario's verify.yml before uninstall.
 
     ACM 2.2's addon lifecycle is the oldest combination's (tests/matrix/test_smoke.py), and the forks here
     cover every cluster, so no cluster joins in batches.
     """
-    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, time_scale=WAITING_TIME_SCALE)
+    lab = scenario_lab(lab_factory, "default", time_scale=WAITING_TIME_SCALE)
+    stale = lab.state_dir / "reports" / "submariner-report.md"
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text("# an earlier run's report\n", encoding="utf-8")
 
     def play(playbook, check=False, extra_vars=None, inventory=None):
         code, stats, output = run(lab, playbook, check=check, extra_vars=extra_vars, inventory=inventory)
@@ -218,7 +228,16 @@ def test_site_lifecycle(lab_factory, tmp_path):
             assert task_hosts(output, "(clusters joined in batches)") == []
         return code, total(stats, "changed"), output
 
-    addon_lifecycle(lab, tmp_path, "acm-2.12", play)
+    def check_plan(output):
+        """A plan per cluster, and no report (not even an old one) named or written."""
+        assert "submariner-report" not in output and stale.read_text(encoding="utf-8") == "# an earlier run's report\n"
+        assert_plan_of_a_fresh_lab(plan_lines(output))
+
+    def scenario_verify(lab):
+        assert_scenario_verified(run_scenario_verify(lab, "default", tmp_path), "default")
+
+    addon_lifecycle(lab, tmp_path, "acm-2.12", play, site_vars=scenario_vars("default"), before_uninstall=scenario_verify,
+                    check_plan=check_plan)
 
 
 def plan_lines(output):
@@ -228,22 +247,8 @@ def plan_lines(output):
                 for result in task["hosts"].values() if "msg" in result)
 
 
-def test_check_mode_on_a_fresh_lab_is_a_plan(lab_factory):
-    """Plain --check on a new lab: exit 0, a plan per cluster, nothing written, and no report (not even an old one) named."""
-    lab_factory.stop_all()
-    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False)
-    stale = lab.state_dir / "reports" / "submariner-report.md"
-    stale.parent.mkdir(parents=True, exist_ok=True)
-    stale.write_text("# an earlier run's report\n", encoding="utf-8")
-    mark = lab.requests.mark()
-    ec2_before = lab.ec2_state()
-
-    code, _stats, output = run(lab, "site.yml", check=True)
-
-    assert code == 0, failure_messages(output)
-    assert mutating_requests(lab, mark) == [] and lab.ec2_state() == ec2_before
-    assert "submariner-report" not in output and stale.read_text(encoding="utf-8") == "# an earlier run's report\n"
-    plan = plan_lines(output)
+def assert_plan_of_a_fresh_lab(plan):
+    """Plain --check on a new lab (test_site_lifecycle's first run): nothing written, and every step of the plan."""
     assert plan[0].startswith("Plan (check mode): nothing was changed and no report was written")
     sections = {}
     for line in plan[1:]:
@@ -295,14 +300,12 @@ def task_hosts(output, name_end):
 
 
 def test_fewer_forks_than_clusters_join_in_batches(lab_factory):
-    """With 2 forks for 3 clusters the connections are awaited in a task of their own, after every cluster joined."""
+    """With 2 forks for 3 clusters the connections are awaited in a task of their own, after every cluster joined
+    (with forks for every cluster they are not: test_site_lifecycle checks each of its converging runs)."""
     lab = lab_factory.get(profile="acm-2.12", clusters=3, overlap=False)
     code, _stats, output = run(lab, "site.yml", forks=2)
     assert code == 0, failure_messages(output)
     assert task_hosts(output, "(clusters joined in batches)") == ["aws-sub1", "aws-sub2", "aws-sub3"]
-    code, _stats, output = run(lab, "site.yml", forks=4)
-    assert code == 0, failure_messages(output)
-    assert task_hosts(output, "(clusters joined in batches)") == []
 
 
 def test_closed_port_fails_in_verify(lab_factory):
