@@ -22,7 +22,7 @@ import sys
 import yaml
 
 from tests.lab.cli import up_options
-from tests.lab.fixtures import dump, playbook_env
+from tests.lab.fixtures import aws_env, dump, playbook_env
 from tests.lab.runtime import REPO_ROOT
 
 SCENARIOS_DIR = REPO_ROOT / "extensions" / "molecule"
@@ -58,7 +58,7 @@ def run_scenario_verify(lab, name, directory, ansible_playbook=None, env=None):
     inventory.mkdir(parents=True)
     (ephemeral / "lab").symlink_to(lab.state_dir, target_is_directory=True)
     shutil.copyfile(lab.state_dir / "inventory.yml", inventory / "lab.yml")
-    aws = dict(line.split("=", 1) for line in (lab.state_dir / "aws.env").read_text(encoding="utf-8").splitlines() if "=" in line)
+    aws = aws_env(lab)
     variables = dict(scenario_vars(name), acm_submariner_aws_endpoint_url=aws["AWS_ENDPOINT_URL"],
                      acm_submariner_aws_access_key_id=aws["AWS_ACCESS_KEY_ID"],
                      acm_submariner_aws_secret_access_key=aws["AWS_SECRET_ACCESS_KEY"],

@@ -23,7 +23,7 @@ import pytest
 import yaml
 from jinja2 import sandbox
 
-from tests.lab.fixtures import collections_path, mutating_requests, without_run_lease
+from tests.lab.fixtures import aws_env, collections_path, mutating_requests, without_run_lease
 from tests.lab.runtime import HUB_CONTEXT, REPO_ROOT
 
 pytestmark = pytest.mark.lab
@@ -100,7 +100,7 @@ def private_data_dir(lab, base, extra_env=None, hub_context="", inventory_hub_co
     (pdd / "env" / "extravars").write_text(yaml.safe_dump(dict(SURVEY_ANSWERS, **extra_vars)), encoding="utf-8")
 
     tmpdir = pathlib.Path(lab.tmpdir)
-    env = dict(line.split("=", 1) for line in (lab.state_dir / "aws.env").read_text(encoding="utf-8").splitlines() if "=" in line)
+    env = aws_env(lab)
     env.update({
         # ansible-playbook of this Python first, as in an EE image.
         "PATH": os.pathsep.join([str(pathlib.Path(sys.executable).parent), os.environ.get("PATH", "")]),

@@ -95,15 +95,19 @@ CONVERGE_REQUEST_BUDGET = 110
 SSAR_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 # API discovery documents: /version, /api, /api/v1, /apis, /apis/<group>, /apis/<group>/<version>.
 DISCOVERY_PATH = re.compile(r"^/(version|api(/v1)?|apis(/[^/]+){0,2}|openapi(/.*)?)$")
+# A converge that writes a SubmarinerConfig reads its credentials secret right before (submariner_config's check);
+# an idempotent re-run reads no secret after preflight.
+SECRET_PATH = re.compile(r"^/api/v1/namespaces/[^/]+/secrets/[^/]+$")
 # What detecting the hub reads besides discovery (k8s.gather_hub_facts): hub_info does it once, in preflight.
 HUB_FACTS_PATHS = ("/apis/operator.open-cluster-management.io/v1/multiclusterhubs",
                    "/apis/addon.open-cluster-management.io/v1alpha1/clustermanagementaddons/submariner")
 
 
-def repeated_reads_after_preflight(requests):
+def repeated_reads_after_preflight(requests, objects=None):
     """Discovery GETs after preflight (it ends taking the run lease, its first write; it reads the lease first) of a
-    document preflight already read on that cluster, and hub-facts GETs after preflight: the facts preflight found
-    must flow down instead.
+    document preflight already read on that cluster, hub-facts GETs after preflight, and GETs of an object whose path
+    matches ``objects`` (a regular expression) that preflight already read: the facts preflight found must flow down
+    instead.
 
     A discovery document first needed after preflight may be read by two module runs that start side by side (one
     per cluster): each misses the shared discovery cache before the other has written it. That race is the
@@ -116,7 +120,7 @@ def repeated_reads_after_preflight(requests):
             continue
         key = (request["cluster"], request["path"])
         if request["sequence"] < end:
-            if DISCOVERY_PATH.match(request["path"]):
+            if DISCOVERY_PATH.match(request["path"]) or (objects and objects.match(request["path"])):
                 read_in_preflight.add(key)
         elif request["path"] in HUB_FACTS_PATHS or key in read_in_preflight:
             repeated.append("%s GET %s" % key)
@@ -187,6 +191,7 @@ def addon_lifecycle(lab, directory, profile, play, site_vars=None, before_uninst
     code, changed, output = play("site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert changed == 0, output[-3000:]
+    assert repeated_reads_after_preflight(lab.requests.since(mark), objects=SECRET_PATH) == []
     code, changed, output = play("site.yml", check=True, inventory=inventory)
     assert code == 0, failure_messages(output)
     assert changed == 0, output[-3000:]

@@ -135,13 +135,17 @@ def collections_path():
     return os.pathsep.join([str(REPO_ROOT / "build"), sysconfig.get_paths()["purelib"]])
 
 
+def aws_env(lab):
+    """The lab's EC2 endpoint, region and keys as its ``aws.env`` gives them: ``{"AWS_ENDPOINT_URL": ..., ...}``."""
+    lines = (lab.state_dir / "aws.env").read_text(encoding="utf-8").splitlines()
+    return dict(line.split("=", 1) for line in lines if "=" in line)
+
+
 def playbook_env(lab):
     env = {key: value for key, value in os.environ.items() if not key.startswith(("K8S_AUTH_", "AWS_", "ANSIBLE_"))}
     env.pop("KUBECONFIG", None)
     tmpdir = pathlib.Path(lab.tmpdir)
-    for line in (lab.state_dir / "aws.env").read_text(encoding="utf-8").splitlines():
-        key, _sep, value = line.partition("=")
-        env[key] = value
+    env.update(aws_env(lab))
     env.update({
         "TMPDIR": str(tmpdir),
         "ANSIBLE_COLLECTIONS_PATH": collections_path(),
