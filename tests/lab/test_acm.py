@@ -12,6 +12,7 @@ import base64
 import contextlib
 import copy
 import logging
+import threading
 import time
 import types
 
@@ -433,6 +434,39 @@ def test_212_hub_drops_the_addon_finalizer_once_the_manifestwork_is_gone():
         assert condition(config, "SubmarinerGatewaysLabeled").get("reason") != "ManagedClusterAddOnDeleted"
         assert ec2_residue(lab)["gateway_sgs"]  # still in use by the held gateway instance
         assert held
+
+
+def _without_finalizers(store, obj: dict) -> None:
+    stripped = copy.deepcopy(obj)
+    stripped["metadata"]["finalizers"] = []
+    store.update(stripped)
+
+
+def test_212_spoke_agent_reads_the_addon_from_its_lister_when_the_cr_goes():
+    """The add-on may go between the Submariner CR's deletion and the agent's handling of it: the agent still cleans.
+
+    The ordering pinned here (CR deleted, then the add-on finalizer removed, both before the agent's handler
+    runs) made an interrupted uninstall hang: the agent re-read the add-on from the hub, found it gone, and
+    never cleaned the cloud. Upstream's agent reads its lister (config_controller.go ``addOnLister``).
+    """
+    with running_lab("acm-2.12", clusters=1) as lab:
+        join_212(lab, clusters=("aws-sub1",))
+        lab.wait_for(lambda: ec2_residue(lab)["gateway_instances"], message="gateway instance")
+        spoke = lab.spoke("aws-sub1")
+        release = threading.Event()
+        lab.world.reactor.submit(release.wait, 30)  # the controllers see the three writes below only afterwards
+        try:
+            lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+            _without_finalizers(spoke, spoke.get(BROKER, "Submariner", "submariner", "submariner-operator"))
+            spoke.delete(BROKER, "Submariner", "submariner", "submariner-operator")
+            _without_finalizers(lab.hub, lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1"))
+            assert lab.hub.get(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1") is None
+        finally:
+            release.set()
+        lab.wait_for(lambda: condition(lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1"),
+                                       "SubmarinerGatewaysLabeled").get("reason") == "ManagedClusterAddOnDeleted",
+                     message="clean-up reported")
+        lab.wait_for(lambda: not any(ec2_residue(lab).values()), message="no AWS residue")
 
 
 def test_212_legacy_option_holds_the_addon_until_the_spoke_reported():

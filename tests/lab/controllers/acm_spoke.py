@@ -180,6 +180,10 @@ class AddonAgentController(c.Reconciler):
             (c.MANAGED_CLUSTER_V1, "ManagedCluster"),
             (c.V1, "Secret"),
         })
+        # The agent's add-on lister (addOnLister, an informer cache): it learns of the add-on's removal in
+        # event order, so a Submariner CR deletion queued before that removal still finds the add-on deleting.
+        self._addon_lister: dict[str, dict] = {}
+        self.watch(self.hub, self._on_addon_event, kinds={(c.ADDON_V1ALPHA1, "ManagedClusterAddOn")})
         for spoke in self.world.spokes.values():
             self.watch(spoke, self._on_submariner_event, kinds={(c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner")})
             self.watch_kinds(spoke, {
@@ -211,18 +215,29 @@ class AddonAgentController(c.Reconciler):
             c.delete_if_present(c.spoke_of(self.world, cluster), c.APPS_V1, "Deployment", ADDON_AGENT_DEPLOYMENT, c.INSTALL_NAMESPACE)
             self._agents.discard(cluster)
 
-    def _on_submariner_event(self, store, event_type: str, _obj: dict) -> None:
-        """The agent's Submariner informer queues its own cluster's sync at once (config_controller.go watches the CR).
+    def _on_addon_event(self, _store, event_type: str, addon: dict) -> None:
+        if addon["metadata"]["name"] != c.ADDON_NAME:
+            return
+        if event_type == "DELETED":
+            self._addon_lister.pop(addon["metadata"]["namespace"], None)
+        else:
+            self._addon_lister[addon["metadata"]["namespace"]] = addon
 
-        Upstream the spoke agent hears of its CR's deletion from a local watch, while the hub only learns it
-        after the work agent's finalize poll and a round trip; a pass coalesced behind the hub's (which the
-        lab's one reactor could otherwise do) would let the add-on go before the agent saw it deleting.
+    def _on_submariner_event(self, store, event_type: str, _obj: dict) -> None:
+        """The agent's Submariner informer queues its own cluster's sync at once, and the sync reads the add-on
+        from its lister, not from the hub.
+
+        stolostron/submariner-addon release-2.12 (35ede4a) pkg/spoke/submarineragent/config_controller.go:
+        ``sync`` gets the add-on with ``c.addOnLister...Get`` and checks the CR with ``isSubmarinerCRPresent``
+        (a lister too). The hub removes the add-on finalizer only after the ManifestWork is gone, i.e. after
+        the CR deletion, so the agent's cache still holds the deleting add-on when it handles that deletion.
+        A live GET here would let a hub pass queued before the deletion (the lab's one reactor runs both)
+        take the add-on away first, and the agent would never clean the cloud.
         """
         if event_type != "DELETED":
             return
-        for addon in self.hub.list(c.ADDON_V1ALPHA1, "ManagedClusterAddOn"):
-            cluster = addon["metadata"]["namespace"]
-            if addon["metadata"]["name"] != c.ADDON_NAME or not c.is_deleting(addon) or c.spoke_of(self.world, cluster) is not store:
+        for cluster, addon in sorted(self._addon_lister.items()):
+            if not c.is_deleting(addon) or c.spoke_of(self.world, cluster) is not store:
                 continue
             managed_cluster = self.hub.get(c.MANAGED_CLUSTER_V1, "ManagedCluster", cluster)
             if managed_cluster is not None:
