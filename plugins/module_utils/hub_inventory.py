@@ -43,6 +43,26 @@ def describe_clusters(hub, names):
     return [managed_cluster_summary(item) for item in sorted(clusters, key=lambda item: item["metadata"]["name"])]
 
 
+def set_member_clusters(hub, set_name):
+    """The ManagedClusters in set ``set_name`` (its exclusive clusterset label)."""
+    selector = "{0}={1}".format(C.CLUSTERSET_LABEL, set_name)
+    return hub.list(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, label_selector=selector)
+
+
+def set_members(hub, set_name):
+    """Names of the ManagedClusters in set ``set_name``, sorted."""
+    return sorted(item["metadata"]["name"] for item in set_member_clusters(hub, set_name))
+
+
+def in_use_message(target, ref, set_name, clusters):
+    """Why a delete of the set (or of its Broker) was skipped: clusters are still in the set."""
+    return ("{0}: {1} was kept: {2} still in ManagedClusterSet {3}, and deleting it would cut {4} off. This is what"
+            " removing some clusters from the set does (acm.submariner.uninstall --limit <hub>,<cluster>); to remove"
+            " the whole set, take the others out first (the uninstall playbook with them in the inventory).".format(
+                target, ref, ("cluster " if len(clusters) == 1 else "clusters ") + ", ".join(clusters) +
+                (" is" if len(clusters) == 1 else " are"), set_name, "it" if len(clusters) == 1 else "them"))
+
+
 def describe_hub(module):
     """Run acm.submariner.hub_info for ``module`` (a k8s.HubModule); return its result."""
     hub = module.hub

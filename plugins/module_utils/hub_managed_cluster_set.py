@@ -13,11 +13,13 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub import (
     set_broker_namespace,
     validate_set_name,
 )
+from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_members
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
     missing_api_message,
     module_hub_facts,
+    object_ref,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     build_managed_cluster_set,
@@ -106,15 +108,31 @@ def ensure_present(module, facts, version, binding_version):
     return outcomes, result
 
 
+def keep_while_in_use(module, api_version):
+    """The Outcome of keeping a set that still has clusters (with its bindings), or None when it has none or is gone."""
+    hub, name = module.hub, module.params["name"]
+    members = set_members(hub, name)
+    existing = hub.get(api_version, C.MANAGED_CLUSTER_SET_KIND, name) if members else None
+    if existing is None:
+        return None, []
+    module.warn(in_use_message(hub.target, object_ref(C.MANAGED_CLUSTER_SET_KIND, name), name, members))
+    return Outcome(False, existing, existing, kept=True), members
+
+
 def ensure_absent(module, facts, version, binding_version):
     params = module.params
-    outcomes = binding_outcomes(module.hub, params, binding_version)
     api_version = "{0}/{1}".format(C.CLUSTER_GROUP, version)
-    outcome = delete_and_wait(module, Target(api_version, C.MANAGED_CLUSTER_SET_KIND, params["name"]), owned_only=True)
+    outcome, members = keep_while_in_use(module, api_version)
+    if outcome is None:
+        outcomes = binding_outcomes(module.hub, params, binding_version)
+        outcome = delete_and_wait(module, Target(api_version, C.MANAGED_CLUSTER_SET_KIND, params["name"]), owned_only=True)
+    else:
+        outcomes = {}
     outcomes["managed_cluster_set"] = outcome
     result = {
         "result": outcome.result if outcome.kept else {},
         "kept": outcome.kept,
+        "members": members,
         "api_version": api_version,
         "broker_namespace": set_broker_namespace(params["name"], outcome.before, facts.broker_namespace_rule),
     }

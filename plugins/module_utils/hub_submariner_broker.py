@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.hub import set_broker_namespace
+from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_member_clusters
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
@@ -45,18 +46,35 @@ def resolve_namespace(module, facts):
         raise HubError("{0}: {1}.".format(hub.target, exc)) from exc
 
 
+def joined_members(module, facts):
+    """Clusters of the set that joined Submariner (add-on or agent label), sorted."""
+    hub, set_name = module.hub, module.params["cluster_set"]
+    if not set_name:
+        return []
+    return sorted(cluster["metadata"]["name"] for cluster in set_member_clusters(hub, set_name) if has_joined(hub, facts, cluster))
+
+
 def joined_clusters(module, facts, namespace):
     """Clusters of the set that joined Submariner: add-on / agent label, or a Cluster in the broker namespace."""
-    hub, set_name = module.hub, module.params["cluster_set"]
-    joined = set()
+    hub = module.hub
+    joined = set(joined_members(module, facts))
     if hub.serves(CLUSTER_API_VERSION, "Cluster"):
         joined.update(item["metadata"]["name"] for item in hub.list(CLUSTER_API_VERSION, "Cluster", namespace))
-    if set_name:
-        selector = "{0}={1}".format(C.CLUSTERSET_LABEL, set_name)
-        for cluster in hub.list(C.MANAGED_CLUSTER_API_VERSION, C.MANAGED_CLUSTER_KIND, label_selector=selector):
-            if has_joined(hub, facts, cluster):
-                joined.add(cluster["metadata"]["name"])
     return sorted(joined)
+
+
+def ensure_absent(module, facts, namespace):
+    """Delete our Broker, unless clusters of the set still use it (they would lose their tunnels)."""
+    hub, ref = module.hub, object_ref(C.BROKER_KIND, C.BROKER_NAME, namespace)
+    joined = joined_members(module, facts)
+    existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace) if joined else None
+    if existing is not None:
+        module.warn(in_use_message(hub.target, ref, module.params["cluster_set"], joined))
+        return Outcome(False, existing, existing, kept=True), joined
+    outcome = hub.ensure_absent(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace, owned_only=True)
+    if outcome.kept:
+        module.warn(not_deleted_message(ref))
+    return outcome, []
 
 
 def has_joined(hub, facts, cluster):
@@ -144,9 +162,7 @@ def manage_broker(module):
     if params["state"] == "present":
         outcome, joined = ensure_present(module, facts, namespace)
     else:
-        outcome, joined = module.hub.ensure_absent(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace, owned_only=True), []
-        if outcome.kept:
-            module.warn(not_deleted_message(object_ref(C.BROKER_KIND, C.BROKER_NAME, namespace)))
+        outcome, joined = ensure_absent(module, facts, namespace)
     result.update(changed=outcome.changed, result=outcome.result, globalnet_enabled=globalnet_of(outcome.after),
                   joined_clusters=joined, kept=outcome.kept)
     return module.with_diff(result, {"broker": outcome})

@@ -29,6 +29,9 @@ description:
     else's; the task fails unless O(adopt=true), and then leaves the set as it is. O(state=absent)
     deletes only a set with the label (another set is kept, with a warning). ACM's sets V(default)
     and V(global) are refused.
+  - A set that still has clusters (ManagedClusters with its C(cluster.open-cluster-management.io/clusterset)
+    label) is never deleted. O(state=absent) then keeps it and its bindings, warns naming the clusters, and
+    returns them in RV(members). This is how one cluster leaves a set that others stay in.
   - Optionally binds the set into namespaces with ManagedClusterSetBindings (only needed for
     Placements, not by Submariner).
 options:
@@ -138,10 +141,18 @@ owned:
   type: bool
   sample: true
 kept:
-  description: With O(state=absent), the set exists but was not deleted because this collection did not create it.
+  description:
+    - With O(state=absent), the set exists but was not deleted, because this collection did not create it or
+      because clusters are still in it (RV(members)).
   returned: O(state=absent)
   type: bool
   sample: false
+members:
+  description: With O(state=absent), the clusters still in the set, which kept it; empty when it was deleted or is gone.
+  returned: O(state=absent)
+  type: list
+  elements: str
+  sample: [aws-sub1, aws-sub2]
 broker_namespace:
   description: The set's broker namespace (annotation when present, else the hub's naming rule).
   returned: success

@@ -18,6 +18,9 @@ description:
   - Ownership - an object it creates carries the label C(app.kubernetes.io/managed-by=acm.submariner) (writes use
     the field manager C(acm.submariner)); an existing one without it is updated but never labelled, and
     O(state=absent) deletes only an object with the label (another is kept, with a warning).
+  - O(state=absent) keeps the Broker while clusters of the set have joined (a ManagedClusterAddOn
+    C(submariner), or the C(submariner-agent) label on ACM 2.2), since deleting it would cut them off. It warns
+    and names them in RV(joined_clusters).
   - The broker namespace is read from the set's C(cluster.open-cluster-management.io/submariner-broker-ns)
     annotation when present, else computed with the hub's naming rule; or give it with O(namespace).
   - Globalnet must be decided before the first cluster joins. Once clusters of the set have joined
@@ -104,7 +107,9 @@ EXAMPLES = r"""
 
 RETURN = r"""
 kept:
-  description: With O(state=absent), the object exists but was not deleted because this collection did not create it.
+  description:
+    - With O(state=absent), the object exists but was not deleted, because this collection did not create it or
+      because clusters of the set still use it (RV(joined_clusters)).
   returned: O(state=absent)
   type: bool
   sample: false
@@ -133,7 +138,9 @@ globalnet_enabled:
   type: bool
   sample: false
 joined_clusters:
-  description: The clusters of the set that have joined Submariner.
+  description:
+    - The clusters of the set that have joined Submariner. With O(state=absent), those that kept the Broker
+      (empty when it was deleted).
   returned: success
   type: list
   elements: str

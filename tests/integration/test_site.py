@@ -13,6 +13,8 @@ from tests.integration.least_privilege import WAITING_TIME_SCALE, assert_roles_a
 from tests.integration.molecule_scenarios import (assert_scenario_verified, leftovers_since, run_scenario_verify, scenario_lab,
                                                   scenario_vars)
 from tests.lab.fixtures import RUN_LEASE_PATH, REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
+from tests.lab.runtime import HUB_CONTEXT
+from tests.reliability.state import residue
 
 # Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
 XDIST_SPREAD = True
@@ -21,13 +23,15 @@ LOG = logging.getLogger(__name__)
 CHECK_MODE_VERIFY = {"verify_wait": False, "verify_fail_on_problems": False}
 
 
-def run(lab, playbook, *, check=False, extra_vars=None, forks=12, timeout=1200, inventory=None):
+def run(lab, playbook, *, check=False, extra_vars=None, forks=12, timeout=1200, inventory=None, limit=None):
     """ansible-playbook with the lab's inventory (or ``inventory``); returns (returncode, stats per host, output)."""
     command = [str(pathlib.Path(sys.executable).with_name("ansible-playbook")), playbook,
                "-i", str(inventory or lab.state_dir / "inventory.yml"), "--forks", str(forks),
                "-e", json.dumps({"verify_report_dir": str(lab.state_dir / "reports"), **(extra_vars or {})})]
     if check:
         command.append("--check")
+    if limit:
+        command += ["--limit", limit]
     completed = subprocess.run(command, cwd=REPO_ROOT, env=playbook_env(lab), capture_output=True, text=True,
                                timeout=timeout, check=False)
     try:
@@ -304,13 +308,66 @@ def task_hosts(output, name_end):
                   for host, result in task["hosts"].items() if not result.get("skipped"))
 
 
-def test_fewer_forks_than_clusters_join_in_batches(lab_factory):
+def cluster_view(lab, dump_, cluster):
+    """The part of a lab dump that belongs to one managed cluster: its spoke, its ManagedCluster and namespace on
+    the hub, its VPC's security groups, rules and instances."""
+    vpc_id, spoke = lab.world.seeded[cluster].vpc_id, lab.world.spoke_for(cluster).name
+    hub = {kind: [item for item in items if item["metadata"].get("namespace") == cluster
+                  or (kind.endswith("/ManagedCluster") and item["metadata"]["name"] == cluster)]
+           for kind, items in dump_["clusters"][HUB_CONTEXT].items()}
+    ec2 = dump_["ec2"]
+    groups = [group for group in ec2["security_groups"] if group["VpcId"] == vpc_id]
+    group_ids = {group["GroupId"] for group in groups}
+    return {"clusters": {HUB_CONTEXT: hub, spoke: dump_["clusters"][spoke]},
+            "ec2": {"security_groups": groups,
+                    "security_group_rules": [rule for rule in ec2["security_group_rules"] if rule["GroupId"] in group_ids],
+                    "instances": [instance for instance in ec2["instances"] if instance["VpcId"] == vpc_id]}}
+
+
+def writes_to_clusters(lab, mark, clusters):
+    """The writes since ``mark`` to the spokes of ``clusters`` or to their objects on the hub."""
+    spokes = {lab.world.spoke_for(cluster).name for cluster in clusters}
+    pattern = re.compile(r"/(%s)(/|$)" % "|".join(map(re.escape, clusters)))
+    return [(r["cluster"], r["verb"], r["path"]) for r in without_run_lease(mutating_requests(lab, mark))
+            if r["cluster"] in spokes or pattern.search(r["path"].split("?")[0])]
+
+
+def test_three_clusters_join_in_batches_then_one_leaves_and_rejoins(lab_factory):
     """With 2 forks for 3 clusters the connections are awaited in a task of their own, after every cluster joined
-    (with forks for every cluster they are not: test_site_lifecycle checks each of its converging runs)."""
+    (with forks for every cluster they are not: test_site_lifecycle checks each of its converging runs).
+
+    Then day 2 on that set: ``uninstall.yml --limit hub,aws-sub3`` takes aws-sub3 out and leaves nothing of it,
+    while the set, its Broker and the other two clusters stay as they were (no write to them) and connected;
+    ``site.yml --limit hub,aws-sub3`` brings it back, again without a write to the other two.
+    """
     lab = lab_factory.get(profile="acm-2.12", clusters=3, overlap=False)
+    pristine = dump(lab)
     code, _stats, output = run(lab, "site.yml", forks=2)
     assert code == 0, failure_messages(output)
     assert task_hosts(output, "(clusters joined in batches)") == ["aws-sub1", "aws-sub2", "aws-sub3"]
+    stay, leaving = ["aws-sub1", "aws-sub2"], "aws-sub3"
+
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "playbooks/uninstall.yml", limit="hub," + leaving)
+    assert code == 0, failure_messages(output)
+    assert writes_to_clusters(lab, mark, stay) == []
+    assert residue(cluster_view(lab, pristine, leaving), cluster_view(lab, dump(lab), leaving)) == []
+    kept = [lab.hub.get(api, kind, name, namespace) for api, kind, name, namespace in (
+        ("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner", None),
+        ("submariner.io/v1alpha1", "Broker", "submariner-broker", "submariner-broker"))]
+    assert all(kept), kept
+    assert "still in ManagedClusterSet submariner" in output
+    code, _stats, output = run(lab, "playbooks/verify.yml", limit="hub," + ",".join(stay))
+    assert code == 0, failure_messages(output)
+
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", limit=leaving)
+    assert code != 0 and lab.requests.since(mark) == []
+    assert "--limit hub,aws-sub3" in " ".join(failure_messages(output)), failure_messages(output)
+    code, _stats, output = run(lab, "site.yml", limit="hub," + leaving)
+    assert code == 0, failure_messages(output)
+    assert writes_to_clusters(lab, mark, stay) == []
+    assert lab.hub.get("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", leaving) is not None
 
 
 def test_closed_port_fails_in_verify(lab_factory):

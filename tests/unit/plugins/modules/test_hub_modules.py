@@ -268,6 +268,30 @@ def test_set_check_mode_is_a_dry_run(run_module):
     assert [write[:2] for write in api.writes] == [("create", "ManagedClusterSet"), ("create", "ManagedClusterSetBinding")]
 
 
+def _set_with_members(*members):
+    cluster_set = obj("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner", metadata={"labels": OURS},
+                      spec={"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}})
+    clusters = [managed_cluster_obj(name, clusterset="submariner" if name in members else "default") for name in ("cluster1", "cluster2")]
+    return FakeApi(SERVED_TODAY, hub_objects()[:2] + clusters + [cluster_set])
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_set_absent_keeps_a_set_that_still_has_clusters(run_module, check_mode):
+    """Removing one cluster (uninstall --limit) must not delete the set the others stay in."""
+    api = _set_with_members("cluster2")
+    result = run_module(managed_cluster_set, api, {"name": "submariner", "state": "absent", "bindings": ["apps"]}, check_mode=check_mode)
+    assert not result.get("failed") and not result["changed"] and api.writes == []
+    assert result["kept"] and result["members"] == ["cluster2"]
+    assert any("cluster cluster2 is still in ManagedClusterSet submariner" in json.dumps(warning) for warning in result["warnings"]), result["warnings"]
+
+
+def test_set_absent_deletes_the_set_once_its_clusters_left(run_module):
+    api = _set_with_members()
+    result = run_module(managed_cluster_set, api, {"name": "submariner", "state": "absent"})
+    assert result["changed"] and not result["kept"] and result["members"] == []
+    assert [write[:3] for write in api.real_writes()] == [("delete", "ManagedClusterSet", "submariner")]
+
+
 # ---------------------------------------------------------------------- managed_cluster
 def test_cluster_label_flow_sets_both_labels_and_only_them(run_module):
     api = FakeApi(SERVED_22, hub_objects("2.2.11"))
@@ -480,6 +504,17 @@ def test_broker_absent_on_a_rerun_without_the_set_is_a_no_op(run_module):
     result = run_module(submariner_broker, api, {"cluster_set": "submariner", "state": "absent"})
     assert not result.get("failed") and not result["changed"] and result["namespace"] == "submariner-broker"
     assert api.writes == []
+
+
+def test_broker_absent_keeps_the_broker_while_a_cluster_of_the_set_has_joined(run_module):
+    api = broker_hub(joined=True)
+    api.store[("submariner.io", "Broker", "submariner-broker", "submariner-broker")]["metadata"]["labels"].update(OURS)
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "state": "absent"})
+    assert not result["changed"] and result["kept"] and result["joined_clusters"] == ["cluster1"] and api.writes == []
+    assert any("cluster cluster1 is still in ManagedClusterSet submariner" in json.dumps(warning) for warning in result["warnings"]), result["warnings"]
+    del api.store[("addon.open-cluster-management.io", "ManagedClusterAddOn", "cluster1", "submariner")]
+    deleted = run_module(submariner_broker, api, {"cluster_set": "submariner", "state": "absent"})
+    assert deleted["changed"] and not deleted["kept"] and deleted["joined_clusters"] == []
 
 
 def test_hub_modules_given_the_hub_facts_detect_nothing(run_module):
