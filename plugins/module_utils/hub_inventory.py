@@ -54,13 +54,20 @@ def set_members(hub, set_name):
     return sorted(item["metadata"]["name"] for item in set_member_clusters(hub, set_name))
 
 
+def still_in_set(module, clusters):
+    """``clusters`` without those this run takes out of the set, in check mode only (where they were not taken out)."""
+    leaving = set(module.params.get("leaving_clusters") or ()) if module.check_mode else set()
+    return [name for name in clusters if name not in leaving]
+
+
 def in_use_message(target, ref, set_name, clusters):
     """Why a delete of the set (or of its Broker) was skipped: clusters are still in the set."""
     return ("{0}: {1} was kept: {2} still in ManagedClusterSet {3}, and deleting it would cut {4} off. This is what"
             " removing some clusters from the set does (acm.submariner.uninstall --limit <hub>,<cluster>); to remove"
-            " the whole set, take the others out first (the uninstall playbook with them in the inventory).".format(
+            " the whole set, take the others out first: the uninstall playbook with them in the inventory, or, for clusters"
+            " this collection did not put in the set, remove their label {5}={3}.".format(
                 target, ref, ("cluster " if len(clusters) == 1 else "clusters ") + ", ".join(clusters) +
-                (" is" if len(clusters) == 1 else " are"), set_name, "it" if len(clusters) == 1 else "them"))
+                (" is" if len(clusters) == 1 else " are"), set_name, "it" if len(clusters) == 1 else "them", C.CLUSTERSET_LABEL))
 
 
 def describe_hub(module):

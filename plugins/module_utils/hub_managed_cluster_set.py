@@ -13,7 +13,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub import (
     set_broker_namespace,
     validate_set_name,
 )
-from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_members
+from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_members, still_in_set
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
@@ -111,7 +111,7 @@ def ensure_present(module, facts, version, binding_version):
 def keep_while_in_use(module, api_version):
     """The Outcome of keeping a set that still has clusters (with its bindings), or None when it has none or is gone."""
     hub, name = module.hub, module.params["name"]
-    members = set_members(hub, name)
+    members = still_in_set(module, set_members(hub, name))
     existing = hub.get(api_version, C.MANAGED_CLUSTER_SET_KIND, name) if members else None
     if existing is None:
         return None, []

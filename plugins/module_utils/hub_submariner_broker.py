@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.hub import set_broker_namespace
-from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_member_clusters
+from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_member_clusters, still_in_set
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     Outcome,
@@ -64,9 +64,12 @@ def joined_clusters(module, facts, namespace):
 
 
 def ensure_absent(module, facts, namespace):
-    """Delete our Broker, unless clusters of the set still use it (they would lose their tunnels)."""
+    """Delete our Broker, unless clusters of the set still use it (they would lose their tunnels).
+
+    Given only the namespace, the clusters that use it are those with a Cluster object in it.
+    """
     hub, ref = module.hub, object_ref(C.BROKER_KIND, C.BROKER_NAME, namespace)
-    joined = joined_members(module, facts)
+    joined = still_in_set(module, joined_members(module, facts) if module.params["cluster_set"] else joined_clusters(module, facts, namespace))
     existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace) if joined else None
     if existing is not None:
         module.warn(in_use_message(hub.target, ref, module.params["cluster_set"], joined))

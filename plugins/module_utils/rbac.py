@@ -102,7 +102,10 @@ PERMISSIONS = tuple(
     + _grant(HUB, "coordination.k8s.io", "leases", LEASE_NAMESPACE,
              {"get create delete": ("addon", "direct", "uninstall"), "list": ("uninstall",)})
     + _grant(HUB, C.SUBMARINER_GROUP, "brokers", BROKER_NAMESPACE, {"get": EVERY_RUN, "create": SITE, "delete": ("uninstall",)}, BROKER_CR)
-    + _grant(HUB, C.SUBMARINER_GROUP, "clusters", BROKER_NAMESPACE, {"list": SITE}, ADDON_JOIN)
+    # preflight reads the networks the set's clusters announced (a --limit run checks a newcomer against them).
+    + _grant(HUB, C.SUBMARINER_GROUP, "clusters", BROKER_NAMESPACE, {"list": SITE + ("uninstall",)})
+    # uninstall's residue check: a cluster that left a set which stays must no longer announce itself there.
+    + _grant(HUB, C.SUBMARINER_GROUP, "endpoints", BROKER_NAMESPACE, {"list": ("uninstall",)})
     # ---- managed clusters: networks (preflight), Submariner status (join, verify, uninstall), gateway MachineSets (direct)
     + _grant(SPOKE, C.OPENSHIFT_CONFIG_GROUP, "networks", CLUSTER_SCOPE, {"get": SITE})
     + _grant(SPOKE, "", "nodes", CLUSTER_SCOPE, {"list": EVERY_RUN, "get": ("direct",)})

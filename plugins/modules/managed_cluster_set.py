@@ -63,6 +63,15 @@ options:
     type: list
     elements: str
     default: []
+  leaving_clusters:
+    description:
+      - With O(state=absent), the clusters this run takes out of the set before this task (the uninstall
+        playbook passes them).
+      - Only in check mode, where nothing was taken out, they do not count as clusters still in the set, so
+        the plan shows what a real run would delete. Otherwise the clusterset labels alone decide.
+    type: list
+    elements: str
+    default: []
   wait:
     description:
       - With O(state=present), wait until the submariner-addon has created the broker namespace.
@@ -148,7 +157,9 @@ kept:
   type: bool
   sample: false
 members:
-  description: With O(state=absent), the clusters still in the set, which kept it; empty when it was deleted or is gone.
+  description:
+    - With O(state=absent), the clusters still in the set, which kept it.
+    - Empty when the set was deleted, is gone, or was kept only because this collection did not create it.
   returned: O(state=absent)
   type: list
   elements: str
@@ -183,6 +194,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModul
 def argument_spec():
     return writer_argument_spec({
         **hub_facts_argument_spec(),
+        "leaving_clusters": {"type": "list", "elements": "str", "default": []},
         "name": {"type": "str", "required": True},
         "labels": {"type": "dict"},
         "adopt": {"type": "bool", "default": False},

@@ -45,6 +45,15 @@ options:
     type: str
     choices: [present, absent]
     default: present
+  leaving_clusters:
+    description:
+      - With O(state=absent), the clusters this run takes out of the set before this task (the uninstall
+        playbook passes them).
+      - Only in check mode, where nothing was taken out, they do not count as clusters still in the set, so
+        the plan shows what a real run would delete. Otherwise the clusterset labels alone decide.
+    type: list
+    elements: str
+    default: []
   globalnet_enabled:
     description:
       - C(spec.globalnetEnabled). Enable Globalnet when the clusters' pod or service CIDRs overlap (two
@@ -159,6 +168,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModul
 def argument_spec():
     return writer_argument_spec({
         **hub_facts_argument_spec(),
+        "leaving_clusters": {"type": "list", "elements": "str", "default": []},
         "cluster_set": {"type": "str"},
         "namespace": {"type": "str"},
         "globalnet_enabled": {"type": "bool"},

@@ -117,8 +117,20 @@ SENT_ONLY_WHILE_WAITING = {
 }
 
 
-def sent_only_while_waiting(run_name, side, aws_prep, needed):
-    return {permission for permission in needed if permission[0] == "watch"} | SENT_ONLY_WHILE_WAITING.get((run_name, side, aws_prep), set())
+# Needed, but not by the runs of these tests: on ACM 2.2 the broker namespace does not exist yet when a first
+# site run's preflight looks for the clusters announced in it (on later hubs the Broker step lists them too), and
+# only an uninstall limited to some clusters (the set stays) looks for the removed cluster's Cluster and Endpoint
+# there (tests/integration/test_site.py::test_three_clusters_join_in_batches_then_one_leaves_and_rejoins runs it).
+NOT_SENT_BY_THESE_RUNS = {
+    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters")},
+    ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ("list", "submariner.io", "endpoints")},
+    ("uninstall", rbac.HUB, "acm-2.12"): {("list", "submariner.io", "clusters"), ("list", "submariner.io", "endpoints")},
+}
+
+
+def sent_only_while_waiting(run_name, side, aws_prep, needed, profile=None):
+    return ({permission for permission in needed if permission[0] == "watch"} | SENT_ONLY_WHILE_WAITING.get((run_name, side, aws_prep), set())
+            | NOT_SENT_BY_THESE_RUNS.get((run_name, side, profile), set()))
 
 
 def refused_requests(lab, mark):
@@ -136,7 +148,7 @@ def assert_roles_are_what_the_run_used(lab, mark, run_name, aws_prep, profile):
     used, needed = used_by_runner(lab, mark), reviewed(run_name, aws_prep, profile)
     differences = {}
     for side in rbac.SIDES:
-        unused = needed[side] - used[side] - sent_only_while_waiting(run_name, side, aws_prep, needed[side])
+        unused = needed[side] - used[side] - sent_only_while_waiting(run_name, side, aws_prep, needed[side], profile)
         if used[side] - needed[side] or unused:
             differences[side] = {"used, not reviewed": sorted(used[side] - needed[side]), "reviewed, not used": sorted(unused)}
     assert not differences, "%s (%s, %s): %s" % (run_name, aws_prep, profile, differences)

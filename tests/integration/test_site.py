@@ -14,6 +14,7 @@ from tests.integration.molecule_scenarios import (assert_scenario_verified, left
                                                   scenario_vars)
 from tests.lab.fixtures import RUN_LEASE_PATH, REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
 from tests.lab.runtime import HUB_CONTEXT
+from tests.reliability.labrun import write_inventory
 from tests.reliability.state import residue
 
 # Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
@@ -310,11 +311,17 @@ def task_hosts(output, name_end):
 
 def cluster_view(lab, dump_, cluster):
     """The part of a lab dump that belongs to one managed cluster: its spoke, its ManagedCluster and namespace on
-    the hub, its VPC's security groups, rules and instances."""
+    the hub, its objects in the broker namespace, its VPC's security groups, rules and instances."""
     vpc_id, spoke = lab.world.seeded[cluster].vpc_id, lab.world.spoke_for(cluster).name
-    hub = {kind: [item for item in items if item["metadata"].get("namespace") == cluster
-                  or (kind.endswith("/ManagedCluster") and item["metadata"]["name"] == cluster)]
-           for kind, items in dump_["clusters"][HUB_CONTEXT].items()}
+
+    def of_cluster(kind, item):
+        meta = item["metadata"]
+        in_broker = meta.get("namespace") == BROKER_NAMESPACE and (
+            meta["name"] in (cluster, cluster + "-broker") or meta["name"].endswith("-" + cluster)
+            or (meta.get("labels") or {}).get("submariner-io/clusterID") == cluster)
+        return meta.get("namespace") == cluster or in_broker or (kind.endswith("/ManagedCluster") and meta["name"] == cluster)
+
+    hub = {kind: [item for item in items if of_cluster(kind, item)] for kind, items in dump_["clusters"][HUB_CONTEXT].items()}
     ec2 = dump_["ec2"]
     groups = [group for group in ec2["security_groups"] if group["VpcId"] == vpc_id]
     group_ids = {group["GroupId"] for group in groups}
@@ -324,21 +331,34 @@ def cluster_view(lab, dump_, cluster):
                     "instances": [instance for instance in ec2["instances"] if instance["VpcId"] == vpc_id]}}
 
 
+BROKER_NAMESPACE = "submariner-broker"
+
+
+def module_args(output, host, task_end):
+    """The module arguments of ``host``'s result of the task whose name ends with ``task_end`` (json callback)."""
+    plays = json.loads(output[:output.rindex("}") + 1])["plays"]
+    return next(task["hosts"][host]["invocation"]["module_args"] for play in plays for task in play["tasks"]
+                if task["task"]["name"].endswith(task_end) and host in task["hosts"])
+
+
 def writes_to_clusters(lab, mark, clusters):
     """The writes since ``mark`` to the spokes of ``clusters`` or to their objects on the hub."""
     spokes = {lab.world.spoke_for(cluster).name for cluster in clusters}
     pattern = re.compile(r"/(%s)(/|$)" % "|".join(map(re.escape, clusters)))
     return [(r["cluster"], r["verb"], r["path"]) for r in without_run_lease(mutating_requests(lab, mark))
-            if r["cluster"] in spokes or pattern.search(r["path"].split("?")[0])]
+            if r["cluster"] in spokes or pattern.search(r["path"].split("?")[0])
+            or re.search(r"/managedclustersets/|/brokers/", r["path"])]
 
 
 def test_three_clusters_join_in_batches_then_one_leaves_and_rejoins(lab_factory):
     """With 2 forks for 3 clusters the connections are awaited in a task of their own, after every cluster joined
     (with forks for every cluster they are not: test_site_lifecycle checks each of its converging runs).
 
-    Then day 2 on that set: ``uninstall.yml --limit hub,aws-sub3`` takes aws-sub3 out and leaves nothing of it,
-    while the set, its Broker and the other two clusters stay as they were (no write to them) and connected;
-    ``site.yml --limit hub,aws-sub3`` brings it back, again without a write to the other two.
+    Then day 2 on that set: ``uninstall.yml --limit hub,aws-sub3`` takes aws-sub3 out and leaves nothing of it
+    (its broker namespace objects included), while the set, its Broker and the other two clusters stay as they
+    were (no write to them) and connected; ``uninstall --check`` on the full set still plans to delete the set;
+    ``site.yml --limit hub,aws-sub3`` brings it back, again without a write to the other two, and its
+    connections to them are what its join and verify wait for.
     """
     lab = lab_factory.get(profile="acm-2.12", clusters=3, overlap=False)
     pristine = dump(lab)
@@ -367,7 +387,28 @@ def test_three_clusters_join_in_batches_then_one_leaves_and_rejoins(lab_factory)
     code, _stats, output = run(lab, "site.yml", limit="hub," + leaving)
     assert code == 0, failure_messages(output)
     assert writes_to_clusters(lab, mark, stay) == []
-    assert lab.hub.get("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", leaving) is not None
+    assert module_args(output, leaving, "Gather the Submariner state of the cluster from the hub and from the cluster itself")["peers"] == stay
+
+    code, _stats, output = run(lab, "playbooks/uninstall.yml", check=True)
+    assert code == 0, failure_messages(output)
+    assert "still in ManagedClusterSet" not in output
+    assert module_args(output, "hub", "Delete the ManagedClusterSet and wait until the addon removed its broker namespace")[
+        "leaving_clusters"] == ["aws-sub1", "aws-sub2", "aws-sub3"]
+
+
+def test_a_newcomer_overlapping_a_joined_cluster_is_refused_before_any_write(lab_factory, tmp_path):
+    """``site.yml --limit hub,aws-sub2`` does not read aws-sub1, yet preflight checks aws-sub2's networks against
+    the ones aws-sub1 announced to the broker: with overlapping networks and no Globalnet it stops, writing nothing."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=True)
+    first = write_inventory(lab, tmp_path / "first.yml", drop=("aws-sub2",))
+    code, _stats, output = run(lab, "site.yml", inventory=first)
+    assert code == 0, failure_messages(output)
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", limit="hub,aws-sub2")
+    assert code != 0
+    messages = " ".join(failure_messages(output))
+    assert "CIDR overlap" in messages and "aws-sub1" in messages and "aws-sub2" in messages, messages
+    assert without_run_lease(mutating_requests(lab, mark)) == []
 
 
 def test_closed_port_fails_in_verify(lab_factory):

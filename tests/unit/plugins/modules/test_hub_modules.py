@@ -285,6 +285,17 @@ def test_set_absent_keeps_a_set_that_still_has_clusters(run_module, check_mode):
     assert any("cluster cluster2 is still in ManagedClusterSet submariner" in json.dumps(warning) for warning in result["warnings"]), result["warnings"]
 
 
+def test_set_absent_plan_counts_the_clusters_the_run_takes_out_only_in_check_mode(run_module):
+    """uninstall --check: the cluster step removed no label, yet the plan must say the set would go."""
+    plan_api = _set_with_members("cluster2")
+    plan = run_module(managed_cluster_set, plan_api, {"name": "submariner", "state": "absent", "leaving_clusters": ["cluster2"]},
+                      check_mode=True)
+    assert plan["changed"] and not plan["kept"] and plan_api.real_writes() == []
+    real_api = _set_with_members("cluster2")
+    real = run_module(managed_cluster_set, real_api, {"name": "submariner", "state": "absent", "leaving_clusters": ["cluster2"]})
+    assert real["kept"] and real["members"] == ["cluster2"] and real_api.writes == []
+
+
 def test_set_absent_deletes_the_set_once_its_clusters_left(run_module):
     api = _set_with_members()
     result = run_module(managed_cluster_set, api, {"name": "submariner", "state": "absent"})
@@ -515,6 +526,24 @@ def test_broker_absent_keeps_the_broker_while_a_cluster_of_the_set_has_joined(ru
     del api.store[("addon.open-cluster-management.io", "ManagedClusterAddOn", "cluster1", "submariner")]
     deleted = run_module(submariner_broker, api, {"cluster_set": "submariner", "state": "absent"})
     assert deleted["changed"] and not deleted["kept"] and deleted["joined_clusters"] == []
+
+
+def test_broker_absent_plan_counts_the_clusters_the_run_takes_out_only_in_check_mode(run_module):
+    api = broker_hub(joined=True)
+    api.store[("submariner.io", "Broker", "submariner-broker", "submariner-broker")]["metadata"]["labels"].update(OURS)
+    args = {"cluster_set": "submariner", "state": "absent", "leaving_clusters": ["cluster1"]}
+    plan = run_module(submariner_broker, api, args, check_mode=True)
+    assert plan["changed"] and not plan["kept"] and api.real_writes() == []
+    real = run_module(submariner_broker, api, args)
+    assert real["kept"] and real["joined_clusters"] == ["cluster1"] and api.real_writes() == []
+
+
+def test_broker_absent_by_namespace_keeps_the_broker_while_clusters_announce_themselves_in_it(run_module):
+    api = broker_hub()
+    api.store[("submariner.io", "Broker", "submariner-broker", "submariner-broker")]["metadata"]["labels"].update(OURS)
+    api._put(obj("submariner.io/v1", "Cluster", "cluster2", "submariner-broker", spec={"cluster_id": "cluster2"}))  # pylint: disable=protected-access
+    result = run_module(submariner_broker, api, {"namespace": "submariner-broker", "state": "absent"})
+    assert not result["changed"] and result["kept"] and result["joined_clusters"] == ["cluster2"] and api.writes == []
 
 
 def test_hub_modules_given_the_hub_facts_detect_nothing(run_module):
