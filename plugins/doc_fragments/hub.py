@@ -65,3 +65,17 @@ options:
     type: int
     default: 300
 """
+
+    # The set's writers with state=absent: a set still in use, or its Broker, is kept.
+    LEAVING = r"""
+options:
+  leaving_clusters:
+    description:
+      - With O(state=absent), the clusters this run takes out of the set before this task (the uninstall
+        playbook passes them).
+      - Only in check mode, where nothing was taken out, they do not count as clusters still in the set, so
+        the plan shows what a real run would delete. Otherwise the clusterset labels alone decide.
+    type: list
+    elements: str
+    default: []
+"""

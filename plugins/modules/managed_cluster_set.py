@@ -63,15 +63,6 @@ options:
     type: list
     elements: str
     default: []
-  leaving_clusters:
-    description:
-      - With O(state=absent), the clusters this run takes out of the set before this task (the uninstall
-        playbook passes them).
-      - Only in check mode, where nothing was taken out, they do not count as clusters still in the set, so
-        the plan shows what a real run would delete. Otherwise the clusterset labels alone decide.
-    type: list
-    elements: str
-    default: []
   wait:
     description:
       - With O(state=present), wait until the submariner-addon has created the broker namespace.
@@ -80,6 +71,7 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
   - acm.submariner.hub.FACTS
+  - acm.submariner.hub.LEAVING
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
   - acm.submariner.attributes.ACTION_GROUP

@@ -45,15 +45,6 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  leaving_clusters:
-    description:
-      - With O(state=absent), the clusters this run takes out of the set before this task (the uninstall
-        playbook passes them).
-      - Only in check mode, where nothing was taken out, they do not count as clusters still in the set, so
-        the plan shows what a real run would delete. Otherwise the clusterset labels alone decide.
-    type: list
-    elements: str
-    default: []
   globalnet_enabled:
     description:
       - C(spec.globalnetEnabled). Enable Globalnet when the clusters' pod or service CIDRs overlap (two
@@ -77,6 +68,7 @@ extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
   - acm.submariner.hub.FACTS
+  - acm.submariner.hub.LEAVING
   - acm.submariner.hub.WAIT
   - acm.submariner.attributes
   - acm.submariner.attributes.ACTION_GROUP
