@@ -81,9 +81,16 @@ def ensure_absent(module, facts, namespace):
 
 
 def has_joined(hub, facts, cluster):
+    """Whether ``cluster`` joined Submariner; one whose add-on these credentials may not read counts as joined
+    (a member outside the run, whose namespace the run's RBAC need not cover: its Broker stays)."""
     if C.SUBMARINER_AGENT_LABEL in (cluster["metadata"].get("labels") or {}):
         return True
-    return get_submariner_addon(hub, facts, cluster["metadata"]["name"]) is not None
+    try:
+        return get_submariner_addon(hub, facts, cluster["metadata"]["name"]) is not None
+    except HubError as exc:
+        if exc.details.get("status") == 403:
+            return True
+        raise
 
 
 def globalnet_of(broker):

@@ -17,7 +17,7 @@ import json
 import pytest
 from ansible.module_utils.testing import patch_module_args
 from kubernetes.client.rest import ApiException
-from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, ResourceNotFoundError
+from kubernetes.dynamic.exceptions import ConflictError, ForbiddenError, NotFoundError, ResourceNotFoundError
 from kubernetes.dynamic.resource import ResourceInstance
 
 from ansible_collections.acm.submariner.plugins.module_utils import k8s
@@ -536,6 +536,24 @@ def test_broker_absent_plan_counts_the_clusters_the_run_takes_out_only_in_check_
     assert plan["changed"] and not plan["kept"] and api.real_writes() == []
     real = run_module(submariner_broker, api, args)
     assert real["kept"] and real["joined_clusters"] == ["cluster1"] and api.real_writes() == []
+
+
+class AddonForbiddenApi(FakeApi):
+    """Credentials whose RBAC does not cover the add-ons of cluster2's namespace."""
+
+    def get(self, resource, name=None, namespace=None, label_selector=None):
+        if resource.kind == "ManagedClusterAddOn" and namespace == "cluster2":
+            raise ForbiddenError(ApiException(status=403, reason="Forbidden"))
+        return super().get(resource, name, namespace, label_selector)
+
+
+def test_broker_absent_keeps_the_broker_when_a_member_add_on_cannot_be_read(run_module):
+    """uninstall --limit with per-namespace RBAC: a member outside the run whose add-on is unreadable counts as joined."""
+    base = broker_hub()
+    api = AddonForbiddenApi(SERVED_TODAY, list(base.store.values()) + [managed_cluster_obj("cluster2", clusterset="submariner")])
+    api.store[("submariner.io", "Broker", "submariner-broker", "submariner-broker")]["metadata"]["labels"].update(OURS)
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "state": "absent"})
+    assert not result.get("failed") and result["kept"] and result["joined_clusters"] == ["cluster2"] and api.writes == []
 
 
 def test_broker_absent_by_namespace_keeps_the_broker_while_clusters_announce_themselves_in_it(run_module):
