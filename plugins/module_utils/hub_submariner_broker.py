@@ -72,7 +72,12 @@ def ensure_absent(module, facts, namespace):
     joined = still_in_set(module, joined_members(module, facts) if module.params["cluster_set"] else joined_clusters(module, facts, namespace))
     existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace) if joined else None
     if existing is not None:
-        module.warn(in_use_message(hub.target, ref, module.params["cluster_set"], joined))
+        if module.params["cluster_set"]:
+            module.warn(in_use_message(hub.target, ref, module.params["cluster_set"], joined))
+        else:
+            module.warn("{0}: {1} was kept: clusters {2} announce themselves in namespace {3} (clusters.submariner.io), and"
+                        " deleting it would cut them off. Take them out of Submariner first; a Cluster object left by a"
+                        " cluster that is gone must be deleted by hand.".format(hub.target, ref, ", ".join(joined), namespace))
         return Outcome(False, existing, existing, kept=True), joined
     outcome = hub.ensure_absent(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace, owned_only=True)
     if outcome.kept:

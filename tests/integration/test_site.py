@@ -9,7 +9,8 @@ import sys
 import time
 import pathlib
 
-from tests.integration.least_privilege import WAITING_TIME_SCALE, assert_roles_are_what_the_run_used, bind_mode, runner_inventory
+from tests.integration.least_privilege import (WAITING_TIME_SCALE, assert_roles_are_what_the_run_used, bind_mode, refused_requests,
+                                               runner_inventory)
 from tests.integration.molecule_scenarios import (assert_scenario_verified, leftovers_since, run_scenario_verify, scenario_lab,
                                                   scenario_vars)
 from tests.lab.fixtures import RUN_LEASE_PATH, REPO_ROOT, dump, mutating_requests, playbook_env, without_run_lease
@@ -350,7 +351,7 @@ def writes_to_clusters(lab, mark, clusters):
             or re.search(r"/managedclustersets/|/brokers/", r["path"])]
 
 
-def test_three_clusters_join_in_batches_then_one_leaves_and_rejoins(lab_factory):
+def test_three_clusters_join_in_batches_then_one_leaves_and_rejoins(lab_factory, tmp_path):
     """With 2 forks for 3 clusters the connections are awaited in a task of their own, after every cluster joined
     (with forks for every cluster they are not: test_site_lifecycle checks each of its converging runs).
 
@@ -361,15 +362,20 @@ def test_three_clusters_join_in_batches_then_one_leaves_and_rejoins(lab_factory)
     connections to them are what its join and verify wait for.
     """
     lab = lab_factory.get(profile="acm-2.12", clusters=3, overlap=False)
+    # The removal runs as the least-privilege runner with the shipped uninstall roles (set up before the baseline).
+    runner = runner_inventory(lab, tmp_path)
+    bind_mode(lab, "uninstall")
     pristine = dump(lab)
     code, _stats, output = run(lab, "site.yml", forks=2)
     assert code == 0, failure_messages(output)
     assert task_hosts(output, "(clusters joined in batches)") == ["aws-sub1", "aws-sub2", "aws-sub3"]
     stay, leaving = ["aws-sub1", "aws-sub2"], "aws-sub3"
 
+    # Nothing the runner reads to keep the set (and to check the broker namespace) is refused.
     mark = lab.requests.mark()
-    code, _stats, output = run(lab, "playbooks/uninstall.yml", limit="hub," + leaving)
+    code, _stats, output = run(lab, "playbooks/uninstall.yml", limit="hub," + leaving, inventory=runner)
     assert code == 0, failure_messages(output)
+    assert refused_requests(lab, mark) == []
     assert writes_to_clusters(lab, mark, stay) == []
     assert residue(cluster_view(lab, pristine, leaving), cluster_view(lab, dump(lab), leaving)) == []
     kept = [lab.hub.get(api, kind, name, namespace) for api, kind, name, namespace in (

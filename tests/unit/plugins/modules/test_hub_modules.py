@@ -562,6 +562,8 @@ def test_broker_absent_by_namespace_keeps_the_broker_while_clusters_announce_the
     api._put(obj("submariner.io/v1", "Cluster", "cluster2", "submariner-broker", spec={"cluster_id": "cluster2"}))  # pylint: disable=protected-access
     result = run_module(submariner_broker, api, {"namespace": "submariner-broker", "state": "absent"})
     assert not result["changed"] and result["kept"] and result["joined_clusters"] == ["cluster2"] and api.writes == []
+    warning = json.dumps(result["warnings"])
+    assert "clusters cluster2 announce themselves in namespace submariner-broker" in warning and "None" not in warning, warning
 
 
 def test_hub_modules_given_the_hub_facts_detect_nothing(run_module):
