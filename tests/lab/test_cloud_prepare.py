@@ -219,15 +219,18 @@ def test_prepare_is_idempotent(legacy):
     _clean_up(legacy, plan)
 
 
-def test_fewer_gateways_release_subnets(legacy):
-    _prepare(legacy, legacy.plan(gateways=3))
-    assert len(legacy.gateway_machinesets()) == 3
+def test_fewer_gateways_change_nothing_and_more_tagged_than_asked_tags_them_all(legacy):
+    """cloud-prepare release-0.19 processSubnets: nothing is untagged or deleted, and its stop test
+    (``len(taggedSubnets) == input.Gateways``) never holds once more subnets are tagged than asked for."""
+    infra = legacy.seeded.infra_id
+    _prepare(legacy, legacy.plan(gateways=2))
+    assert [item["metadata"]["name"] for item in legacy.gateway_machinesets()] == [f"{infra}-submariner-gw-eu-west-1a", f"{infra}-submariner-gw-eu-west-1b"]
     _prepare(legacy, legacy.plan(gateways=1))
-    assert [item["metadata"]["name"] for item in legacy.gateway_machinesets()] == [f"{legacy.seeded.infra_id}-submariner-gw-eu-west-1a"]
-    tags = _subnet_tags(legacy)
-    assert "submariner.io/gateway" in tags["eu-west-1a"]
-    assert "submariner.io/gateway" not in tags["eu-west-1b"] and "kubernetes.io/role/internal-elb" not in tags["eu-west-1c"]
+    assert len(legacy.gateway_machinesets()) == 3
+    assert all("submariner.io/gateway" in tags for tags in _subnet_tags(legacy).values())
     _clean_up(legacy, legacy.plan())
+    assert legacy.gateway_machinesets() == []
+    assert not any("submariner.io/gateway" in tags for tags in _subnet_tags(legacy).values())
 
 
 @pytest.mark.parametrize("instance_type, gateways, usable", [("m5n.large", 4, 3), ("p4d.24xlarge", 2, 1)])

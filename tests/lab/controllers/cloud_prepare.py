@@ -7,9 +7,11 @@ Prepare
     find the VPC, public subnets and worker/control-plane SGs by tag for both naming schemes (or
     the ids given as overrides); create ``<infraID>-submariner-gw-sg`` with the profile's public
     rules; open the profile's internal rules between worker and control-plane SGs (not on
-    OVN-Kubernetes where the profile says so); tag ``gateways`` public subnets whose AZ offers the
-    instance type; create one gateway MachineSet ``<infraID>-submariner-gw-<az>`` per tagged subnet
-    on the spoke. Every step is idempotent (``InvalidPermission.Duplicate`` counts as success).
+    OVN-Kubernetes where the profile says so); tag public subnets whose AZ offers the instance type
+    until ``gateways`` are tagged, never untagging one (fewer gateways change nothing, see
+    :func:`tag_gateway_subnets`); create or replace one gateway MachineSet ``<infraID>-submariner-gw-<az>``
+    per tagged subnet on the spoke (its running Machines keep their instance type: the machine-api
+    does not replace them). Every step is idempotent (``InvalidPermission.Duplicate`` counts as success).
 Clean up
     for every subnet carrying the profile's gateway tag, delete the gateway MachineSet and remove
     the tags; revoke the internal rules; delete the gateway SG. Only what prepare created.
@@ -129,13 +131,9 @@ def prepare_cluster(ec2, spoke, plan: Plan) -> dict:
     found = discover(ec2, plan)
     gateway_sg = ensure_gateway_security_group(ec2, found.vpc_id, plan)
     internal = open_internal_ports(ec2, found, plan)
-    subnets = choose_gateway_subnets(ec2, found, plan)
+    subnets = tag_gateway_subnets(ec2, found, plan)
     ami = worker_ami(ec2, found.vpc_id, plan.infra_id)
-    machinesets = []
-    for subnet in subnets:
-        _tag_subnet(ec2, subnet, plan)
-        machinesets.append(_apply_machineset(spoke, _gateway_machineset(plan, found, subnet, ami)))
-    _release_extra_subnets(ec2, spoke, found, plan, keep={subnet["SubnetId"] for subnet in subnets})
+    machinesets = [_apply_machineset(spoke, _gateway_machineset(plan, found, subnet, ami)) for subnet in subnets]
     return {"gateway_security_group": gateway_sg, "internal_rules": internal,
             "gateway_subnets": [subnet["SubnetId"] for subnet in subnets], "machinesets": machinesets}
 
@@ -143,7 +141,7 @@ def prepare_cluster(ec2, spoke, plan: Plan) -> dict:
 def clean_up_cluster(ec2, spoke, plan: Plan) -> dict:
     """Remove the gateway MachineSets, subnet tags, internal rules and gateway SG. Raises CloudPrepareFailed."""
     found = discover(ec2, plan, require_public_subnets=False)
-    released = _release_extra_subnets(ec2, spoke, found, plan, keep=set())
+    released = _release_gateway_subnets(ec2, spoke, found, plan)
     revoked = revoke_internal_ports(ec2, found, plan)
     deleted = delete_gateway_security_group(ec2, found.vpc_id, plan)
     return {"machinesets": released, "revoked_rules": revoked, "gateway_security_group": deleted}
@@ -382,13 +380,36 @@ def _instances_using(ec2, group_id: str) -> list[str]:
 
 # ------------------------------------------------------------------- gateways
 def choose_gateway_subnets(ec2, found: Discovery, plan: Plan) -> list[dict]:
-    """``gateways`` public subnets whose AZ offers the instance type, already-tagged ones first."""
+    """``gateways`` public subnets whose AZ offers the instance type, already-tagged ones first (ACM 2.2's choice)."""
     zones = offering_zones(ec2, plan.gateway_instance_type)
     usable = [subnet for subnet in found.public_subnets if subnet["AvailabilityZone"] in zones]
     if len(usable) < plan.gateways:
         raise CloudPrepareFailed(f"insufficient number of public subnets ({len(usable)}) to deploy {plan.gateways} Submariner gateway(s)")
     usable.sort(key=lambda subnet: (plan.gateway_marker_tag not in tags_to_dict(subnet.get("Tags")), subnet["AvailabilityZone"]))
     return usable[:plan.gateways]
+
+
+def tag_gateway_subnets(ec2, found: Discovery, plan: Plan) -> list[dict]:
+    """The subnets that get a gateway: every tagged one, and untagged ones tagged until ``gateways`` are tagged.
+
+    submariner-io/cloud-prepare release-0.19 (v0.19.4 in submariner-addon release-2.12) ``pkg/aws/ocpgwdeployer.go``
+    ``processSubnets``: it never untags a subnet nor deletes a gateway MachineSet, so fewer gateways change nothing;
+    and its stop test is ``len(taggedSubnets) == input.Gateways``, so with more subnets tagged than asked for it
+    tags (and deploys a gateway in) every untagged one as well.
+    """
+    zones = offering_zones(ec2, plan.gateway_instance_type)
+    usable = [subnet for subnet in found.public_subnets if subnet["AvailabilityZone"] in zones]
+    if len(usable) < plan.gateways:  # validateDeployPrerequisites
+        raise CloudPrepareFailed(f"insufficient number of public subnets ({len(usable)}) to deploy {plan.gateways} Submariner gateway(s)")
+    tagged = [subnet for subnet in usable if plan.gateway_marker_tag in tags_to_dict(subnet.get("Tags"))]
+    for subnet in usable:
+        if subnet in tagged:
+            continue
+        if len(tagged) == plan.gateways:
+            break
+        _tag_subnet(ec2, subnet, plan)
+        tagged.append(subnet)
+    return tagged
 
 
 def offering_zones(ec2, instance_type: str) -> set[str]:
@@ -423,11 +444,11 @@ def _apply_machineset(spoke, machineset: dict) -> str:
     return name
 
 
-def _release_extra_subnets(ec2, spoke, found: Discovery, plan: Plan, keep: set[str]) -> list[str]:
-    """Delete the gateway MachineSet and remove the tags of every tagged subnet not in ``keep``."""
+def _release_gateway_subnets(ec2, spoke, found: Discovery, plan: Plan) -> list[str]:
+    """Delete the gateway MachineSet and remove the tags of every tagged subnet."""
     released = []
     for subnet in found.public_subnets:
-        if subnet["SubnetId"] in keep or plan.gateway_marker_tag not in tags_to_dict(subnet.get("Tags")):
+        if plan.gateway_marker_tag not in tags_to_dict(subnet.get("Tags")):
             continue
         name = plan.gateway_machineset_name(subnet["AvailabilityZone"])
         if spoke.get(MACHINE_API, "MachineSet", name, NAMESPACE) is not None:
