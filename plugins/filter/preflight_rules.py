@@ -15,6 +15,8 @@ description:
   - With Globalnet, the range must hold a block of the cluster size for every cluster that joins.
   - A cluster must not ask for more gateways than it has public subnets that can hold one (when AWS was inspected),
     and its credentials secret must have a value for both AWS keys (an empty one would fall back to ambient AWS credentials).
+  - Where the submariner-addon prepares AWS (ACM 2.4 and later), a cluster must not ask for fewer gateways than it has public
+    subnets already tagged for one, as the addon keeps a gateway in each and then tags the remaining subnets as well.
   - The set must not be ACM's V(default) or V(global); an existing set without the label
     C(app.kubernetes.io/managed-by=acm.submariner) needs O(_input.adopt_set); a cluster in another
     set than V(default) needs O(_input.move_clusters).
@@ -26,6 +28,8 @@ options:
         C(clusters), a list of C(name), C(clusterset) (its current clusterset label, or null), C(settings)
         (C(ipsec_natt_port), C(natt_discovery_port), C(gateways); unset values are not checked), C(usable_subnets)
         (public subnets in zones that offer the gateway instance type, null when AWS was not inspected), C(instance_type),
+        C(tagged_gateways) (where the addon prepares AWS, C(subnets), the public subnets as
+        M(acm.submariner.aws_cloud_prepare_info) returns them, and C(tag), the addon's gateway subnet tag; else null),
         and C(credentials) (C(secret), the Secret as C(namespace/name), and C(keys), the AWS key names whose value is
         not empty, null when the secret is not used).
       - C(globalnet), when Globalnet is requested, C(cidr_range) and C(cluster_size) (empty or 0 for the addon's defaults).
@@ -58,6 +62,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.validation import (
     globalnet_problems,
     secret_keys_problem,
     settings_problems,
+    tagged_gateways_problem,
 )
 
 
@@ -93,7 +98,9 @@ def preflight_rules(facts):
 def _aws_problems(cluster):
     credentials = cluster.get("credentials") or {}
     gateways = (cluster.get("settings") or {}).get("gateways")
+    tagged = cluster.get("tagged_gateways") or {}
     return [gateway_subnets_problem(gateways, cluster.get("usable_subnets"), cluster.get("instance_type") or ""),
+            tagged_gateways_problem(gateways, tagged.get("subnets"), tagged.get("tag")) if tagged else None,
             secret_keys_problem(credentials.get("secret"), credentials.get("keys"))]
 
 

@@ -38,6 +38,9 @@ NAT_DISCOVERY_PORT_FIELD_SINCE = (2, 4)
 # Before cloud-prepare (ACM 2.4) the addon tagged gateway subnets with its own key, and its clean-up revoked the gateway group's rules but kept the
 # group (stolostron/submariner-addon v2.2.11-ACM and v2.3.0-ACM pkg/cloud/aws/aws.go CleanUpSubmarinerClusterEnv).
 CLEANUP_DELETES_GATEWAY_SG_SINCE = (2, 4)
+# From cloud-prepare (ACM 2.4) the addon deploys a gateway in every public subnet carrying its tag and never
+# untags one (submariner-io/cloud-prepare pkg/aws/ocpgwdeployer.go processSubnets, validation.tagged_gateways_problem).
+GATEWAY_PER_TAGGED_SUBNET_SINCE = (2, 4)
 M5_XLARGE_SINCE = (2, 17)
 # OVN-Kubernetes needs OpenShift >= 4.11 (addon constant OCPVersionForOVNK = "4.11.0-rc").
 OVNK_MIN_OPENSHIFT = (4, 11)
@@ -84,6 +87,7 @@ class HubFacts:
     nat_discovery_port_field: bool
     cleanup_keeps_gateway_security_group: bool
     addon_gateway_subnet_tag: str
+    addon_gateway_per_tagged_subnet: bool
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -188,6 +192,7 @@ def hub_facts(
         addon_gateway_subnet_tag=(
             C.GATEWAY_SUBNET_TAG_KEY if generation >= CLEANUP_DELETES_GATEWAY_SG_SINCE else C.ADDON_LEGACY_GATEWAY_SUBNET_TAG_KEY
         ),
+        addon_gateway_per_tagged_subnet=generation >= GATEWAY_PER_TAGGED_SUBNET_SINCE,
     )
 
 

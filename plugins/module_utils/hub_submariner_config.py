@@ -33,7 +33,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     refusal_messages,
     submariner_config_annotations,
 )
-from ansible_collections.acm.submariner.plugins.module_utils.validation import submariner_config_problems
+from ansible_collections.acm.submariner.plugins.module_utils.validation import fewer_addon_gateways_warning, submariner_config_problems
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
     WaitTimeout,
@@ -122,14 +122,25 @@ def ensure_present(module, facts, summary, options):
     existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
     if existing is None or merge_patch(existing, desired):
         check_credentials(module, summary)
-    outcome = module.hub.ensure_present(desired, owned=True, current=existing)
     cloud_prepare = prepares_cloud(params, summary)
+    if cloud_prepare and facts.addon_gateway_per_tagged_subnet:
+        warn_if_fewer_gateways(module, existing, desired)
+    outcome = module.hub.ensure_present(desired, owned=True, current=existing)
 
     def evaluate(obj):
         return evaluate_submariner_config(obj, cloud_prepare, facts.join_flow)
 
     evaluation = readiness_after_write(module, config_target(params), evaluate, outcome.after, cluster=params["cluster"])
     return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
+
+
+def warn_if_fewer_gateways(module, existing, desired):
+    def gateways(config):
+        return (((config or {}).get("spec") or {}).get("gatewayConfig") or {}).get("gateways")
+
+    message = fewer_addon_gateways_warning(gateways(existing), gateways(desired))
+    if message:
+        module.warn("{0}: {1}.".format(object_ref(C.SUBMARINER_CONFIG_KIND, module.params["name"], module.params["cluster"]), message))
 
 
 def warn_if_cleanup_skipped(module, facts):

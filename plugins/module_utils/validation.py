@@ -185,6 +185,39 @@ def gateway_subnets_problem(gateways: Any, usable_subnets: Any, instance_type: s
             % (label, count, usable, instance_type or "the gateway instance type", label, usable))
 
 
+def tagged_gateways_problem(gateways: Any, subnets: Any, tag: str, label: str = "acm_submariner_gateways") -> str | None:
+    """Fewer gateways than public subnets already tagged for one, where the addon prepares AWS (ACM 2.4 and later).
+
+    ``subnets``: the cluster's public subnets as acm.submariner.aws_cloud_prepare_info reports them. cloud-prepare
+    deploys a gateway in every tagged subnet that offers the instance type and never untags one; and as its loop
+    stops only when exactly ``gateways`` are tagged, with more tagged it tags every other usable subnet too
+    (submariner-io/cloud-prepare release-0.19 pkg/aws/ocpgwdeployer.go processSubnets).
+    """
+    count = _as_int(gateways)
+    usable = [subnet for subnet in subnets or [] if subnet.get("instance_type_offered")]
+    tagged = [subnet for subnet in usable if tag in (subnet.get("tags") or {})]
+    if count is None or len(tagged) <= count:
+        return None
+    return ("%s is %d but %d public subnets already carry the gateway tag %s (%s): the submariner-addon keeps a gateway in"
+            " every tagged subnet, never removes one, and with more tagged than asked for it tags the other usable subnets too,"
+            " so the cluster would run %d gateways (cloud-prepare processSubnets). Set %s to %d, or take the cluster out of the"
+            " set (acm.submariner.uninstall --limit <hub>,<cluster>: the add-on's clean-up deletes its gateways and untags the"
+            " subnets) and join it again with %d" % (
+                label, count, len(tagged), tag, ", ".join("%s in %s" % (subnet.get("subnet_id"), subnet.get("availability_zone"))
+                                                          for subnet in tagged),
+                len(usable), label, len(tagged), count))
+
+
+def fewer_addon_gateways_warning(before: Any, after: Any) -> str | None:
+    """A SubmarinerConfig asking the addon for fewer gateways (ACM 2.4 and later; see :func:`tagged_gateways_problem`)."""
+    was, now = _as_int(before), _as_int(after)
+    if was is None or now is None or now >= was:
+        return None
+    return ("spec.gatewayConfig.gateways goes from %d to %d, but the submariner-addon removes no gateway: it keeps one in every"
+            " public subnet it tagged, and with more tagged than asked for it tags the other usable subnets too (cloud-prepare"
+            " processSubnets). To have fewer, take the cluster out of the set and join it again (docs/day2.md)" % (was, now))
+
+
 def aws_keys_problem(access_key: Any, secret_key: Any, profile: Any = None) -> str | None:
     """Empty AWS keys would let boto3 fall back to whatever the controller has (environment, ~/.aws, instance role)."""
     if profile and not (access_key or secret_key):

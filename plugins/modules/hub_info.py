@@ -168,6 +168,13 @@ hub:
       description: The tag key the addon marks the gateway subnets it prepared with (ACM 2.2 and 2.3 used their own).
       type: str
       sample: submariner.io/gateway
+    addon_gateway_per_tagged_subnet:
+      description:
+        - Whether the addon's AWS preparation deploys a gateway in every public subnet carrying RV(hub.addon_gateway_subnet_tag)
+          and never untags one (cloud-prepare, ACM 2.4 and later), so asking for fewer gateways than tagged subnets removes
+          none.
+      type: bool
+      sample: true
 managed_cluster_sets:
   description: The ManagedClusterSets and their broker namespaces.
   returned: success

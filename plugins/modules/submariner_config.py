@@ -116,6 +116,8 @@ options:
     description:
       - C(spec.gatewayConfig.gateways), the number of gateways (more than 1 enables gateway HA). ACM 2.3 and later.
       - ACM 2.2 always deploys one gateway, so only V(1) is accepted there (and not written).
+      - Lowering it where the addon prepares AWS (ACM 2.4 and later) is written with a warning, as the addon removes no
+        gateway (and may add some); the site playbook's preflight refuses it. See docs/day2.md.
     type: int
   aws_instance_type:
     description:

@@ -223,6 +223,14 @@ def test_submariner_config_today(lab, run_playbook):
     assert checked["diff"]["after"]["metadata"]["annotations"] == {"submariner.io/skip-cloud-prepare": "true"}
     assert lab.hub.get(CONFIG_API, "SubmarinerConfig", "submariner", "aws-sub2")["spec"]["gatewayConfig"]["gateways"] == 1
 
+    # Fewer gateways than the addon prepared: planned (and written) with a warning, as the addon removes none.
+    lab.hub.patch(CONFIG_API, "SubmarinerConfig", "submariner", "aws-sub2", {"spec": {"gatewayConfig": {"gateways": 2}}})
+    result, writes = run(run_playbook, lab, task("config", "submariner_config", base, diff=True), check=True)
+    checked = result.check().task("config")
+    assert checked["changed"] and writes == []
+    assert any("SubmarinerConfig aws-sub2/submariner: spec.gatewayConfig.gateways goes from 2 to 1" in warning
+               for warning in checked.get("warnings", [])), checked.get("warnings")
+
     remove = [task("addon", "submariner_addon", {"cluster": "aws-sub2", "state": "absent", "wait": True, "wait_timeout": 30}),
               task("config", "submariner_config", {"cluster": "aws-sub2", "state": "absent", "wait": True, "wait_timeout": 30})]
     result, writes = run(run_playbook, lab, *remove)

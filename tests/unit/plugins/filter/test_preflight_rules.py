@@ -33,6 +33,10 @@ def test_all_well():
     ({"cluster_set": "submariner", "clusters": [cluster(name="c1\n")]}, ["'c1\\n'", "DNS-1123"]),
     ({"cluster_set": "submariner", "clusters": [dict(cluster(gateways=100), usable_subnets=3, instance_type="m5n.large")]},
      ["c1: acm_submariner_gateways is 100 but the cluster has 3 public subnet(s) in zones that offer m5n.large"]),
+    ({"cluster_set": "submariner", "clusters": [dict(cluster(), tagged_gateways={"tag": "submariner.io/gateway", "subnets": [
+        {"subnet_id": "subnet-" + zone, "availability_zone": zone, "instance_type_offered": True, "tags": {"submariner.io/gateway": ""}}
+        for zone in ("eu-west-1a", "eu-west-1b")]})]},
+     ["c1: acm_submariner_gateways is 1 but 2 public subnets already carry the gateway tag submariner.io/gateway"]),
     ({"cluster_set": "submariner", "clusters": [dict(cluster(), credentials={"secret": "c1/c1-aws-creds", "keys": ["aws_access_key_id"]})]},
      ["c1: the credentials secret c1/c1-aws-creds has no value for aws_secret_access_key"]),
     ({"cluster_set": "submariner", "clusters": [cluster("c1"), cluster("c2"), cluster("c3")],

@@ -81,6 +81,7 @@ def test_hub_facts_from_multiclusterhub_version(mch, sets, flow, broker_cr, conf
     assert facts.cleanup_keeps_gateway_security_group is (facts.generation in ("2.2", "2.3"))
     assert facts.addon_gateway_subnet_tag == (
         "open-cluster-management.io/submariner-addon/gateway" if facts.generation in ("2.2", "2.3") else "submariner.io/gateway")
+    assert facts.addon_gateway_per_tagged_subnet is (facts.generation not in ("2.2", "2.3"))
     assert facts.generation == ".".join(mch.split(".")[:2])
 
 

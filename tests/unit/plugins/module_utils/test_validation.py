@@ -10,6 +10,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub import validate
 from ansible_collections.acm.submariner.plugins.module_utils.validation import (
     AWS_KEYS,
     aws_keys_problem,
+    fewer_addon_gateways_warning,
     gateway_subnets_problem,
     globalnet_capacity,
     globalnet_problems,
@@ -17,6 +18,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.validation import (
     secret_keys_problem,
     settings_problems,
     submariner_config_problems,
+    tagged_gateways_problem,
 )
 
 
@@ -86,6 +88,40 @@ def test_gateways_fit_the_public_subnets(gateways, usable, problem):
     if problem:
         assert "acm_submariner_gateways is %d but the cluster has %d public subnet(s)" % (gateways, usable) in message
         assert "set acm_submariner_gateways to %d at most" % usable in message
+
+
+def _subnet(zone, tagged, offered=True):
+    return {"subnet_id": "subnet-" + zone, "availability_zone": zone, "instance_type_offered": offered,
+            "tags": {"Name": "infra-public-" + zone, **({"submariner.io/gateway": ""} if tagged else {})}}
+
+
+@pytest.mark.parametrize("gateways, tagged, problem", [
+    (1, (True, False, False), False), (2, (True, False, False), False), (2, (True, True, False), False),
+    (1, (True, True, False), True), (1, (True, True, True), True), ("x", (True, True, True), False)])
+def test_fewer_gateways_than_tagged_subnets_are_refused_where_the_addon_prepares_aws(gateways, tagged, problem):
+    subnets = [_subnet(zone, flag) for zone, flag in zip(("eu-west-1a", "eu-west-1b", "eu-west-1c"), tagged)]
+    message = tagged_gateways_problem(gateways, subnets, "submariner.io/gateway")
+    assert bool(message) is problem
+    if problem:
+        count = sum(tagged)
+        assert message.startswith("acm_submariner_gateways is 1 but %d public subnets already carry the gateway tag submariner.io/gateway"
+                                  " (subnet-eu-west-1a in eu-west-1a, subnet-eu-west-1b in eu-west-1b" % count), message
+        assert "so the cluster would run 3 gateways" in message and "Set acm_submariner_gateways to %d," % count in message
+
+
+def test_tagged_subnets_where_the_instance_type_is_not_offered_do_not_count():
+    """getSubnetsSupportingInstanceType runs before the tagged ones are counted."""
+    subnets = [_subnet("eu-west-1a", True), _subnet("eu-west-1b", True, offered=False)]
+    assert tagged_gateways_problem(1, subnets, "submariner.io/gateway") is None
+    assert tagged_gateways_problem(1, subnets, "other/tag") is None
+
+
+@pytest.mark.parametrize("before, after, warned", [(2, 1, True), (1, 2, False), (2, 2, False), (None, 1, False), (3, None, False)])
+def test_fewer_addon_gateways_warn(before, after, warned):
+    message = fewer_addon_gateways_warning(before, after)
+    assert bool(message) is warned
+    if warned:
+        assert message.startswith("spec.gatewayConfig.gateways goes from 2 to 1, but the submariner-addon removes no gateway")
 
 
 @pytest.mark.parametrize("access_key, secret_key, profile, refused", [
