@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 
 from tests.lab.test_acm import (
-    ADDON, BROKER, SUBMARINER_V1, condition, connection_statuses, join_212, join_22, label_cluster, running_lab,
+    ADDON, BROKER, SUBMARINER_V1, add_addon, condition, connection_statuses, creds_config, join_212, join_22, label_cluster, running_lab,
 )
 
 
@@ -75,6 +75,24 @@ def test_a_revoked_natt_rule_breaks_the_connection_and_reopening_restores_it():
                                        "SubmarinerConnectionDegraded").get("status") == "True", message="degraded")
         lab.ec2().authorize_security_group_ingress(GroupId=group_id, IpPermissions=[udp_rule(4500)])
         wait_statuses(lab, "aws-sub1", ["connected"])
+
+
+def test_each_gateway_is_reached_on_its_own_natt_port():
+    """libreswan: left ikeport the local NAT-T port, right the remote endpoint's udp-port (pkg/cable/libreswan)."""
+    with running_lab("acm-2.12") as lab:
+        join_212(lab, clusters=("aws-sub1",))
+        label_cluster(lab, "aws-sub2", {"cluster.open-cluster-management.io/clusterset": "demo"})
+        lab.hub.create(creds_config("aws-sub2", IPSecNATTPort=4501))
+        add_addon(lab, "aws-sub2")
+        lab.settle()
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        assert lab.spoke("aws-sub2").get(BROKER, "Submariner", "submariner", "submariner-operator")["spec"]["ceIPSecNATTPort"] == 4501
+        # aws-sub1 listens on 4500 only: closing 4501 there changes nothing, closing it on aws-sub2 does.
+        assert udp_rule(4501)["FromPort"] not in [rule["FromPort"] for rule in gateway_sg(lab, "aws-sub1")["IpPermissions"]]
+        lab.ec2().revoke_security_group_ingress(GroupId=gateway_sg(lab, "aws-sub2")["GroupId"], IpPermissions=[udp_rule(4501)])
+        wait_statuses(lab, "aws-sub1", ["connecting"])
+        assert "4501/udp" in gateway_connections(lab, "aws-sub1")[0]["statusMessage"]
 
 
 def test_the_esp_rule_is_not_needed_behind_nat():

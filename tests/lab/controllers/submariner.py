@@ -425,13 +425,18 @@ class SubmarinerController(c.Reconciler):
                 "the clusters need non-overlapping CIDRs or Globalnet")
 
     def _closed_port(self, member: Member, peer: Member) -> str:
-        """What the tunnel needs and a side's gateway SGs do not let in from 0.0.0.0/0 (empty when all is open)."""
-        needed = [("udp", member.natt_port)]
-        if any(rule.port_field == "IPSecIKEPort" for rule in self.spec.public_rules):
-            needed.insert(0, ("udp", member.ike_port))
-        if not member.nat_enabled:
-            needed.append((ESP_PROTOCOL, 0))
+        """What the tunnel needs and a side's gateway SGs do not let in from 0.0.0.0/0 (empty when all is open).
+
+        Each side is reached on its own ports: libreswan's left ``ikeport`` is the local NAT-T port and its right one
+        the remote endpoint's ``udp-port`` backend config (submariner-io/submariner ``pkg/cable/libreswan/libreswan.go``
+        ``bidirectionalConnectToEndpoint``, devel (5b70b1e4)), so clusters may use different NAT-T ports.
+        """
         for side in (member, peer):
+            needed = [("udp", side.natt_port)]
+            if any(rule.port_field == "IPSecIKEPort" for rule in self.spec.public_rules):
+                needed.insert(0, ("udp", side.ike_port))
+            if not member.nat_enabled:
+                needed.append((ESP_PROTOCOL, 0))
             node = side.active_gateway
             groups = self._groups_of(side, node)
             _private, public_ip = node_ips(node, side.instance_of(node))
