@@ -8,8 +8,10 @@ delete the gateway ones, and wait for their Machines and Nodes. The shapes come 
 from __future__ import annotations
 
 from ansible_collections.acm.submariner.plugins.module_utils import aws_gateway_machineset as gw
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import gateway_sg_name
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError, object_ref
+from ansible_collections.acm.submariner.plugins.module_utils.ownership import not_deleted_message
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import Target, wait_gone, wait_until
 
 
@@ -55,6 +57,10 @@ def machines_left(hub, name):
     return "Machine(s) {0} still being deleted".format(", ".join(sorted(item["metadata"]["name"] for item in machines)))
 
 
+def gateway_names(machinesets, infra_id):
+    return sorted(item["metadata"]["name"] for item in machinesets if gw.is_gateway(item) and gw.infra_id_of(item) == infra_id)
+
+
 def ensure_present(module, machinesets, infra_id):
     params, hub = module.params, module.hub
     outcomes = {}
@@ -66,23 +72,36 @@ def ensure_present(module, machinesets, infra_id):
                 subnet_name=(params["public_subnet_names"] or {}).get(zone), infra_label=params["infra_node_label"])
         except gw.MachineSetError as exc:
             raise HubError("{0}: {1}".format(hub.target, exc)) from exc
-        outcomes[desired["metadata"]["name"]] = hub.ensure_present(desired)
+        outcomes[desired["metadata"]["name"]] = hub.ensure_present(desired, owned=True)
     if module.wait_requested:
         for name in outcomes:
             wait_ready(hub, name, params["wait_timeout"])
+    if params["prune"]:
+        # After the wait: the gateways that stay are up before any other goes.
+        outcomes.update(delete_ours(module, [name for name in gateway_names(machinesets, infra_id) if name not in outcomes]))
     return outcomes
 
 
 def ensure_absent(module, machinesets, infra_id):
-    params, hub = module.params, module.hub
+    params = module.params
     if params["availability_zones"]:
         names = [gw.gateway_machineset_name(infra_id, zone) for zone in params["availability_zones"]]
     else:
-        names = sorted(item["metadata"]["name"] for item in machinesets
-                       if gw.is_gateway(item) and gw.infra_id_of(item) == infra_id)
+        names = gateway_names(machinesets, infra_id)
+    return delete_ours(module, names)
+
+
+def delete_ours(module, names):
+    """Delete the named gateway MachineSets that carry our label (the others are kept, with a warning), then wait."""
+    params, hub = module.params, module.hub
     # Every delete is sent before the first wait, so the instances terminate in parallel.
-    outcomes = {name: hub.ensure_absent(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE)
+    outcomes = {name: hub.ensure_absent(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE, owned_only=True)
                 for name in names}
+    for name, outcome in outcomes.items():
+        if outcome.kept:
+            module.warn("{0}: {1}; if acm.submariner 0.1.0 created it (it did not label its gateway MachineSets), label it {2}={3}"
+                        " and run again".format(hub.target, not_deleted_message(object_ref(gw.MACHINESET_KIND, name, gw.MACHINE_API_NAMESPACE)),
+                                                C.MANAGED_BY_LABEL, C.MANAGED_BY_VALUE))
     if module.wait_requested:
         for name, outcome in outcomes.items():
             if outcome.changed:
@@ -98,10 +117,15 @@ def manage_gateway_machinesets(module):
     infra_id = resolve_infra_id(module, machinesets)
     run = ensure_present if module.params["state"] == "present" else ensure_absent
     outcomes = run(module, machinesets, infra_id)
-    nodes = []
+    nodes, others = [], []
     if module.params["state"] == "present":
-        for name in outcomes:
+        wanted = [gw.gateway_machineset_name(infra_id, zone) for zone in module.params["availability_zones"]]
+        for name in wanted:
             nodes += gw.ready_node_names(*machines_and_nodes(hub, name))
+        # Left: not pruned, or kept by the prune as not ours.
+        others = [name for name in gateway_names(machinesets, infra_id)
+                  if name not in wanted and (name not in outcomes or outcomes[name].kept)]
     result = {"changed": any(outcome.changed for outcome in outcomes.values()), "infra_id": infra_id,
-              "machinesets": list(outcomes), "node_names": sorted(nodes)}
+              "machinesets": list(outcomes), "node_names": sorted(nodes), "others": others,
+              "deleted": sorted(name for name, outcome in outcomes.items() if outcome.changed and not outcome.after)}
     return module.with_diff(result, outcomes)

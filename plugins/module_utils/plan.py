@@ -71,6 +71,13 @@ def machineset_steps(result) -> list:
     return [f"cluster: create or change gateway MachineSet {name}" for name in result.get("machinesets") or []]
 
 
+def pruned_machineset_steps(result) -> list:
+    """Direct mode's deletion of the gateways of zones no longer asked for (gateway_machineset prune)."""
+    if not _ran(result):
+        return []
+    return [f"cluster: delete gateway MachineSet {name} (fewer gateways)" for name in result.get("deleted") or []]
+
+
 def aws_finding_steps(findings) -> list:
     """What the submariner-addon would still do in AWS after the SubmarinerConfig (addon preparation)."""
     return [f"AWS (by the submariner-addon): {finding.get('message')}" for finding in findings or [] if isinstance(finding, dict)]
@@ -94,6 +101,7 @@ def cluster_steps(cluster: str, results: dict, hub: dict, cluster_set: str) -> l
     steps = object_step(results.get("submariner_config"), "hub")
     steps += cloud_prepare_steps(results.get("cloud_prepare"), results.get("infra_id") or "<infraID>")
     steps += machineset_steps(results.get("gateway_machineset"))
+    steps += pruned_machineset_steps(results.get("gateway_prune"))
     steps += aws_finding_steps(results.get("aws_findings"))
     steps += join_steps(results, hub, cluster, cluster_set)
     return list(dict.fromkeys(steps))  # SubmarinerConfig may be answered twice (prepare, then check)

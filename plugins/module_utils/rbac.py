@@ -86,8 +86,9 @@ PERMISSIONS = tuple(
     # site waits for the broker namespace the submariner-addon creates.
     + _grant(HUB, "", "namespaces", CLUSTER_SCOPE, {"list watch create": SITE, "get": ("addon", "direct", "uninstall"), "delete": ("uninstall",)})
     + _grant(HUB, "", "secrets", CLUSTER_NAMESPACES, {"get": ("addon", "direct", "uninstall")})
+    # patch: a day-2 change (gateways, NAT-T port) rewrites the config a first run created.
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
-             {"get list watch": ("addon", "direct", "uninstall"), "create": SITE, "delete": ("uninstall",)})
+             {"get list watch": ("addon", "direct", "uninstall"), "create patch": SITE, "delete": ("uninstall",)})
     # verify reads the config by name where the name is fixed (ACM >= 2.3), else lists the namespace's only one.
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"get": ("verify",)}, ADDON_JOIN)
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES, {"list": ("verify",)}, LABEL_JOIN)
@@ -117,7 +118,7 @@ PERMISSIONS = tuple(
     + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", ALL_NAMESPACES, {"list": ("uninstall",)})
     + _grant(SPOKE, C.SUBMARINER_GROUP, "gateways", ALL_NAMESPACES, {"list": ("uninstall",)})
     + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE,
-             {"create get list watch": ("direct",), "list": ("uninstall",)})
+             {"create get list watch delete": ("direct",), "list": ("uninstall",)})
     + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE, {"get watch delete": ("uninstall",)}, aws_prep=("direct",))
     + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("direct",)})
     + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("uninstall",)}, aws_prep=("direct",))

@@ -50,8 +50,20 @@ options:
     description: Also label the gateway nodes C(node-role.kubernetes.io/infra), as current cloud-prepare does (not ACM 2.2).
     type: bool
     default: true
+  prune:
+    description:
+      - With O(state=present), also delete the cluster's other gateway MachineSets (C(<infraID>-submariner-gw-<az>) of a
+        zone not in O(availability_zones)), once the ones to keep are ready when O(wait=true). This is how the number of
+        gateways goes down.
+      - Only MachineSets this collection created (label C(app.kubernetes.io/managed-by=acm.submariner)) are deleted; any
+        other is kept, with a warning that names it.
+    type: bool
+    default: false
   state:
-    description: V(present) creates or updates the gateway MachineSets; V(absent) deletes them (machine-api then removes the instances).
+    description:
+      - V(present) creates or updates the gateway MachineSets; V(absent) deletes them (machine-api then removes the instances).
+      - Either way, a MachineSet the module creates carries the label C(app.kubernetes.io/managed-by=acm.submariner),
+        and only such MachineSets are deleted; others are kept, with a warning that names them.
     type: str
     choices: [present, absent]
     default: present
@@ -95,6 +107,14 @@ EXAMPLES = r"""
     instance_type: m5n.large
   register: gateways
 
+- name: Down to the gateways of the subnets aws_cloud_prepare kept tagged, once the SubmarinerConfig asks for that many
+  acm.submariner.gateway_machineset:
+    context: cluster1
+    infra_id: cluster1-x7k2p
+    availability_zones: "{{ aws_prep.gateway_subnets | map(attribute='availability_zone') | list }}"
+    public_subnet_names: "{{ aws_prep.gateway_subnets | items2dict(key_name='availability_zone', value_name='name') }}"
+    prune: true
+
 - name: Remove the gateways (before aws_cloud_prepare state=absent)
   acm.submariner.gateway_machineset:
     context: cluster1
@@ -120,6 +140,20 @@ node_names:
   type: list
   elements: str
   sample: [ip-10-0-160-12.eu-west-1.compute.internal]
+deleted:
+  description: The gateway MachineSets deleted (in check mode, that would be deleted).
+  returned: always
+  type: list
+  elements: str
+  sample: [cluster1-x7k2p-submariner-gw-eu-west-1b]
+others:
+  description:
+    - With O(state=present), the cluster's gateway MachineSets of other zones than O(availability_zones) that are left
+      after the run (all of them without O(prune), those kept as not ours with it).
+  returned: always
+  type: list
+  elements: str
+  sample: [cluster1-x7k2p-submariner-gw-eu-west-1b]
 diff:
   description: With C(--diff), each MachineSet before and after, by name.
   returned: when diff mode is on
@@ -138,6 +172,7 @@ def argument_spec():
         "instance_type": {"type": "str", "default": DEFAULT_INSTANCE_TYPE},
         "public_subnet_names": {"type": "dict"},
         "infra_node_label": {"type": "bool", "default": True},
+        "prune": {"type": "bool", "default": False},
     }, wait_timeout=900)
     spec["wait"]["default"] = True
     return spec

@@ -120,9 +120,15 @@ SENT_ONLY_WHILE_WAITING = {
 # Needed, but not by the runs of these tests: on ACM 2.2 the broker namespace does not exist yet when a first
 # site run's preflight looks for the clusters announced in it (on later hubs the Broker step lists them too), and
 # only an uninstall limited to some clusters (the set stays) looks for the removed cluster's Cluster and Endpoint
-# there (tests/integration/test_site.py::test_three_clusters_join_in_batches_then_one_leaves_and_rejoins runs it).
+# there (tests/integration/test_site.py::test_three_clusters_join_in_batches_then_one_leaves_and_rejoins runs it);
+# only a day-2 change patches a SubmarinerConfig, and a direct-mode site run deletes a gateway MachineSet only when
+# a cluster asks for fewer gateways (tests/integration/test_day2.py runs both as the least-privilege runner).
+DAY2_CONFIG_PATCH = ("patch", "submarineraddon.open-cluster-management.io", "submarinerconfigs")
 NOT_SENT_BY_THESE_RUNS = {
-    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters")},
+    ("site", rbac.SPOKE, "acm-2.12"): {("delete", "machine.openshift.io", "machinesets")},
+    ("site", rbac.SPOKE, "acm-2.2"): {("delete", "machine.openshift.io", "machinesets")},
+    ("site", rbac.HUB, "acm-2.12"): {DAY2_CONFIG_PATCH},
+    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), DAY2_CONFIG_PATCH},
     ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ("list", "submariner.io", "endpoints")},
     ("uninstall", rbac.HUB, "acm-2.12"): {("list", "submariner.io", "clusters"), ("list", "submariner.io", "endpoints")},
 }

@@ -1,9 +1,12 @@
-"""Day 2 on a connected set (docs/day2.md): changing a cluster's gateways with site.yml, against the lab.
+"""Day 2 on a connected set (docs/day2.md): changing a cluster's gateways and NAT-T port with site.yml, against the lab.
 
 Adding and removing a cluster are tested with the batches test in test_site.py.
 """
 
-from tests.integration.test_site import failure_messages, run, total
+import yaml
+
+from tests.integration.least_privilege import WAITING_TIME_SCALE, bind_mode, refused_requests, runner_inventory
+from tests.integration.test_site import failure_messages, plan_lines, run, total
 from tests.lab.fixtures import mutating_requests, without_run_lease
 
 # Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
@@ -38,30 +41,119 @@ def connected(lab, cluster):
                   for connection in (gateway.get("status") or {}).get("connections") or [])
 
 
-def test_more_gateways_then_fewer_is_refused_in_addon_mode(lab_factory):
-    """A second gateway: site.yml with acm_submariner_gateways=2 reaches the SubmarinerConfig, the add-on's MachineSets
-    and EC2, the tunnels are up again, and a second run changes nothing. Going back to 1 stops in preflight, writing
-    nothing: the add-on would keep both gateways and tag the third subnet too (cloud-prepare processSubnets)."""
+def nat_t_of(lab, cluster):
+    """The NAT-T port in the SubmarinerConfig, the Submariner CR, the gateway nodes' label, and the UDP ports the
+    gateway security group opens to the world."""
+    seeded, spoke = lab.world.seeded[cluster], lab.world.spoke_for(cluster)
+    config = lab.hub.get(CONFIG_API, "SubmarinerConfig", "submariner", cluster)
+    submariner = spoke.get("submariner.io/v1alpha1", "Submariner", "submariner", "submariner-operator")
+    labels = {node["metadata"]["labels"].get("gateway.submariner.io/udp-port")
+              for node in spoke.list("v1", "Node", label_selector=GATEWAY_TAG + "=true")}
+    groups = lab.world.ec2(seeded.region).describe_security_groups(Filters=[
+        {"Name": "vpc-id", "Values": [seeded.vpc_id]}, {"Name": "group-name", "Values": [seeded.infra_id + "-submariner-gw-sg"]}])
+    public = sorted(rule["FromPort"] for group in groups["SecurityGroups"] for rule in group["IpPermissions"]
+                    if rule["IpProtocol"] == "udp" and any(item["CidrIp"] == "0.0.0.0/0" for item in rule.get("IpRanges", [])))
+    return {"config": config["spec"]["IPSecNATTPort"], "submariner": submariner["spec"]["ceIPSecNATTPort"],
+            "node_labels": sorted(labels), "public_udp": public}
+
+
+def test_more_gateways_then_fewer_is_refused_in_addon_mode(lab_factory, tmp_path):
+    """As the least-privilege runner with the shipped addon-mode roles. A second gateway: site.yml with
+    acm_submariner_gateways=2 reaches the SubmarinerConfig, the add-on's MachineSets and EC2, the tunnels are up again,
+    and a second run changes nothing. Going back to 1 stops in preflight, writing nothing: the add-on would keep both
+    gateways and tag the third subnet too (cloud-prepare processSubnets). Then another NAT-T port on both clusters."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False)
-    code, _stats, output = run(lab, "site.yml")
+    inventory = runner_inventory(lab, tmp_path)
+    bind_mode(lab, "addon")
+    code, _stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert gateways_of(lab, "aws-sub1") == {"config": 1, "machinesets": 1, "ready_nodes": 1, "tagged_subnets": 1, "instances": 1}
 
-    code, stats, output = run(lab, "site.yml", extra_vars={"acm_submariner_gateways": 2})
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 2})
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") > 0
+    assert refused_requests(lab, mark) == []
     for cluster, peer in (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1")):
         assert gateways_of(lab, cluster) == {"config": 2, "machinesets": 2, "ready_nodes": 2, "tagged_subnets": 2, "instances": 2}
         assert connected(lab, cluster) == [(peer, "connected")]
-    code, stats, output = run(lab, "site.yml", extra_vars={"acm_submariner_gateways": 2})
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 2})
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, output[-3000:]
 
     mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", extra_vars={"acm_submariner_gateways": 1})
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
     assert code != 0
     messages = " ".join(failure_messages(output))
     assert "aws-sub1: acm_submariner_gateways is 1 but 2 public subnets already carry the gateway tag submariner.io/gateway" in messages
     assert "would run 3 gateways" in messages, messages
     assert without_run_lease(mutating_requests(lab, mark)) == []
     assert gateways_of(lab, "aws-sub1")["machinesets"] == 2
+
+    # Another NAT-T port: the add-on re-renders the Submariner CR and opens the new port, and never revokes the old
+    # one (cloud-prepare createGatewaySG only authorizes; its clean-up deletes the whole group).
+    changed_port = {"acm_submariner_gateways": 2, "acm_submariner_nat_t_port": 4501}
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed_port)
+    assert code == 0, failure_messages(output)
+    for cluster, peer in (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1")):
+        state = nat_t_of(lab, cluster)
+        assert (state["config"], state["submariner"], state["node_labels"]) == (4501, 4501, ["4501"]), state
+        assert {4500, 4501} <= set(state["public_udp"]), state
+        assert connected(lab, cluster) == [(peer, "connected")]
+    assert refused_requests(lab, mark) == []
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed_port)
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") == 0, output[-3000:]
+
+
+def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
+    """Direct mode, as the least-privilege runner: 2 gateways, then 1 (planned by --check first, writing nothing).
+    aws_cloud_prepare untags the subnet it tagged,
+    the SubmarinerConfig asks for 1, then the other gateway MachineSet (ours) goes with its instance; the tunnels are
+    up again and a second run changes nothing."""
+    lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, time_scale=WAITING_TIME_SCALE)
+    inventory = runner_inventory(lab, tmp_path, {"acm_submariner_aws_prep_mode": "direct"})
+    bind_mode(lab, "direct")
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 2})
+    assert code == 0, failure_messages(output)
+    assert gateways_of(lab, "aws-sub1") == {"config": 2, "machinesets": 2, "ready_nodes": 2, "tagged_subnets": 2, "instances": 2}
+
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, check=True, extra_vars={"acm_submariner_gateways": 1})
+    assert code == 0, failure_messages(output)
+    assert without_run_lease(mutating_requests(lab, mark)) == []
+    plan = plan_lines(output)
+    for cluster in ("aws-sub1", "aws-sub2"):
+        assert "  - cluster: delete gateway MachineSet %s-submariner-gw-eu-west-1b (fewer gateways)" % lab.world.seeded[cluster].infra_id in plan, plan
+
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") > 0
+    assert refused_requests(lab, mark) == []
+    deletes = [(r["cluster"], r["path"].rsplit("/", 1)[-1]) for r in without_run_lease(mutating_requests(lab, mark)) if r["verb"] == "delete"]
+    assert sorted(name for _cluster, name in deletes) == sorted(
+        lab.world.seeded[cluster].infra_id + "-submariner-gw-eu-west-1b" for cluster in ("aws-sub1", "aws-sub2")), deletes
+    for cluster, peer in (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1")):
+        assert gateways_of(lab, cluster) == {"config": 1, "machinesets": 1, "ready_nodes": 1, "tagged_subnets": 1, "instances": 1}
+        assert connected(lab, cluster) == [(peer, "connected")]
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") == 0, output[-3000:]
+
+    # Another NAT-T port on aws-sub1 only: aws_cloud_prepare opens it and revokes the old one, and each side is
+    # reached on its own port (libreswan's right ikeport is the remote endpoint's udp-port).
+    inventory_data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+    inventory_data["all"]["children"]["managed_clusters"]["hosts"]["aws-sub1"]["acm_submariner_nat_t_port"] = 4501
+    inventory.write_text(yaml.safe_dump(inventory_data), encoding="utf-8")
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
+    assert code == 0, failure_messages(output)
+    assert refused_requests(lab, mark) == []
+    changed, kept = nat_t_of(lab, "aws-sub1"), nat_t_of(lab, "aws-sub2")
+    assert (changed["config"], changed["submariner"], changed["node_labels"]) == (4501, 4501, ["4501"]), changed
+    assert 4501 in changed["public_udp"] and 4500 not in changed["public_udp"], changed
+    assert (kept["submariner"], kept["node_labels"]) == (4500, ["4500"]) and 4500 in kept["public_udp"], kept
+    assert connected(lab, "aws-sub1") == [("aws-sub2", "connected")] and connected(lab, "aws-sub2") == [("aws-sub1", "connected")]
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") == 0, output[-3000:]

@@ -11,11 +11,15 @@ import pytest
 
 from ansible_collections.acm.submariner.plugins.module_utils import aws_gateway_machineset as gw
 from ansible_collections.acm.submariner.plugins.module_utils import aws_gateway_machineset_runner as runner
+from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError, Outcome
 
 
-def machineset(name, infra, role="worker"):
-    return {"kind": gw.MACHINESET_KIND, "metadata": {"name": name, "labels": {gw.LABEL_CLUSTER: infra}},
+OURS = {"app.kubernetes.io/managed-by": "acm.submariner"}
+
+
+def machineset(name, infra, role="worker", ours=False):
+    return {"kind": gw.MACHINESET_KIND, "metadata": {"name": name, "labels": {gw.LABEL_CLUSTER: infra, **(OURS if ours else {})}},
             "spec": {"template": {"metadata": {"labels": {gw.LABEL_ROLE: role}}}}}
 
 
@@ -32,6 +36,7 @@ class Cluster:
         self.machinesets = list(machinesets)
         self.machines = list(machines)
         self.deleted = []
+        self.written = []
 
     def list(self, api_version, kind, namespace=None, label_selector=None):
         if kind == gw.MACHINESET_KIND:
@@ -42,10 +47,18 @@ class Cluster:
     def get(self, api_version, kind, name, namespace=None):
         return None
 
-    def ensure_absent(self, api_version, kind, name, namespace=None):
+    def ensure_present(self, desired, owned=False):
+        self.written.append((desired["metadata"]["name"], owned))
+        return Outcome(False, desired, desired)
+
+    def ensure_absent(self, api_version, kind, name, namespace=None, owned_only=False):
+        existing = next((item for item in self.machinesets if item["metadata"]["name"] == name), None)
+        if existing is None:
+            return Outcome(False, {}, {})
+        if owned_only and not ownership.is_ours(existing):
+            return Outcome(False, existing, existing, kept=True)
         self.deleted.append(name)
-        exists = any(item["metadata"]["name"] == name for item in self.machinesets)
-        return Outcome(exists, {"metadata": {"name": name}} if exists else {}, {})
+        return Outcome(True, existing, {})
 
 
 class Module:
@@ -53,14 +66,19 @@ class Module:
         self.hub = hub
         self.wait_requested = wait_requested
         self.check_mode = False
-        self.params = dict({"infra_id": None, "availability_zones": None, "state": "absent", "wait_timeout": 5}, **params)
+        self.params = dict({"infra_id": None, "availability_zones": None, "state": "absent", "wait_timeout": 5, "prune": False,
+                            "instance_type": "m5n.large", "public_subnet_names": None, "infra_node_label": True}, **params)
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
 
     def with_diff(self, result, outcomes):
         return result
 
 
 WORKERS = [machineset("abc-worker-eu-west-1a", "abc"), machineset("abc-worker-eu-west-1b", "abc")]
-GATEWAYS = [machineset("abc-submariner-gw-eu-west-1a", "abc"), machineset("other-submariner-gw-eu-west-1a", "other")]
+GATEWAYS = [machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True), machineset("other-submariner-gw-eu-west-1a", "other", ours=True)]
 
 
 def test_infra_id_from_the_workers_unless_given():
@@ -78,13 +96,44 @@ def test_absent_without_zones_deletes_only_this_clusters_gateways():
     cluster = Cluster(WORKERS + GATEWAYS)
     result = runner.manage_gateway_machinesets(Module(cluster))
     assert cluster.deleted == ["abc-submariner-gw-eu-west-1a"]
-    assert result == {"changed": True, "infra_id": "abc", "machinesets": ["abc-submariner-gw-eu-west-1a"], "node_names": []}
+    assert result == {"changed": True, "infra_id": "abc", "machinesets": ["abc-submariner-gw-eu-west-1a"], "node_names": [], "others": [],
+                      "deleted": ["abc-submariner-gw-eu-west-1a"]}
 
 
 def test_absent_with_zones_names_them_and_missing_ones_change_nothing():
     cluster = Cluster(WORKERS)
     result = runner.manage_gateway_machinesets(Module(cluster, availability_zones=["eu-west-1c"]))
-    assert cluster.deleted == ["abc-submariner-gw-eu-west-1c"] and result["changed"] is False
+    assert cluster.deleted == [] and result["changed"] is False and result["machinesets"] == ["abc-submariner-gw-eu-west-1c"]
+
+
+def test_absent_keeps_a_gateway_machineset_we_did_not_create():
+    """subctl cloud prepare or the add-on name theirs the same way; only the label tells ours."""
+    cluster = Cluster(WORKERS + [machineset("abc-submariner-gw-eu-west-1b", "abc")])
+    module = Module(cluster)
+    result = runner.manage_gateway_machinesets(module)
+    assert cluster.deleted == [] and result["changed"] is False
+    assert module.warnings == ['context "cluster1": MachineSet openshift-machine-api/abc-submariner-gw-eu-west-1b was not created by'
+                               ' acm.submariner (no label app.kubernetes.io/managed-by=acm.submariner), so it was not deleted; if'
+                               ' acm.submariner 0.1.0 created it (it did not label its gateway MachineSets), label it'
+                               ' app.kubernetes.io/managed-by=acm.submariner and run again']
+
+
+@pytest.mark.parametrize("prune, deleted, others", [
+    (False, [], ["abc-submariner-gw-eu-west-1b", "abc-submariner-gw-eu-west-1c"]),
+    (True, ["abc-submariner-gw-eu-west-1b"], ["abc-submariner-gw-eu-west-1c"]),
+])
+def test_present_marks_what_it_writes_and_prune_deletes_our_gateways_of_other_zones(monkeypatch, prune, deleted, others):
+    monkeypatch.setattr(runner.gw, "worker_for_zone", lambda machinesets, infra, zone: {"zone": zone})
+    monkeypatch.setattr(runner.gw, "build_gateway_machineset", lambda worker, **options: {
+        "metadata": {"name": gw.gateway_machineset_name(options["infra_id"], worker["zone"])}})
+    kept = machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True)
+    cluster = Cluster(WORKERS + [kept, machineset("abc-submariner-gw-eu-west-1b", "abc", ours=True),
+                                 machineset("abc-submariner-gw-eu-west-1c", "abc")])
+    module = Module(cluster, state="present", availability_zones=["eu-west-1a"], prune=prune)
+    result = runner.manage_gateway_machinesets(module)
+    assert cluster.written == [("abc-submariner-gw-eu-west-1a", True)]
+    assert cluster.deleted == deleted == result["deleted"] and result["changed"] is prune and result["others"] == others
+    assert bool(module.warnings) is prune
 
 
 def test_absent_waits_for_the_machines_of_what_it_deleted(monkeypatch):

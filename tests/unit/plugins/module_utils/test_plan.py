@@ -59,6 +59,16 @@ def test_direct_preparation_and_changes_to_stored_objects():
     ]
 
 
+def test_fewer_gateways_in_direct_mode_plan_the_deletion_of_the_others():
+    clusters = {"c1": {"submariner_config": {"changed": False, "result": {"kind": "SubmarinerConfig"}},
+                       "gateway_machineset": {"changed": False, "machinesets": ["c1-x-submariner-gw-eu-west-1a"], "deleted": []},
+                       "gateway_prune": {"changed": True, "machinesets": ["c1-x-submariner-gw-eu-west-1a", "c1-x-submariner-gw-eu-west-1b"],
+                                         "deleted": ["c1-x-submariner-gw-eu-west-1b"]},
+                       "set_missing": False, "cluster_set_label": {"changed": False}, "addon": {"changed": False}}}
+    assert render({}, clusters, {"join_flow": "addon"}, "s")[-2:] == [
+        "c1:", "  - cluster: delete gateway MachineSet c1-x-submariner-gw-eu-west-1b (fewer gateways)"]
+
+
 def test_a_converged_cluster_has_nothing_to_change():
     clusters = {"c1": {"submariner_config": {"changed": False, "result": {"kind": "SubmarinerConfig"}}, "set_missing": False,
                        "cluster_set_label": {"changed": False}, "addon": {"changed": False}}}
