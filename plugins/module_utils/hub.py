@@ -35,12 +35,12 @@ ADDON_DRIVEN_CLEANUP_SINCE = (2, 8)
 # Submariner CR (pkg/hub/submarineragent/manifests/operator/submariner.io-submariners-cr.yaml), so
 # Submariner keeps listening on its own default, 4490.
 NAT_DISCOVERY_PORT_FIELD_SINCE = (2, 4)
-# Before cloud-prepare (ACM 2.4) the addon tagged gateway subnets with its own key, and its clean-up revoked the gateway group's rules but kept the
-# group (stolostron/submariner-addon v2.2.11-ACM and v2.3.0-ACM pkg/cloud/aws/aws.go CleanUpSubmarinerClusterEnv).
-CLEANUP_DELETES_GATEWAY_SG_SINCE = (2, 4)
-# From cloud-prepare (ACM 2.4) the addon deploys a gateway in every public subnet carrying its tag and never
-# untags one (submariner-io/cloud-prepare pkg/aws/ocpgwdeployer.go processSubnets, validation.tagged_gateways_problem).
-GATEWAY_PER_TAGGED_SUBNET_SINCE = (2, 4)
+# The addon prepares AWS with cloud-prepare from ACM 2.4. Before, it tagged gateway subnets with its own key, and its
+# clean-up revoked the gateway group's rules but kept the group (stolostron/submariner-addon v2.2.11-ACM and v2.3.0-ACM
+# pkg/cloud/aws/aws.go CleanUpSubmarinerClusterEnv). With cloud-prepare it deploys a gateway in every public subnet
+# carrying its tag and never untags one (submariner-io/cloud-prepare pkg/aws/ocpgwdeployer.go processSubnets,
+# validation.tagged_gateways_problem).
+CLOUD_PREPARE_SINCE = (2, 4)
 M5_XLARGE_SINCE = (2, 17)
 # OVN-Kubernetes needs OpenShift >= 4.11 (addon constant OCPVersionForOVNK = "4.11.0-rc").
 OVNK_MIN_OPENSHIFT = (4, 11)
@@ -188,11 +188,11 @@ def hub_facts(
         ),
         cleanup_addon_driven=generation >= ADDON_DRIVEN_CLEANUP_SINCE,
         nat_discovery_port_field=generation >= NAT_DISCOVERY_PORT_FIELD_SINCE,
-        cleanup_keeps_gateway_security_group=generation < CLEANUP_DELETES_GATEWAY_SG_SINCE,
+        cleanup_keeps_gateway_security_group=generation < CLOUD_PREPARE_SINCE,
         addon_gateway_subnet_tag=(
-            C.GATEWAY_SUBNET_TAG_KEY if generation >= CLEANUP_DELETES_GATEWAY_SG_SINCE else C.ADDON_LEGACY_GATEWAY_SUBNET_TAG_KEY
+            C.GATEWAY_SUBNET_TAG_KEY if generation >= CLOUD_PREPARE_SINCE else C.ADDON_LEGACY_GATEWAY_SUBNET_TAG_KEY
         ),
-        addon_gateway_per_tagged_subnet=generation >= GATEWAY_PER_TAGGED_SUBNET_SINCE,
+        addon_gateway_per_tagged_subnet=generation >= CLOUD_PREPARE_SINCE,
     )
 
 

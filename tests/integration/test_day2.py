@@ -57,6 +57,31 @@ def nat_t_of(lab, cluster):
             "node_labels": sorted(labels), "public_udp": public}
 
 
+PAIRS = (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1"))
+
+
+def change(lab, inventory, extra_vars):
+    """site.yml with a changed value; the runner is refused nothing. Returns the mark before it and the changed count."""
+    mark = lab.requests.mark()
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=extra_vars)
+    assert code == 0, failure_messages(output)
+    assert refused_requests(lab, mark) == []
+    return mark, total(stats, "changed")
+
+
+def second_run_changes_nothing(lab, inventory, extra_vars):
+    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=extra_vars)
+    assert code == 0, failure_messages(output)
+    assert total(stats, "changed") == 0, output[-3000:]
+
+
+def assert_gateways_and_connected(lab, count):
+    for cluster, peer in PAIRS:
+        assert gateways_of(lab, cluster) == {"config": count, "machinesets": count, "ready_nodes": count,
+                                             "tagged_subnets": count, "instances": count}
+        assert connected(lab, cluster) == [(peer, "connected")]
+
+
 def test_more_gateways_then_fewer_is_refused_in_addon_mode(lab_factory, tmp_path):
     """As the least-privilege runner with the shipped addon-mode roles. A second gateway: site.yml with
     acm_submariner_gateways=2 reaches the SubmarinerConfig, the add-on's MachineSets and EC2, the tunnels are up again,
@@ -69,17 +94,10 @@ def test_more_gateways_then_fewer_is_refused_in_addon_mode(lab_factory, tmp_path
     assert code == 0, failure_messages(output)
     assert gateways_of(lab, "aws-sub1") == {"config": 1, "machinesets": 1, "ready_nodes": 1, "tagged_subnets": 1, "instances": 1}
 
-    mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 2})
-    assert code == 0, failure_messages(output)
-    assert total(stats, "changed") > 0
-    assert refused_requests(lab, mark) == []
-    for cluster, peer in (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1")):
-        assert gateways_of(lab, cluster) == {"config": 2, "machinesets": 2, "ready_nodes": 2, "tagged_subnets": 2, "instances": 2}
-        assert connected(lab, cluster) == [(peer, "connected")]
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 2})
-    assert code == 0, failure_messages(output)
-    assert total(stats, "changed") == 0, output[-3000:]
+    _mark, changed = change(lab, inventory, {"acm_submariner_gateways": 2})
+    assert changed > 0
+    assert_gateways_and_connected(lab, 2)
+    second_run_changes_nothing(lab, inventory, {"acm_submariner_gateways": 2})
 
     mark = lab.requests.mark()
     code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
@@ -93,17 +111,14 @@ def test_more_gateways_then_fewer_is_refused_in_addon_mode(lab_factory, tmp_path
     # Another NAT-T port: the add-on re-renders the Submariner CR and opens the new port, and never revokes the old
     # one (cloud-prepare createGatewaySG only authorizes; its clean-up deletes the whole group).
     changed_port = {"acm_submariner_gateways": 2, "acm_submariner_nat_t_port": 4501}
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed_port)
-    assert code == 0, failure_messages(output)
-    for cluster, peer in (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1")):
+    change(lab, inventory, changed_port)
+    assert refused_requests(lab, mark) == []
+    for cluster, peer in PAIRS:
         state = nat_t_of(lab, cluster)
         assert (state["config"], state["submariner"], state["node_labels"]) == (4501, 4501, ["4501"]), state
         assert {4500, 4501} <= set(state["public_udp"]), state
         assert connected(lab, cluster) == [(peer, "connected")]
-    assert refused_requests(lab, mark) == []
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed_port)
-    assert code == 0, failure_messages(output)
-    assert total(stats, "changed") == 0, output[-3000:]
+    second_run_changes_nothing(lab, inventory, changed_port)
 
 
 def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
@@ -126,34 +141,24 @@ def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
     for cluster in ("aws-sub1", "aws-sub2"):
         assert "  - cluster: delete gateway MachineSet %s-submariner-gw-eu-west-1b (fewer gateways)" % lab.world.seeded[cluster].infra_id in plan, plan
 
-    mark = lab.requests.mark()
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
-    assert code == 0, failure_messages(output)
-    assert total(stats, "changed") > 0
-    assert refused_requests(lab, mark) == []
+    mark, changed = change(lab, inventory, {"acm_submariner_gateways": 1})
+    assert changed > 0
     deletes = [(r["cluster"], r["path"].rsplit("/", 1)[-1]) for r in without_run_lease(mutating_requests(lab, mark)) if r["verb"] == "delete"]
     assert sorted(name for _cluster, name in deletes) == sorted(
         lab.world.seeded[cluster].infra_id + "-submariner-gw-eu-west-1b" for cluster in ("aws-sub1", "aws-sub2")), deletes
-    for cluster, peer in (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1")):
-        assert gateways_of(lab, cluster) == {"config": 1, "machinesets": 1, "ready_nodes": 1, "tagged_subnets": 1, "instances": 1}
-        assert connected(lab, cluster) == [(peer, "connected")]
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
-    assert code == 0, failure_messages(output)
-    assert total(stats, "changed") == 0, output[-3000:]
+    assert_gateways_and_connected(lab, 1)
+    second_run_changes_nothing(lab, inventory, {"acm_submariner_gateways": 1})
 
     # Another NAT-T port on aws-sub1 only: aws_cloud_prepare opens it and revokes the old one, and each side is
     # reached on its own port (libreswan's right ikeport is the remote endpoint's udp-port).
     inventory_data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
     inventory_data["all"]["children"]["managed_clusters"]["hosts"]["aws-sub1"]["acm_submariner_nat_t_port"] = 4501
     inventory.write_text(yaml.safe_dump(inventory_data), encoding="utf-8")
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
-    assert code == 0, failure_messages(output)
+    change(lab, inventory, {"acm_submariner_gateways": 1})
     assert refused_requests(lab, mark) == []
     changed, kept = nat_t_of(lab, "aws-sub1"), nat_t_of(lab, "aws-sub2")
     assert (changed["config"], changed["submariner"], changed["node_labels"]) == (4501, 4501, ["4501"]), changed
     assert 4501 in changed["public_udp"] and 4500 not in changed["public_udp"], changed
     assert (kept["submariner"], kept["node_labels"]) == (4500, ["4500"]) and 4500 in kept["public_udp"], kept
     assert connected(lab, "aws-sub1") == [("aws-sub2", "connected")] and connected(lab, "aws-sub2") == [("aws-sub1", "connected")]
-    code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 1})
-    assert code == 0, failure_messages(output)
-    assert total(stats, "changed") == 0, output[-3000:]
+    second_run_changes_nothing(lab, inventory, {"acm_submariner_gateways": 1})
