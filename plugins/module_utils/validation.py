@@ -36,6 +36,20 @@ PORT_OPTIONS = {
     "ipsec_ike_port": "ipsec_ike_port",
 }
 GATEWAYS_OPTION = ("gateways", "acm_submariner_gateways")
+# The UDP ports a gateway listens on, on its node's host network: they must be free on every node.
+LISTENING_PORT_OPTIONS = ("ipsec_natt_port", "natt_discovery_port")
+DEFAULT_IKE_PORT = 500  # SubmarinerConfig IPSecIKEPort's default (its CRD)
+# UDP ports the nodes of an OpenShift cluster already use, each opened by another security group rule: the table
+# "Ports used for all-machine to all-machine communications" (openshift/openshift-docs
+# modules/installation-network-user-infra.adoc, 001ad1fe), and Submariner's own VXLAN between the nodes of a
+# cluster (submariner-io/submariner pkg/port/ports.go IntraClusterVxLAN, 5b70b1e4; cloud-prepare opens it).
+NODE_UDP_PORTS = (
+    (4789, 4789, "VXLAN (OpenShift SDN)"),
+    (4800, 4800, "Submariner's VXLAN between the nodes of a cluster (route agent)"),
+    (6081, 6081, "Geneve (OVN-Kubernetes)"),
+    (9000, 9999, "host-level services such as the node exporter"),
+    (30000, 32767, "Kubernetes node ports"),
+)
 DEFAULT_GLOBALNET_RANGE = "242.0.0.0/8"
 DEFAULT_GLOBALNET_CLUSTER_SIZE = 65536
 AWS_KEYS = ("aws_access_key_id", "aws_secret_access_key")
@@ -62,6 +76,21 @@ def port_problem(label: str, value: Any) -> str | None:
     return None
 
 
+def _ports_text(first: int, last: int) -> str:
+    return str(first) if first == last else "%d-%d" % (first, last)
+
+
+def node_port_problem(label: str, value: Any) -> str | None:
+    """Why the gateway cannot listen on UDP port ``value``: the cluster's nodes already use it."""
+    number = _as_int(value)
+    for first, last, purpose in NODE_UDP_PORTS:
+        if number is not None and first <= number <= last:
+            taken = ", ".join(_ports_text(low, high) for low, high, _purpose in NODE_UDP_PORTS)
+            return ("%s is %d, a UDP port the cluster's nodes already use for %s (UDP %s), so the gateway could not listen"
+                    " on it; choose a port outside %s" % (label, number, purpose, _ports_text(first, last), taken))
+    return None
+
+
 def gateways_problem(label: str, value: Any) -> str | None:
     number = _as_int(value)
     if number is None or number < MIN_GATEWAYS:
@@ -82,12 +111,21 @@ def settings_problems(settings: Mapping[str, Any], names: str = "module") -> lis
             problems.append(port_problem(label(option, variable), settings[option]))
     if settings.get(GATEWAYS_OPTION[0]) is not None:
         problems.append(gateways_problem(label(*GATEWAYS_OPTION), settings[GATEWAYS_OPTION[0]]))
+    for option in LISTENING_PORT_OPTIONS:
+        if settings.get(option) is not None:
+            problems.append(node_port_problem(label(option, PORT_OPTIONS[option]), settings[option]))
     natt, discovery = _as_int(settings.get("ipsec_natt_port")), _as_int(settings.get("natt_discovery_port"))
     if natt is not None and natt == discovery:
         problems.append("%s and %s are both %d; Submariner listens on each for a different purpose (IPsec NAT-T and"
                         " NAT discovery), so give them different ports"
                         % (label("ipsec_natt_port", PORT_OPTIONS["ipsec_natt_port"]),
                            label("natt_discovery_port", PORT_OPTIONS["natt_discovery_port"]), natt))
+    ike = _as_int(settings.get("ipsec_ike_port")) if settings.get("ipsec_ike_port") is not None else DEFAULT_IKE_PORT
+    ike_label = label("ipsec_ike_port", PORT_OPTIONS["ipsec_ike_port"])
+    for option in LISTENING_PORT_OPTIONS:
+        if ike is not None and _as_int(settings.get(option)) == ike:
+            problems.append("%s is %d, the IPsec IKE port (%s, default %d); Submariner listens on each for a different"
+                            " purpose, so give them different ports" % (label(option, PORT_OPTIONS[option]), ike, ike_label, DEFAULT_IKE_PORT))
     return [problem for problem in problems if problem]
 
 

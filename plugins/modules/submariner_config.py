@@ -75,12 +75,18 @@ options:
     description: C(spec.IPSecIKEPort). Only ACM 2.2 and 2.3 use it.
     type: int
   ipsec_natt_port:
-    description: C(spec.IPSecNATTPort), the UDP NAT-T port (addon default 4500). Use the same value on every cluster.
+    description:
+      - C(spec.IPSecNATTPort), the UDP NAT-T port the cluster's gateways listen on (addon default 4500). Clusters may
+        use different ports; each gateway is reached on its own.
+      - Refused before any request when the cluster's nodes already use the UDP port (4789 VXLAN, 4800 Submariner's
+        VXLAN, 6081 Geneve, 9000-9999 host-level services, 30000-32767 node ports), when it is the IKE port
+        O(ipsec_ike_port) (default 500), or when it equals O(natt_discovery_port).
     type: int
   natt_discovery_port:
     description:
       - C(spec.NATTDiscoveryPort), the UDP NAT discovery port opened in the cloud firewall (addon default 4900).
       - Submariner listens on 4490, so V(4490) is the value that works.
+      - Refused before any request for the same UDP ports as O(ipsec_natt_port).
     type: int
   natt_enable:
     description: C(spec.NATTEnable).

@@ -146,6 +146,9 @@ CASES = [
     Case("nat-discovery-port-out-of-range", extra(acm_submariner_nat_discovery_port=65536), ("aws-sub1", "65536", "nat_discovery_port")),
     Case("nat-t-equals-nat-discovery", extra(acm_submariner_nat_t_port=4490, acm_submariner_nat_discovery_port=4490),
          ("aws-sub1", "4490", "different ports")),
+    # Issue 17's "port already used by another rule": a port the installer's security group rules open for the nodes.
+    Case("nat-t-port-the-nodes-use", extra(acm_submariner_nat_t_port=4789),
+         ("aws-sub1", "acm_submariner_nat_t_port is 4789", "VXLAN (OpenShift SDN)", "choose a port outside")),
     Case("globalnet-cidr-invalid", extra(acm_submariner_globalnet=True, acm_submariner_globalnet_cidr_range="242.0.0.0/33"),
          ("242.0.0.0/33", "globalnet")),
     Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region")),

@@ -43,6 +43,36 @@ def test_nat_t_and_nat_discovery_must_differ_named_as_the_inventory_does():
                         " for a different purpose (IPsec NAT-T and NAT discovery), so give them different ports"]
 
 
+@pytest.mark.parametrize("settings, words", [
+    ({"ipsec_natt_port": 4789}, ["ipsec_natt_port is 4789", "VXLAN (OpenShift SDN) (UDP 4789)"]),
+    ({"ipsec_natt_port": "6081"}, ["ipsec_natt_port is 6081", "Geneve (OVN-Kubernetes)"]),
+    ({"natt_discovery_port": 4800}, ["natt_discovery_port is 4800", "Submariner's VXLAN", "route agent"]),
+    ({"ipsec_natt_port": 9100}, ["host-level services", "(UDP 9000-9999)"]),
+    ({"natt_discovery_port": 30000}, ["Kubernetes node ports (UDP 30000-32767)"]),
+    ({"ipsec_natt_port": 32767}, ["Kubernetes node ports"]),
+])
+def test_a_port_the_nodes_already_use_is_refused_naming_its_use_and_the_free_ports(settings, words):
+    [problem] = settings_problems(settings)
+    assert all(word in problem for word in words), problem
+    assert problem.endswith("choose a port outside 4789, 4800, 6081, 9000-9999, 30000-32767")
+
+
+@pytest.mark.parametrize("settings", [{"ipsec_natt_port": 4788}, {"ipsec_natt_port": 8999}, {"natt_discovery_port": 32768},
+                                      {"ipsec_natt_port": 4501, "natt_discovery_port": 4491}, {"ipsec_ike_port": 4789}])
+def test_ports_next_to_the_ones_the_nodes_use_are_free(settings):
+    assert settings_problems(settings) == []
+
+
+def test_nat_t_and_nat_discovery_must_differ_from_the_ike_port_given_or_its_default():
+    assert settings_problems({"ipsec_natt_port": 500}) == [
+        "ipsec_natt_port is 500, the IPsec IKE port (ipsec_ike_port, default 500); Submariner listens on each for a different purpose,"
+        " so give them different ports"]
+    assert settings_problems({"natt_discovery_port": 600, "ipsec_ike_port": 600}, names="inventory") == [
+        "acm_submariner_nat_discovery_port is 600, the IPsec IKE port (ipsec_ike_port, default 500); Submariner listens on each for a"
+        " different purpose, so give them different ports"]
+    assert settings_problems({"ipsec_natt_port": 500, "ipsec_ike_port": 501}) == []
+
+
 def test_module_checks_only_what_it_writes():
     assert submariner_config_problems({"state": "absent", "gateways": -5}) == []
     assert submariner_config_problems({"state": "present", "gateways": -5})
