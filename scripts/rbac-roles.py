@@ -40,7 +40,8 @@ def render(side, mode):
 
 
 # Marks on a verb in docs/rbac.md: needed only on clusters prepared in direct mode, or only on some hubs.
-MARKS = {"direct": "\u00b9", rbac.LABEL_JOIN: "\u00b2", rbac.ADDON_JOIN: "\u00b3", rbac.BROKER_CR: "\u2075"}
+MARKS = {"direct": "\u00b9", rbac.LABEL_JOIN: "\u00b2", rbac.ADDON_JOIN: "\u00b3", rbac.BROKER_CR: "\u2075",
+         rbac.CREDENTIALS_NAMESPACES: "\u2076"}
 
 
 def markdown_table(side):
@@ -50,7 +51,7 @@ def markdown_table(side):
         if permission.side != side:
             continue
         row = rows.setdefault((permission.group, permission.resource), {"scope": set(), **{mode: set() for mode in rbac.MODES}})
-        mark = MARKS["direct"] if permission.aws_prep == ("direct",) else MARKS.get(permission.hubs, "")
+        mark = MARKS["direct"] if permission.aws_prep == ("direct",) else MARKS.get(permission.hubs, "") or MARKS.get(permission.scope, "")
         for mode in permission.modes:
             row[mode].add(permission.verb + mark)
         row["scope"].add(permission.scope)

@@ -17,7 +17,8 @@ description:
 options:
   _input:
     description:
-      - Per cluster name, the registered results of its roles, by key - C(submariner_config), C(cloud_prepare),
+      - Per cluster name, the registered results of its roles, by key - C(credentials_secret) (the creation of the
+        credentials secret, or the rotation of its keys), C(submariner_config), C(cloud_prepare),
         C(gateway_machineset), C(gateway_prune) (the direct-mode deletion of the gateways of zones no longer asked for),
         C(aws_findings) (the findings of the AWS check in addon mode), C(cluster_set_label),
         C(addon), C(set_missing) (the set does not exist yet, so the join was not tried) and C(infra_id).

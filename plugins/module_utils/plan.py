@@ -47,6 +47,17 @@ def _rule(rule: dict) -> str:
     return f"{_ports(rule)} from {source} on {rule.get('security_group_id')}"
 
 
+def credentials_secret_steps(result) -> list:
+    """acm.submariner.aws_credentials_secret's create or rotation; it names the keys, never their values."""
+    if not _ran(result) or not result.get("changed"):
+        return []
+    secret = result.get("secret") or {}
+    name = _name(secret) if secret.get("metadata") else "the credentials secret"
+    if result.get("rotated"):
+        return [f"hub: rotate the AWS keys in Secret {name} ({', '.join(result.get('differing_keys') or [])})"]
+    return [f"hub: create Secret {name} from the AWS keys given"]
+
+
 def cloud_prepare_steps(result, infra_id: str) -> list:
     """AWS steps from acm.submariner.aws_cloud_prepare's ``plan`` (direct preparation)."""
     if not _ran(result):
@@ -98,7 +109,8 @@ def join_steps(results: dict, hub: dict, cluster: str, cluster_set: str) -> list
 
 
 def cluster_steps(cluster: str, results: dict, hub: dict, cluster_set: str) -> list:
-    steps = object_step(results.get("submariner_config"), "hub")
+    steps = credentials_secret_steps(results.get("credentials_secret"))
+    steps += object_step(results.get("submariner_config"), "hub")
     steps += cloud_prepare_steps(results.get("cloud_prepare"), results.get("infra_id") or "<infraID>")
     steps += machineset_steps(results.get("gateway_machineset"))
     steps += pruned_machineset_steps(results.get("gateway_prune"))

@@ -35,6 +35,9 @@ CLUSTER_SCOPE = "cluster scope"          # a cluster-scoped resource
 ALL_NAMESPACES = "all namespaces"        # a namespaced resource listed or watched across namespaces
 CLUSTER_NAMESPACES = "cluster namespaces"  # each managed cluster's namespace on the hub
 BROKER_NAMESPACE = "broker namespace"    # the set's broker namespace on the hub
+# The namespaces of the clusters whose AWS keys the inventory gives: site creates their credentials secret or rotates
+# its keys (addon mode), uninstall deletes it when the collection created it.
+CREDENTIALS_NAMESPACES = "namespaces of clusters given AWS keys"
 LEASE_NAMESPACE = "acm-submariner"       # run_lease's namespace
 OPERATOR_NAMESPACE = "submariner-operator"
 MACHINE_API_NAMESPACE = "openshift-machine-api"
@@ -86,6 +89,7 @@ PERMISSIONS = tuple(
     # site waits for the broker namespace the submariner-addon creates.
     + _grant(HUB, "", "namespaces", CLUSTER_SCOPE, {"list watch create": SITE, "get": ("addon", "direct", "uninstall"), "delete": ("uninstall",)})
     + _grant(HUB, "", "secrets", CLUSTER_NAMESPACES, {"get": ("addon", "direct", "uninstall")})
+    + _grant(HUB, "", "secrets", CREDENTIALS_NAMESPACES, {"create patch": ("addon",), "delete": ("uninstall",)})
     # patch: a day-2 change (gateways, NAT-T port) rewrites the config a first run created.
     + _grant(HUB, C.SUBMARINER_ADDON_GROUP, "submarinerconfigs", CLUSTER_NAMESPACES,
              {"get list watch": ("addon", "direct", "uninstall"), "create patch": SITE, "delete": ("uninstall",)})
@@ -180,22 +184,24 @@ def cluster_role(side, mode):
     }
 
 
-def review_namespaces(permission, clusters=(), broker_ns=None):
+def review_namespaces(permission, clusters=(), broker_ns=None, credentials_clusters=()):
     """The namespaces a permission is reviewed in ("" for the cluster scope and across namespaces)."""
     if permission.scope in (CLUSTER_SCOPE, ALL_NAMESPACES):
         return [""]
     if permission.scope == CLUSTER_NAMESPACES:
         return list(clusters)
+    if permission.scope == CREDENTIALS_NAMESPACES:
+        return list(credentials_clusters)
     if permission.scope == BROKER_NAMESPACE:
         return [broker_ns] if broker_ns else []
     return [permission.scope]
 
 
-def access_reviews(permissions, clusters=(), broker_ns=None):
+def access_reviews(permissions, clusters=(), broker_ns=None, credentials_clusters=()):
     """``(permission, namespace, SelfSubjectAccessReview body)`` for every permission in every namespace it is used in."""
     reviews = []
     for permission in permissions:
-        for namespace in review_namespaces(permission, clusters, broker_ns):
+        for namespace in review_namespaces(permission, clusters, broker_ns, credentials_clusters):
             attributes = {"verb": permission.verb, "group": permission.group, "resource": permission.resource}
             if namespace:
                 attributes["namespace"] = namespace

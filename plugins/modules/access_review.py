@@ -46,6 +46,14 @@ options:
     type: list
     elements: str
     default: []
+  credentials_clusters:
+    description:
+      - The managed clusters whose AWS keys the run is given. The hub permissions on their credentials secrets (create
+        and patch for C(site.yml), delete for C(uninstall.yml)) are checked in their namespaces only.
+    type: list
+    elements: str
+    default: []
+    version_added: 0.2.0
   cluster_set:
     description: The ManagedClusterSet of the run; the hub permissions on its broker namespace are checked there.
     type: str
@@ -105,6 +113,7 @@ def argument_spec():
         "aws_prep_mode": {"type": "str", "choices": ["addon", "direct", "skip"], "default": "addon"},
         "hub": {"type": "dict"},
         "clusters": {"type": "list", "elements": "str", "default": []},
+        "credentials_clusters": {"type": "list", "elements": "str", "default": []},
         "cluster_set": {"type": "str"},
         "cluster": {"type": "str"},
     }
@@ -115,7 +124,7 @@ def review(module):
     hub = module.hub
     permissions = rbac.needed(params["side"], params["run"], params["aws_prep_mode"], params["hub"])
     broker_ns = rbac.run_broker_namespace(params["cluster_set"], params["hub"]) if params["side"] == rbac.HUB else None
-    reviews = rbac.access_reviews(permissions, params["clusters"], broker_ns)
+    reviews = rbac.access_reviews(permissions, params["clusters"], broker_ns, params["credentials_clusters"])
     missing = []
     for permission, namespace, body in reviews:
         doing = "reviewing access to {0}".format(permission.describe())

@@ -1,13 +1,16 @@
-"""Day 2 on a connected set (docs/day2.md): changing a cluster's gateways and NAT-T port with site.yml, against the lab.
+"""Day 2 on a connected set (docs/day2.md): rotating AWS keys, changing a cluster's gateways and NAT-T port with site.yml, against the lab.
 
 Adding and removing a cluster are tested with the batches test in test_site.py.
 """
+
+import base64
+import json
 
 import yaml
 
 from tests.integration.least_privilege import WAITING_TIME_SCALE, bind_mode, refused_requests, runner_inventory
 from tests.integration.test_site import failure_messages, plan_lines, run, total
-from tests.lab.fixtures import mutating_requests, without_run_lease
+from tests.lab.fixtures import dump, mutating_requests, without_run_lease
 
 # Each test gets its labs from lab_factory and leaves none it changed for another: make test spreads them (tests/conftest.py).
 XDIST_SPREAD = True
@@ -58,6 +61,32 @@ def nat_t_of(lab, cluster):
 
 
 PAIRS = (("aws-sub1", "aws-sub2"), ("aws-sub2", "aws-sub1"))
+OURS = {"app.kubernetes.io/managed-by": "acm.submariner"}
+
+
+def keys_for(cluster, generation):
+    """AWS keys the lab's moto accepts (any), distinct per cluster and per rotation."""
+    suffix = "%02d%s" % (generation, cluster[-1])
+    return {"acm_submariner_aws_access_key_id": "AKIAROTATION00000" + suffix, "acm_submariner_aws_secret_access_key": "rotation-secret-" + suffix}
+
+
+def give_keys(inventory, generation):
+    """Each cluster's AWS keys in the inventory, and a credentials secret the lab did not seed (so that it is ours)."""
+    data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+    for cluster, host in data["all"]["children"]["managed_clusters"]["hosts"].items():
+        host.update(keys_for(cluster, generation), acm_submariner_credentials_secret=cluster + "-submariner-aws")
+    inventory.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+
+def credentials_of(lab, cluster):
+    secret = lab.hub.get("v1", "Secret", cluster + "-submariner-aws", cluster)
+    return {key: base64.b64decode(value).decode() for key, value in secret["data"].items()}, secret["metadata"].get("labels")
+
+
+def key_values(generation):
+    """Every form a key of that generation could leak in: plain and base64."""
+    values = [value for cluster in ("aws-sub1", "aws-sub2") for value in keys_for(cluster, generation).values()]
+    return values + [base64.b64encode(value.encode()).decode() for value in values]
 
 
 def change(lab, inventory, extra_vars):
@@ -82,21 +111,50 @@ def assert_gateways_and_connected(lab, count):
         assert connected(lab, cluster) == [(peer, "connected")]
 
 
-def test_more_gateways_then_fewer_is_refused_in_addon_mode(lab_factory, tmp_path):
-    """As the least-privilege runner with the shipped addon-mode roles. A second gateway: site.yml with
-    acm_submariner_gateways=2 reaches the SubmarinerConfig, the add-on's MachineSets and EC2, the tunnels are up again,
-    and a second run changes nothing. Going back to 1 stops in preflight, writing nothing: the add-on would keep both
-    gateways and tag the third subnet too (cloud-prepare processSubnets). Then another NAT-T port on both clusters."""
+def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_factory, tmp_path):
+    """As the least-privilege runner with the shipped addon-mode roles, the inventory giving each cluster's AWS keys.
+    New keys: --check --diff plans the rotation, the run patches the two credentials secrets (ours) and nothing else,
+    and the old keys are gone from every cluster. A second gateway: site.yml with acm_submariner_gateways=2 reaches the
+    SubmarinerConfig, the add-on's MachineSets and EC2 (the add-on preparing with the new keys), the tunnels are up
+    again, and a second run changes nothing. Going back to 1 stops in preflight, writing nothing: the add-on would keep
+    both gateways and tag the third subnet too (cloud-prepare processSubnets). Then another NAT-T port on both clusters."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False)
     inventory = runner_inventory(lab, tmp_path)
+    give_keys(inventory, 1)
     bind_mode(lab, "addon")
     code, _stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     assert gateways_of(lab, "aws-sub1") == {"config": 1, "machinesets": 1, "ready_nodes": 1, "tagged_subnets": 1, "instances": 1}
+    first = keys_for("aws-sub1", 1)
+    assert credentials_of(lab, "aws-sub1") == ({"aws_access_key_id": first["acm_submariner_aws_access_key_id"],
+                                                "aws_secret_access_key": first["acm_submariner_aws_secret_access_key"]}, OURS)
+
+    # New AWS keys: --check --diff plans the rotation, naming the keys and not their values; the run then patches the
+    # two secrets and nothing else, and the old keys are nowhere on the hub or the clusters.
+    give_keys(inventory, 2)
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, check=True, diff=True)
+    assert code == 0, failure_messages(output)
+    assert without_run_lease(mutating_requests(lab, mark)) == []
+    for cluster in ("aws-sub1", "aws-sub2"):
+        assert "  - hub: rotate the AWS keys in Secret %s/%s-submariner-aws (aws_access_key_id, aws_secret_access_key)" % (
+            cluster, cluster) in plan_lines(output)
+    assert "(hidden, the value given)" in output
+    mark, changed = change(lab, inventory, {})
+    patched = sorted((r["verb"], r["path"]) for r in without_run_lease(mutating_requests(lab, mark)))
+    assert patched == [("patch", "/api/v1/namespaces/%s/secrets/%s-submariner-aws" % (cluster, cluster)) for cluster in ("aws-sub1", "aws-sub2")]
+    assert changed == 2
+    assert credentials_of(lab, "aws-sub2")[0]["aws_access_key_id"] == keys_for("aws-sub2", 2)["acm_submariner_aws_access_key_id"]
+    everything = json.dumps(dump(lab))
+    assert [value for value in key_values(1) if value in everything] == []
+    calls = len(lab.world.cloud_calls)
 
     _mark, changed = change(lab, inventory, {"acm_submariner_gateways": 2})
     assert changed > 0
     assert_gateways_and_connected(lab, 2)
+    # The add-on read the rotated keys for this preparation (it gets the secret from the hub each time).
+    assert sorted(set(lab.world.cloud_calls[calls:])) == [
+        (cluster, "prepare", keys_for(cluster, 2)["acm_submariner_aws_access_key_id"]) for cluster in ("aws-sub1", "aws-sub2")]
     second_run_changes_nothing(lab, inventory, {"acm_submariner_gateways": 2})
 
     mark = lab.requests.mark()

@@ -6,6 +6,7 @@ and test_roles.py (direct mode), as the runner of tests/integration/least_privil
 """
 
 import pytest
+import yaml
 
 from tests.integration.least_privilege import HUB_FACTS, bind, bind_mode, rbac, runner_inventory, shipped_role
 from tests.integration.test_site import failure_messages, run
@@ -67,7 +68,8 @@ def review(client, side, run_name, aws_prep, hub, target):
     missing = []
     permissions_needed = rbac.needed(side, run_name, aws_prep, hub)
     broker_ns = rbac.run_broker_namespace("submariner", hub) if side == rbac.HUB else None
-    for permission, namespace, body in rbac.access_reviews(permissions_needed, ["aws-sub1", "aws-sub2"], broker_ns):
+    # aws-sub1 is given AWS keys: the credentials secret's writes are reviewed in its namespace.
+    for permission, namespace, body in rbac.access_reviews(permissions_needed, ["aws-sub1", "aws-sub2"], broker_ns, ["aws-sub1"]):
         if not api.create_self_subject_access_review(body).status.allowed:
             missing.append((permission, namespace))
     return missing, (rbac.missing_message(target, side, run_name, aws_prep, missing) if missing else None)
@@ -104,6 +106,27 @@ def test_site_stops_in_preflight_naming_a_missing_hub_permission(runner_client, 
                             "create managedclusteraddons.addon.open-cluster-management.io (in namespace aws-sub1)"), first
     assert "files/rbac/acm-submariner-hub-addon.yaml" in first
     assert mutating_requests(lab, mark) == []
+
+
+def test_keys_given_for_one_cluster_review_the_secret_writes_in_its_namespace_only(runner_client, tmp_path):
+    """aws-sub2 is given AWS keys: site.yml's preflight reviews create and patch secrets in namespace aws-sub2 (the
+    credentials secret aws_prep creates or rotates), and nowhere else; a role without patch secrets stops there; 0 writes."""
+    lab, _clients = runner_client
+    inventory = runner_inventory(lab, tmp_path)
+    data = yaml.safe_load(inventory.read_text(encoding="utf-8"))
+    data["all"]["children"]["managed_clusters"]["hosts"]["aws-sub2"].update(
+        acm_submariner_aws_access_key_id="AKIAREVIEWED00000002", acm_submariner_aws_secret_access_key="reviewed-secret")
+    inventory.write_text(yaml.safe_dump(data), encoding="utf-8")
+    bind_mode(lab, "addon")
+    missing = rbac.Permission(rbac.HUB, "patch", "", "secrets", "", ())
+    bind(lab, HUB_CONTEXT, without(shipped_role(rbac.HUB, "addon"), missing))
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory)
+    assert code != 0
+    first = failure_messages(output)[0].splitlines()[0]
+    assert first.startswith("hub: the credentials lack 1 permission(s) that site.yml needs: patch secrets (in namespace aws-sub2)."), first
+    assert mutating_requests(lab, mark) == []
+    assert "reviewed-secret" not in output
 
 
 def test_uninstall_stops_in_preflight_naming_a_missing_spoke_permission(runner_client, tmp_path):

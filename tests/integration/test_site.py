@@ -25,13 +25,15 @@ LOG = logging.getLogger(__name__)
 CHECK_MODE_VERIFY = {"verify_wait": False, "verify_fail_on_problems": False}
 
 
-def run(lab, playbook, *, check=False, extra_vars=None, forks=12, timeout=1200, inventory=None, limit=None):
+def run(lab, playbook, *, check=False, diff=False, extra_vars=None, forks=12, timeout=1200, inventory=None, limit=None):
     """ansible-playbook with the lab's inventory (or ``inventory``); returns (returncode, stats per host, output)."""
     command = [str(pathlib.Path(sys.executable).with_name("ansible-playbook")), playbook,
                "-i", str(inventory or lab.state_dir / "inventory.yml"), "--forks", str(forks),
                "-e", json.dumps({"verify_report_dir": str(lab.state_dir / "reports"), **(extra_vars or {})})]
     if check:
         command.append("--check")
+    if diff:
+        command.append("--diff")
     if limit:
         command += ["--limit", limit]
     completed = subprocess.run(command, cwd=REPO_ROOT, env=playbook_env(lab), capture_output=True, text=True,

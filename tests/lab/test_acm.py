@@ -407,6 +407,33 @@ def test_212_uninstall_in_the_documented_order_leaves_no_aws_residue():
         lab.wait_for(lambda: not any(ec2_residue(lab).values()), message="no AWS residue")
 
 
+def test_212_rotated_keys_are_read_at_the_next_preparation_and_clean_up():
+    """stolostron/submariner-addon release-2.12: the agent gets the credentials secret from the hub each time it builds
+    a cloud provider (pkg/cloud/cloud.go providerFactory.Get), and prepares again only when the SubmarinerConfig's spec
+    changed (config_controller.go skipSyncingUnchangedConfig). A rotated secret alone triggers nothing; the next
+    preparation (a changed spec) and the clean-up use the new keys."""
+    with running_lab("acm-2.12") as lab:
+        join_212(lab, clusters=("aws-sub1", "aws-sub2"))
+        lab.wait_for(lambda: _ready_addon(lab, "aws-sub1"), message="connected")
+        secret = lab.hub.get("v1", "Secret", "aws-sub1-aws-creds", "aws-sub1")
+        old_key = base64.b64decode(secret["data"]["aws_access_key_id"]).decode()
+        assert [call for call in lab.world.cloud_calls if call[0] == "aws-sub1"] == [("aws-sub1", "prepare", old_key)]
+        secret["data"] = {"aws_access_key_id": base64.b64encode(b"AKIAROTATED000000001").decode(),
+                          "aws_secret_access_key": base64.b64encode(b"rotated-secret").decode()}
+        lab.hub.update(secret)
+        calls = len(lab.world.cloud_calls)
+        lab.settle()
+        assert lab.world.cloud_calls[calls:] == []
+
+        config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", "aws-sub1")
+        config["spec"]["gatewayConfig"]["gateways"] = 2
+        lab.hub.update(config)
+        lab.wait_for(lambda: ("aws-sub1", "prepare", "AKIAROTATED000000001") in lab.world.cloud_calls, message="prepared again")
+        lab.hub.delete(ADDON, "ManagedClusterAddOn", "submariner", "aws-sub1")
+        lab.wait_for(lambda: ("aws-sub1", "clean_up", "AKIAROTATED000000001") in lab.world.cloud_calls, message="cleaned up")
+        assert not [call for call in lab.world.cloud_calls[calls:] if call[0] == "aws-sub1" and call[2] != "AKIAROTATED000000001"]
+
+
 def _hold_instance_termination(lab, cluster: str) -> list:
     """Keep the gateway instances of ``cluster`` from terminating (as a slow AWS would): the gateway SG stays in use."""
     machine_api = next(ctrl for ctrl in lab.world.controllers if ctrl.name == "machine-api")

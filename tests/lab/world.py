@@ -76,6 +76,9 @@ class World:
         self.controllers: list[base.Controller] = []
         self._clients: dict = {}
         self._clients_lock = threading.Lock()
+        # What the add-on's cloud preparation did with which keys, in order: (cluster, "prepare" | "clean_up",
+        # aws_access_key_id). The lab's CloudTrail: tests see which keys a preparation used, nothing else reads it.
+        self.cloud_calls: list[tuple[str, str, str]] = []
 
     # ------------------------------------------------------------------ topology
     @property

@@ -101,7 +101,7 @@ class Discovery:
 def prepare(world, request: dict) -> dict:
     """Prepare the cluster of ``request`` with its credentials; the summary of what exists afterwards."""
     plan = Plan.from_request(request)
-    ec2 = world.ec2(plan.region, request.get("credentials"))
+    ec2 = _ec2_for(world, request, plan, "prepare")
     if plan.profile.gateway_machineset_work:
         return prepare_cluster_acm22(ec2, world.hub, request["cluster"], plan)
     return prepare_cluster(ec2, _spoke(world, request["cluster"]), plan)
@@ -110,10 +110,17 @@ def prepare(world, request: dict) -> dict:
 def clean_up(world, request: dict) -> dict:
     """Undo :func:`prepare` for the cluster of ``request``; the summary of what was removed."""
     plan = Plan.from_request(request)
-    ec2 = world.ec2(plan.region, request.get("credentials"))
+    ec2 = _ec2_for(world, request, plan, "clean_up")
     if plan.profile.gateway_machineset_work:
         return clean_up_cluster_acm22(ec2, world.hub, request["cluster"], plan)
     return clean_up_cluster(ec2, _spoke(world, request["cluster"]), plan)
+
+
+def _ec2_for(world, request: dict, plan, action: str):
+    """An EC2 client with the keys the add-on read from the credentials secret for this call (recorded per call)."""
+    credentials = request.get("credentials")
+    world.cloud_calls.append((request["cluster"], action, (credentials or {}).get("aws_access_key_id", "")))
+    return world.ec2(plan.region, credentials)
 
 
 def _spoke(world, cluster: str):

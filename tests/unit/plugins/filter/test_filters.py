@@ -16,6 +16,7 @@ from ansible_collections.acm.submariner.plugins.filter.cidr_overlaps import Filt
 from ansible_collections.acm.submariner.plugins.filter.cidr_overlaps import cidr_overlaps
 from ansible_collections.acm.submariner.plugins.filter.condition import FilterModule as ConditionFilters
 from ansible_collections.acm.submariner.plugins.filter.condition import condition
+from ansible_collections.acm.submariner.plugins.filter.aws_credentials_status import aws_credentials_status
 
 ADDON = {
     "metadata": {"name": "submariner", "namespace": "cluster1"},
@@ -122,7 +123,8 @@ def test_cidr_overlaps_globalnet_option():
     assert [o["network_a"] for o in cidr_overlaps(clusters, globalnet=True)] == ["global_network"]
 
 
-@pytest.mark.parametrize("module_name, function", [("cidr_overlaps", cidr_overlaps), ("condition", condition)])
+@pytest.mark.parametrize("module_name, function", [("cidr_overlaps", cidr_overlaps), ("condition", condition),
+                                                   ("aws_credentials_status", aws_credentials_status)])
 def test_filter_docs_parse_and_match_the_signature(module_name, function):
     import importlib
     import inspect
@@ -193,3 +195,40 @@ def test_credentials_secret_is_named_in_one_place():
     assert credentials_secret("cluster1", "shared-aws") == "shared-aws"
     with pytest.raises(AnsibleFilterError, match="cluster name"):
         credentials_secret("")
+
+
+def _secret(labels=None, **data):
+    import base64
+
+    return {"metadata": {"name": "c1-aws-creds", "namespace": "c1", "labels": labels or {}},
+            "data": {key: base64.b64encode(value.encode()).decode() for key, value in data.items()}}
+
+
+OURS_LABEL = {"app.kubernetes.io/managed-by": "acm.submariner"}
+
+
+@pytest.mark.parametrize("secret, given, expected", [
+    (None, ("AKIANEW", "new"), {"present": False, "owned": False, "keys_match": False,
+                                "differing_keys": ["aws_access_key_id", "aws_secret_access_key"]}),
+    (_secret(OURS_LABEL, aws_access_key_id="AKIAOLD", aws_secret_access_key="old"), ("AKIAOLD", "old"),
+     {"present": True, "owned": True, "keys_match": True, "differing_keys": []}),
+    (_secret(OURS_LABEL, aws_access_key_id="AKIAOLD", aws_secret_access_key="old"), ("AKIAOLD", "new"),
+     {"present": True, "owned": True, "keys_match": False, "differing_keys": ["aws_secret_access_key"]}),
+    (_secret(aws_access_key_id="AKIAOLD", aws_secret_access_key="old"), ("AKIANEW", "new"),
+     {"present": True, "owned": False, "keys_match": False, "differing_keys": ["aws_access_key_id", "aws_secret_access_key"]}),
+    (_secret(aws_access_key_id="AKIAOLD"), ("AKIAOLD", "old"),
+     {"present": True, "owned": False, "keys_match": False, "differing_keys": ["aws_secret_access_key"]}),
+    (_secret(OURS_LABEL, aws_access_key_id="AKIAOLD", aws_secret_access_key="old"), ("", ""),
+     {"present": True, "owned": True, "keys_match": None, "differing_keys": []}),
+    ({"metadata": {"name": "x"}, "data": {"aws_access_key_id": "not base64!", "aws_secret_access_key": "b2xk"}}, ("AKIAOLD", "old"),
+     {"present": True, "owned": False, "keys_match": False, "differing_keys": ["aws_access_key_id"]}),
+])
+def test_aws_credentials_status_answers_booleans_and_key_names_only(secret, given, expected):
+    status = aws_credentials_status(secret, *given)
+    assert status == expected
+    assert not {"AKIAOLD", "AKIANEW", "old", "new"} & set(json.dumps(status).replace('"', " ").split())
+
+
+def test_aws_credentials_status_rejects_what_is_not_a_secret():
+    with pytest.raises(AnsibleFilterError, match="must be a Secret"):
+        aws_credentials_status(["not", "a", "secret"], "a", "b")

@@ -73,3 +73,17 @@ def test_a_converged_cluster_has_nothing_to_change():
     clusters = {"c1": {"submariner_config": {"changed": False, "result": {"kind": "SubmarinerConfig"}}, "set_missing": False,
                        "cluster_set_label": {"changed": False}, "addon": {"changed": False}}}
     assert render({}, clusters, {"join_flow": "label"}, "s")[-2:] == ["c1:", "  - nothing to change"]
+
+
+def test_credentials_secret_created_or_its_keys_rotated_naming_keys_not_values():
+    def plan(result):
+        clusters = {"c1": {"credentials_secret": result, "set_missing": False, "cluster_set_label": {"changed": False},
+                           "addon": {"changed": False}}}
+        return render({}, clusters, {"join_flow": "addon"}, "s")[-1]
+
+    secret = {"kind": "Secret", "metadata": {"name": "c1-aws-creds", "namespace": "c1"}}
+    assert plan({"changed": True, "rotated": False, "secret": secret}) == "  - hub: create Secret c1/c1-aws-creds from the AWS keys given"
+    assert plan({"changed": True, "rotated": True, "secret": secret, "differing_keys": ["aws_access_key_id", "aws_secret_access_key"]}) == (
+        "  - hub: rotate the AWS keys in Secret c1/c1-aws-creds (aws_access_key_id, aws_secret_access_key)")
+    assert plan({"changed": False, "kept": True, "secret": secret}) == "  - nothing to change"
+    assert plan({"skipped": True}) == "  - nothing to change"

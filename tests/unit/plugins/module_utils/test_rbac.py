@@ -77,6 +77,18 @@ def test_reviews_go_to_each_namespace_a_permission_is_used_in():
     assert rbac.run_broker_namespace("submariner", ACM_22) == "submariner-clusterset-submariner-broker"
 
 
+def test_credentials_secret_writes_are_reviewed_only_where_keys_are_given():
+    def secret_reviews(run, aws_prep, credentials_clusters):
+        permissions = [p for p in rbac.needed(rbac.HUB, run, aws_prep, ACM_212) if p.resource == "secrets"]
+        return sorted((p.verb, namespace) for p, namespace, _body in rbac.access_reviews(permissions, ["c1", "c2"], None, credentials_clusters))
+
+    assert secret_reviews("site", "addon", ["c2"]) == [("create", "c2"), ("get", "c1"), ("get", "c2"), ("patch", "c2")]
+    assert secret_reviews("site", "addon", []) == [("get", "c1"), ("get", "c2")]
+    assert secret_reviews("site", "direct", ["c2"]) == [("get", "c1"), ("get", "c2")]  # direct mode writes no secret
+    assert secret_reviews("uninstall", "addon", ["c1"]) == [("delete", "c1"), ("get", "c1"), ("get", "c2")]
+    assert secret_reviews("verify", "addon", ["c1"]) == []
+
+
 def test_missing_message_names_cluster_permission_namespace_and_role_file():
     permission = rbac.Permission(rbac.SPOKE, "delete", "machine.openshift.io", "machinesets", rbac.MACHINE_API_NAMESPACE, ("uninstall",))
     message = rbac.missing_message("aws-sub1", rbac.SPOKE, "uninstall", "direct", [(permission, "openshift-machine-api")])

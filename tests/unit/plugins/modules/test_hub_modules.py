@@ -22,6 +22,7 @@ from kubernetes.dynamic.resource import ResourceInstance
 
 from ansible_collections.acm.submariner.plugins.module_utils import k8s
 from ansible_collections.acm.submariner.plugins.modules import (
+    aws_credentials_secret,
     cluster_network_info,
     hub_info,
     managed_cluster,
@@ -698,3 +699,88 @@ def test_cluster_network_unreadable_is_explained_not_raised(monkeypatch, capsys,
     assert result["error"].startswith('context "cluster2"'), result["error"]
     assert all(word in result["error"] for word in words), result["error"]
     assert "HTTP response headers" not in result["error"] and "traceback" not in result["error"].lower()
+
+
+# ---------------------------------------------------------------------- aws_credentials_secret
+NEW_KEYS = {"access_key": "AKIANEWKEY0000000001", "secret_key": "new-secret-value"}
+
+
+def b64(text):
+    import base64
+
+    return base64.b64encode(text.encode()).decode()
+
+
+def secret_values_absent(result, api=None):
+    """No key value, plain or base64, anywhere in the module's answer."""
+    text = json.dumps(result)
+    values = ["AKIA", "c2VjcmV0", NEW_KEYS["access_key"], NEW_KEYS["secret_key"], b64(NEW_KEYS["access_key"]), b64(NEW_KEYS["secret_key"])]
+    return not [value for value in values if value in text]
+
+
+def test_credentials_secret_created_marked_then_unchanged(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    planned = run_module(aws_credentials_secret, api, dict(NEW_KEYS, cluster="cluster2"), check_mode=True, diff=True)
+    assert planned["changed"] and not planned["rotated"] and api.real_writes() == []
+    assert planned["diff"]["after"]["data"] == {"aws_access_key_id": "(hidden)", "aws_secret_access_key": "(hidden)"}
+    created = run_module(aws_credentials_secret, api, dict(NEW_KEYS, cluster="cluster2"))
+    assert created["changed"] and created["secret"]["metadata"]["labels"] == OURS and "data" not in created["secret"]
+    stored = api.store[("", "Secret", "cluster2", "cluster2-aws-creds")]
+    assert stored["data"] == {"aws_access_key_id": b64(NEW_KEYS["access_key"]), "aws_secret_access_key": b64(NEW_KEYS["secret_key"])}
+    again = run_module(aws_credentials_secret, api, dict(NEW_KEYS, cluster="cluster2"))
+    assert not again["changed"] and again["keys_match"] and len(api.real_writes()) == 1
+    assert secret_values_absent([planned, created, again])
+
+
+def test_credentials_secret_ours_is_rotated_in_place_and_the_diff_hides_the_values(run_module):
+    ours = obj("v1", "Secret", "cluster1-creds", "cluster1", metadata={"labels": OURS}, type="Opaque",
+               data={"aws_access_key_id": "QUtJQQ==", "aws_secret_access_key": "c2VjcmV0"})
+    api = FakeApi(SERVED_TODAY, hub_objects() + [ours])
+    args = dict(NEW_KEYS, cluster="cluster1", name="cluster1-creds")
+    planned = run_module(aws_credentials_secret, api, args, check_mode=True, diff=True)
+    assert planned["changed"] and planned["rotated"] and api.real_writes() == []
+    assert planned["differing_keys"] == ["aws_access_key_id", "aws_secret_access_key"]
+    assert planned["diff"] == {"before": {"data": {"aws_access_key_id": "(hidden, the value before)",
+                                                   "aws_secret_access_key": "(hidden, the value before)"}},
+                               "after": {"data": {"aws_access_key_id": "(hidden, the value given)",
+                                                  "aws_secret_access_key": "(hidden, the value given)"}}}
+    rotated = run_module(aws_credentials_secret, api, args, diff=True)
+    assert rotated["changed"] and rotated["rotated"]
+    (verb, kind, name, _dry, patch), = api.real_writes()
+    assert (verb, kind, name) == ("patch", "Secret", "cluster1-creds")
+    assert patch["data"] == {"aws_access_key_id": b64(NEW_KEYS["access_key"]), "aws_secret_access_key": b64(NEW_KEYS["secret_key"])}
+    assert patch["metadata"]["resourceVersion"] == "1"  # a concurrent change conflicts instead of being overwritten
+    assert not run_module(aws_credentials_secret, api, args)["changed"]
+    assert secret_values_absent([planned, rotated])
+
+
+def test_credentials_secret_of_someone_else_is_never_written_and_differing_keys_are_named(run_module):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(aws_credentials_secret, api, dict(NEW_KEYS, cluster="cluster1"), diff=True)
+    assert not result["changed"] and result["kept"] and not result["rotated"] and api.writes == []
+    warning = json.dumps(result["warnings"])
+    assert "Secret cluster1/cluster1-aws-creds was not created by acm.submariner" in warning
+    assert "aws_access_key_id and aws_secret_access_key differ" in warning and "acm_submariner_credentials_secret" in warning
+    assert secret_values_absent(result)
+
+
+def test_credentials_secret_absent_deletes_only_ours(run_module):
+    ours = obj("v1", "Secret", "cluster2-aws-creds", "cluster2", metadata={"labels": OURS}, data={"aws_access_key_id": "QUtJQQ=="})
+    api = FakeApi(SERVED_TODAY, hub_objects() + [ours])
+    kept = run_module(aws_credentials_secret, api, {"cluster": "cluster1", "state": "absent"})
+    assert not kept["changed"] and kept["kept"] and "was kept" in json.dumps(kept["warnings"]) and api.writes == []
+    deleted = run_module(aws_credentials_secret, api, {"cluster": "cluster2", "state": "absent"})
+    assert deleted["changed"] and not deleted["kept"] and api.real_writes() == [("delete", "Secret", "cluster2-aws-creds", False)]
+    assert not run_module(aws_credentials_secret, api, {"cluster": "cluster2", "state": "absent"})["changed"]
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"cluster": "cluster1"}, ["state is present but all of the following are missing: access_key, secret_key"]),
+    ({"cluster": "cluster1", "access_key": "", "secret_key": "x"}, ["must both be non-empty", "nothing was sent"]),
+    ({"cluster": "Not_A_Cluster", "access_key": "a", "secret_key": "b"}, ["Not_A_Cluster"]),
+])
+def test_credentials_secret_refuses_missing_keys_before_any_request(run_module, args, words):
+    api = FakeApi(SERVED_TODAY, hub_objects())
+    result = run_module(aws_credentials_secret, api, args)
+    assert result["failed"] and all(word in result["msg"] for word in words), result["msg"]
+    assert api.writes == [] and not [request for request in api.requests if request[0] != "search"]
