@@ -117,7 +117,7 @@ reliability: venv  ## The reliability suite: bad input, faults, interruption, co
 # make test's lab stage: integration, reliability and the oldest combination's lab smoke in one session,
 # so that the two workers stay busy until the end. The files named first are the longest (--durations
 # of earlier runs), so that no long test starts last; pytest collects a file named twice only once.
-LAB_SUITES_FIRST := tests/integration/test_molecule.py tests/matrix tests/integration/test_site.py \
+LAB_SUITES_FIRST := tests/integration/test_molecule.py tests/matrix tests/integration/test_site.py tests/integration/test_day2.py \
   tests/reliability/test_residue_loop.py tests/reliability/test_secrets_tls.py tests/integration/test_roles.py \
   tests/reliability/test_faults.py tests/reliability/test_do_no_harm.py
 

@@ -91,17 +91,22 @@ def test_a_role_without_one_permission_fails_the_review_naming_it(runner_client,
     assert permission.describe() in message and rbac.role_file(side, mode) in message and "Nothing was changed" in message
 
 
+def run_without(lab, inventory, context, mode, missing, playbook="site.yml", extra_vars=None):
+    """``playbook`` as the runner bound to ``mode``'s shipped roles, ``context``'s without ``missing``: it must fail.
+    Returns its first error line, the request mark taken before it, and its output."""
+    bind_mode(lab, mode)
+    bind(lab, context, without(shipped_role(missing.side, mode), missing))
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, playbook, inventory=inventory, extra_vars=extra_vars)
+    assert code != 0
+    return failure_messages(output)[0].splitlines()[0], mark, output
+
+
 def test_site_stops_in_preflight_naming_a_missing_hub_permission(runner_client, tmp_path):
     """site.yml without ``create managedclusteraddons`` on the hub: preflight names it and the role file; 0 writes."""
     lab, _clients = runner_client
-    inventory = runner_inventory(lab, tmp_path)
-    bind_mode(lab, "addon")
     missing = rbac.Permission(rbac.HUB, "create", "addon.open-cluster-management.io", "managedclusteraddons", "", ())
-    bind(lab, HUB_CONTEXT, without(shipped_role(rbac.HUB, "addon"), missing))
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", inventory=inventory)
-    assert code != 0
-    first = failure_messages(output)[0].splitlines()[0]
+    first, mark, _output = run_without(lab, runner_inventory(lab, tmp_path), HUB_CONTEXT, "addon", missing)
     assert first.startswith("hub: the credentials lack 2 permission(s) that site.yml needs: "
                             "create managedclusteraddons.addon.open-cluster-management.io (in namespace aws-sub1)"), first
     assert "files/rbac/acm-submariner-hub-addon.yaml" in first
@@ -117,13 +122,8 @@ def test_keys_given_for_one_cluster_review_the_secret_writes_in_its_namespace_on
     data["all"]["children"]["managed_clusters"]["hosts"]["aws-sub2"].update(
         acm_submariner_aws_access_key_id="AKIAREVIEWED00000002", acm_submariner_aws_secret_access_key="reviewed-secret")
     inventory.write_text(yaml.safe_dump(data), encoding="utf-8")
-    bind_mode(lab, "addon")
     missing = rbac.Permission(rbac.HUB, "patch", "", "secrets", "", ())
-    bind(lab, HUB_CONTEXT, without(shipped_role(rbac.HUB, "addon"), missing))
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", inventory=inventory)
-    assert code != 0
-    first = failure_messages(output)[0].splitlines()[0]
+    first, mark, output = run_without(lab, inventory, HUB_CONTEXT, "addon", missing)
     assert first.startswith("hub: the credentials lack 1 permission(s) that site.yml needs: patch secrets (in namespace aws-sub2)."), first
     assert mutating_requests(lab, mark) == []
     assert "reviewed-secret" not in output
@@ -132,14 +132,9 @@ def test_keys_given_for_one_cluster_review_the_secret_writes_in_its_namespace_on
 def test_uninstall_stops_in_preflight_naming_a_missing_spoke_permission(runner_client, tmp_path):
     """uninstall.yml (direct) without ``delete machinesets`` on cluster1: named before the lease, the first write; 0 writes."""
     lab, _clients = runner_client
-    inventory = runner_inventory(lab, tmp_path)
-    bind_mode(lab, "uninstall")
     missing = rbac.Permission(rbac.SPOKE, "delete", "machine.openshift.io", "machinesets", "", ())
-    bind(lab, "cluster1", without(shipped_role(rbac.SPOKE, "uninstall"), missing))
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "playbooks/uninstall.yml", inventory=inventory, extra_vars={"acm_submariner_aws_prep_mode": "direct"})
-    assert code != 0
-    first = failure_messages(output)[0].splitlines()[0]
+    first, mark, _output = run_without(lab, runner_inventory(lab, tmp_path), "cluster1", "uninstall", missing, playbook="playbooks/uninstall.yml",
+                                       extra_vars={"acm_submariner_aws_prep_mode": "direct"})
     assert first.startswith("aws-sub1: the credentials lack 1 permission(s) that uninstall.yml needs: "
                             "delete machinesets.machine.openshift.io (in namespace openshift-machine-api)"), first
     assert "files/rbac/acm-submariner-spoke-uninstall.yaml" in first
