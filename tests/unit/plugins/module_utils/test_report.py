@@ -190,3 +190,38 @@ def test_a_failed_verification_is_a_failed_cluster_in_every_format():
     assert report.summary_table(model).splitlines()[2].startswith("aws-sub2")
     nameless = report.build_report([{"failed": True, "msg": "boom"}])
     assert nameless["clusters"][0]["name"] == report.UNKNOWN_CLUSTER and "boom" in report.render_markdown(nameless)
+
+
+# --- the report files, written by the action plugin acm.submariner.submariner_report_files -------------------------
+def test_report_files_are_written_atomically_with_their_modes_and_never_changed(tmp_path):
+    import stat  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.acm.submariner.plugins.action.submariner_report_files import write_report  # pylint: disable=import-outside-toplevel
+
+    path = str(tmp_path / "reports" / "run1")
+    answer = write_report({"results": healthy_pair(), "path": path, "generated_at": "2026-12-07T10:00:00Z"}, check_mode=False)
+    assert answer == {"changed": False, "paths": [path + ".md", path + ".json"], "state": "ready"}
+    markdown, model = (tmp_path / "reports" / "run1.md").read_text(), json.loads((tmp_path / "reports" / "run1.json").read_text())
+    assert markdown.startswith("# Submariner verification") and "2026-12-07T10:00:00Z" in markdown
+    assert model["generated_at"] == "2026-12-07T10:00:00Z" and [c["name"] for c in model["clusters"]] == ["cluster1", "cluster2"]
+    assert stat.S_IMODE((tmp_path / "reports").stat().st_mode) & 0o755 == 0o755
+    assert stat.S_IMODE((tmp_path / "reports" / "run1.md").stat().st_mode) == 0o644
+    assert sorted(item.name for item in (tmp_path / "reports").iterdir()) == ["run1.json", "run1.md"]  # no temporary left
+    again = write_report({"results": healthy_pair(), "path": path, "formats": ["json"]}, check_mode=False)
+    assert again["paths"] == [path + ".json"] and not again["changed"]
+
+
+def test_report_files_in_check_mode_write_nothing_and_bad_arguments_or_places_fail_clearly(tmp_path):
+    import pytest  # pylint: disable=import-outside-toplevel
+    from ansible.errors import AnsibleActionFail  # pylint: disable=import-outside-toplevel
+
+    from ansible_collections.acm.submariner.plugins.action.submariner_report_files import write_report  # pylint: disable=import-outside-toplevel
+
+    planned = write_report({"results": healthy_pair(), "path": str(tmp_path / "r" / "x")}, check_mode=True)
+    assert planned["paths"] == [str(tmp_path / "r" / "x.md"), str(tmp_path / "r" / "x.json")] and not (tmp_path / "r").exists()
+    with pytest.raises(AnsibleActionFail, match="formats"):
+        write_report({"results": [], "path": str(tmp_path / "y"), "formats": ["html"]}, check_mode=False)
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    with pytest.raises(AnsibleActionFail, match="cannot write the report .*verify_report_dir"):
+        write_report({"results": healthy_pair(), "path": str(blocker / "sub" / "x")}, check_mode=False)
