@@ -44,6 +44,9 @@ BROKER_KIND = "Broker"
 SUBMARINER_API_VERSION = SUBMARINER_GROUP + "/v1alpha1"
 SUBMARINER_KIND = "Submariner"
 GATEWAY_API_VERSION = SUBMARINER_GROUP + "/v1"
+# The Cluster objects each joined cluster announces itself with, in the set's broker namespace.
+SUBMARINER_CLUSTER_API_VERSION = SUBMARINER_GROUP + "/v1"
+SUBMARINER_CLUSTER_KIND = "Cluster"
 GATEWAY_KIND = "Gateway"
 
 SERVICE_EXPORT_KIND = "ServiceExport"

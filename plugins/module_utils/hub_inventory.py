@@ -33,7 +33,7 @@ def describe_set(item, rule):
             namespace = set_broker_namespace(name, item, rule)
         except ValueError:
             namespace = None
-    return {"name": name, "selector_type": selector, "broker_namespace": namespace}
+    return {"name": name, "selector_type": selector, "broker_namespace": namespace, "labels": (item.get("metadata") or {}).get("labels") or {}}
 
 
 def describe_clusters(hub, names):
@@ -78,5 +78,5 @@ def describe_hub(module):
         "changed": False,
         "hub": facts.as_dict(),
         "managed_cluster_sets": describe_sets(hub, facts),
-        "managed_clusters": describe_clusters(hub, module.params["clusters"]),
+        "managed_clusters": describe_clusters(hub, module.params.get("clusters")),
     }

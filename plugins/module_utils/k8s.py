@@ -712,20 +712,6 @@ def get_submariner_addon(hub, facts, cluster):
     return hub.get(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
 
 
-def cluster_network(module):
-    """A managed cluster's network ``spec`` read with the module's (the cluster's) credentials, or why it cannot be read.
-
-    The error is the one a hub module would fail with (the context and its URL, the fix); a cluster that does not
-    serve the OpenShift Network API has no network to report, which is not an error here.
-    """
-    target = describe_target(module.params)
-    try:
-        network = module.hub.get(C.NETWORK_CONFIG_API_VERSION, C.NETWORK_CONFIG_KIND, C.NETWORK_CONFIG_NAME)
-    except HubError as exc:
-        return {"network": None, "error": None if exc.details.get("missing_api") else to_text(exc), "target": target}
-    return {"network": (network or {}).get("spec"), "error": None, "target": target}
-
-
 def describe_target(params):
     """``context "hub" (https://...)`` or the host: how messages name the cluster we talk to, with its URL."""
     context = params.get("context") or os.environ.get("K8S_AUTH_CONTEXT")
@@ -772,10 +758,11 @@ class HubModule(AnsibleK8SModule):
     becomes ``fail_json`` with its message and details.
     """
 
-    def __init__(self, argument_spec, names=None, checked_by_module=(), **kwargs):
+    def __init__(self, argument_spec, names=None, checked_by_module=(), auth_options=True, **kwargs):
         """``names``: option -> ``cluster`` or ``set``, validated as such before any request; ``checked_by_module``:
-        numeric options the module's own rules check (validation.option_problems skips them)."""
-        spec = auth_argument_spec()
+        numeric options the module's own rules check (validation.option_problems skips them); ``auth_options``: false
+        for a module whose every API server has its own credentials in an option (no module-level connection)."""
+        spec = auth_argument_spec() if auth_options else {}
         spec.update(argument_spec)
         kwargs.setdefault("supports_check_mode", True)
         super().__init__(module_class=AnsibleModule, argument_spec=spec, **kwargs)
@@ -793,6 +780,11 @@ class HubModule(AnsibleK8SModule):
     @property
     def diff_mode(self):
         return self._diff
+
+    @property
+    def no_log_values(self):
+        """AnsibleModule's set of values masked in the output (for secrets that arrive inside a dict option)."""
+        return self._module.no_log_values
 
     @property
     def wait_requested(self):

@@ -27,6 +27,7 @@ MODES = ("addon", "direct", "verify", "uninstall")
 RUNS = ("site", "verify", "uninstall")
 SITE = ("addon", "direct")
 EVERY_RUN = ("addon", "direct", "verify", "uninstall")
+AWS_PREP_MODES = ("addon", "direct", "skip")
 ROLE_DIR = "files/rbac"
 ROLE_PREFIX = "acm-submariner"
 
@@ -61,7 +62,7 @@ class Permission:
     scope: str
     modes: tuple
     hubs: str = EVERY_HUB
-    aws_prep: tuple = ("addon", "direct", "skip")  # uninstall only: the AWS preparation mode the clusters were prepared with
+    aws_prep: tuple = AWS_PREP_MODES  # uninstall only: the AWS preparation mode the clusters were prepared with
 
     @property
     def qualified_resource(self):
@@ -71,7 +72,7 @@ class Permission:
         return "{0} {1}".format(self.verb, self.qualified_resource)
 
 
-def _grant(side, group, resource, scope, verbs_by_modes, hubs=EVERY_HUB, aws_prep=("addon", "direct", "skip")):
+def _grant(side, group, resource, scope, verbs_by_modes, hubs=EVERY_HUB, aws_prep=AWS_PREP_MODES):
     """Permissions for ``{verbs: modes}`` on one resource."""
     return [Permission(side, verb, group, resource, scope, tuple(modes), hubs, tuple(aws_prep))
             for verbs, modes in verbs_by_modes.items() for verb in verbs.split()]

@@ -101,9 +101,8 @@ missing:
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils import rbac
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError, HubModule
-
-REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule
+from ansible_collections.acm.submariner.plugins.module_utils.preflight_reads import review
 
 
 def argument_spec():
@@ -117,28 +116,6 @@ def argument_spec():
         "cluster_set": {"type": "str"},
         "cluster": {"type": "str"},
     }
-
-
-def review(module):
-    params = module.params
-    hub = module.hub
-    permissions = rbac.needed(params["side"], params["run"], params["aws_prep_mode"], params["hub"])
-    broker_ns = rbac.run_broker_namespace(params["cluster_set"], params["hub"]) if params["side"] == rbac.HUB else None
-    reviews = rbac.access_reviews(permissions, params["clusters"], broker_ns, params["credentials_clusters"])
-    missing = []
-    for permission, namespace, body in reviews:
-        doing = "reviewing access to {0}".format(permission.describe())
-        answer = hub.call(doing, lambda body=body: hub.client.client.request("post", REVIEW_PATH, body=body).to_dict())
-        if not (answer.get("status") or {}).get("allowed"):
-            missing.append((permission, namespace))
-    mode = rbac.role_mode(params["run"], params["aws_prep_mode"])
-    result = {"changed": False, "checked": len(reviews), "role_file": rbac.role_file(params["side"], mode)}
-    if missing:
-        target = params["cluster"] or hub.target
-        details = [{"verb": p.verb, "group": p.group, "resource": p.resource, "namespace": ns} for p, ns in missing]
-        raise HubError(rbac.missing_message(target, params["side"], params["run"], params["aws_prep_mode"], missing),
-                       missing=details, role_file=result["role_file"])
-    return result
 
 
 def main():

@@ -50,7 +50,8 @@ target:
   type: str
 """
 
-from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule, cluster_network
+from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule
+from ansible_collections.acm.submariner.plugins.module_utils.preflight_reads import cluster_network
 
 
 def main():

@@ -195,7 +195,15 @@ managed_cluster_sets:
         - V(null) for sets the submariner-addon ignores (a C(LabelSelector) such as V(global)).
       type: str
       sample: submariner-broker
-  sample: [{name: submariner, selector_type: ExclusiveClusterSetLabel, broker_namespace: submariner-broker}]
+    labels:
+      description:
+        - The set's labels; this collection's marker (C(app.kubernetes.io/managed-by=acm.submariner)) says the set is
+          ours, so that a preflight needs no second read to tell someone else's set.
+      type: dict
+      sample: {app.kubernetes.io/managed-by: acm.submariner}
+      version_added: 0.2.0
+  sample: [{name: submariner, selector_type: ExclusiveClusterSetLabel, broker_namespace: submariner-broker,
+            labels: {app.kubernetes.io/managed-by: acm.submariner}}]
 managed_clusters:
   description: One summary per ManagedCluster.
   returned: success

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import threading
 
 import pytest
 from ansible.module_utils.testing import patch_module_args
@@ -20,15 +21,17 @@ from kubernetes.client.rest import ApiException
 from kubernetes.dynamic.exceptions import ConflictError, ForbiddenError, NotFoundError, ResourceNotFoundError
 from kubernetes.dynamic.resource import ResourceInstance
 
-from ansible_collections.acm.submariner.plugins.module_utils import k8s
+from ansible_collections.acm.submariner.plugins.module_utils import k8s, preflight_reads, rbac
 from ansible_collections.acm.submariner.plugins.modules import (
     aws_credentials_secret,
     cluster_network_info,
     hub_info,
+    hub_preflight_info,
     managed_cluster,
     managed_cluster_set,
     submariner_addon,
     submariner_broker,
+    spoke_preflight_info,
     submariner_config,
 )
 
@@ -699,6 +702,217 @@ def test_cluster_network_unreadable_is_explained_not_raised(monkeypatch, capsys,
     assert result["error"].startswith('context "cluster2"'), result["error"]
     assert all(word in result["error"] for word in words), result["error"]
     assert "HTTP response headers" not in result["error"] and "traceback" not in result["error"].lower()
+
+
+# ---------------------------------------------------------------------- spoke_preflight_info
+SPOKE_SERVED = {"config.openshift.io": {"v1": ["Network"]}, "": {"v1": ["Namespace"]}}
+
+
+class ReviewingApi(FakeApi):
+    """FakeApi that also answers SelfSubjectAccessReviews: allowed unless (verb, resource) is in ``denied``."""
+
+    def __init__(self, served, objects, denied=()):
+        super().__init__(served, objects)
+        self.denied = set(denied)
+        self.reviews = []
+        self.threads = set()
+
+    def request(self, method, path, body=None):  # pylint: disable=arguments-differ
+        self.threads.add(threading.get_ident())
+        if method == "post":
+            attributes = body["spec"]["resourceAttributes"]
+            self.reviews.append(attributes)
+            allowed = (attributes["verb"], attributes["resource"]) not in self.denied
+            return ResourceInstance(None, {"kind": "SelfSubjectAccessReview", "status": {"allowed": allowed}})
+        return super().request(method, path)
+
+
+class SpokeApi(ReviewingApi):
+    """A managed cluster's API server: its Network object, and the access reviews."""
+
+    def __init__(self, network="the usual", denied=(), served=None):
+        network = NETWORK_SPEC if network == "the usual" else network
+        objects = [obj("config.openshift.io/v1", "Network", "cluster", spec=network)] if network else []
+        super().__init__(SPOKE_SERVED if served is None else served, objects, denied)
+
+
+@pytest.fixture(name="ask")
+def ask_fixture(monkeypatch, capsys):
+    def run(apis, clusters, run="site", hub=None):
+        def client_for(module=None):
+            answer = apis[module.params["context"]]
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+
+        monkeypatch.setattr(k8s, "get_api_client", client_for)
+        monkeypatch.setenv("K8S_AUTH_CONTEXT", "the-hub-context")
+        with patch_module_args({"run": run, "hub": hub, "clusters": clusters}):
+            with pytest.raises(SystemExit):
+                spoke_preflight_info.main()
+        return json.loads(capsys.readouterr().out)
+
+    return run
+
+
+def entry(name, **fields):
+    return dict({"name": name, "auth": {"context": name}}, **fields)
+
+
+def test_every_cluster_is_reviewed_and_read_with_its_own_credentials(ask):
+    apis = {"c1": SpokeApi(), "c2": SpokeApi(network={"clusterNetwork": [{"cidr": "10.140.0.0/14"}], "serviceNetwork": ["172.40.0.0/16"]})}
+    result = ask(apis, [entry("c1"), entry("c2", aws_prep_mode="direct")])
+    assert not result.get("failed") and not result["changed"]
+    c1, c2 = result["clusters"]["c1"], result["clusters"]["c2"]
+    assert c1["network"] == NETWORK_SPEC and c2["network"]["serviceNetwork"] == ["172.40.0.0/16"]
+    assert (c1["target"], c1["error"], c1["missing"], c1["msg"]) == ('context "c1"', None, [], None)
+    expected = {"addon": len(rbac.needed(rbac.SPOKE, "site", "addon")), "direct": len(rbac.needed(rbac.SPOKE, "site", "direct"))}
+    assert (c1["checked"], c2["checked"]) == (expected["addon"], expected["direct"])
+    assert (len(apis["c1"].reviews), len(apis["c2"].reviews)) == (expected["addon"], expected["direct"])
+    assert c2["role_file"] == rbac.role_file(rbac.SPOKE, "direct")
+    # The clusters were asked from threads of their own, not from the module's main thread.
+    assert threading.get_ident() not in apis["c1"].threads | apis["c2"].threads
+
+
+def test_a_missing_permission_is_an_answer_naming_the_cluster_and_the_role_file(ask):
+    permission = rbac.needed(rbac.SPOKE, "site", "direct")[0]
+    apis = {"c1": SpokeApi(), "c2": SpokeApi(denied=[(permission.verb, permission.resource)])}
+    result = ask(apis, [entry("c1", aws_prep_mode="direct"), entry("c2", aws_prep_mode="direct")])
+    assert not result.get("failed")
+    c2 = result["clusters"]["c2"]
+    assert c2["missing"] == [{"verb": permission.verb, "group": permission.group, "resource": permission.resource, "namespace": ""}]
+    assert c2["msg"].startswith("c2: the credentials lack 1 permission(s)") and rbac.role_file(rbac.SPOKE, "direct") in c2["msg"]
+    assert c2["network"] == NETWORK_SPEC and result["clusters"]["c1"]["missing"] == []
+
+
+@pytest.mark.parametrize("status, words", [(401, ("401 Unauthorized",)), (403, ("403 Forbidden", "RBAC"))])
+def test_an_unreachable_cluster_is_explained_and_the_others_still_answer(ask, status, words):
+    apis = {"c1": ApiException(status=status, reason="Denied"), "c2": SpokeApi()}
+    result = ask(apis, [entry("c1"), entry("c2")])
+    assert not result.get("failed")
+    c1 = result["clusters"]["c1"]
+    assert c1["error"].startswith('context "c1"') and all(word in c1["error"] for word in words), c1["error"]
+    assert "HTTP response headers" not in c1["error"] and c1["network"] is None
+    assert result["clusters"]["c2"]["network"] == NETWORK_SPEC
+
+
+def test_networks_are_read_only_when_asked_and_a_cluster_without_the_api_has_none(ask):
+    apis = {"c1": SpokeApi(), "c2": SpokeApi(network=None, served={"": {"v1": ["Namespace"]}})}
+    result = ask(apis, [entry("c1", read_network=False), entry("c2")], run="uninstall")
+    assert result["clusters"]["c1"]["network"] is None and not [r for r in apis["c1"].requests if "Network" in r]
+    assert (result["clusters"]["c2"]["network"], result["clusters"]["c2"]["error"]) == (None, None)
+    assert result["clusters"]["c1"]["checked"] == len(rbac.needed(rbac.SPOKE, "uninstall"))
+
+
+def test_a_cluster_named_twice_is_refused_before_any_request(ask):
+    api = SpokeApi()
+    result = ask({"c1": api}, [entry("c1"), entry("c1")])
+    assert result["failed"] and "c1" in result["msg"] and "Nothing was sent" in result["msg"]
+    assert api.requests == [] and api.reviews == []
+
+
+def test_an_unknown_auth_key_is_refused_and_a_token_never_shows(ask):
+    api = SpokeApi()
+    refused = ask({"c1": api}, [entry("c1", auth={"context": "c1", "token": "x"})])
+    assert refused["failed"] and "clusters[c1].auth.token is not a kubernetes.core connection option" in refused["msg"]
+    assert api.requests == [] and api.reviews == []
+    answered = ask({"c1": SpokeApi()}, [entry("c1", auth={"context": "c1", "api_key": "sha256~very-secret-token"})])
+    assert "sha256~very-secret-token" not in json.dumps(answered) and answered["clusters"]["c1"]["network"] == NETWORK_SPEC
+
+
+def test_the_hub_environment_does_not_fill_a_clusters_gap(monkeypatch):
+    """K8S_AUTH_* describe the hub: a cluster given a host keeps its own settings only."""
+    seen = []
+
+    class Module:
+        params = {}
+        no_log_values = set()
+        check_mode = False
+
+        def requires(self, *args, **kwargs):
+            return None
+
+    def client_for(module=None):
+        import os  # pylint: disable=import-outside-toplevel
+
+        seen.append((dict(module.params), os.environ.get("K8S_AUTH_CONTEXT")))
+        return SpokeApi()
+
+    monkeypatch.setattr(k8s, "get_api_client", client_for)
+    monkeypatch.setenv("K8S_AUTH_CONTEXT", "the-hub-context")
+    client, error = preflight_reads.connect(Module(), {"name": "c1", "auth": {"host": "https://c1:6443", "api_key": "t", "context": None}})
+    assert error is None and client is not None
+    assert seen == [({"host": "https://c1:6443", "api_key": "t"}, None)]
+
+
+# ---------------------------------------------------------------------- hub_preflight_info
+HUB_SERVED = dict(SERVED_TODAY, **{"coordination.k8s.io": {"v1": ["Lease"]}})
+INSTALL_CONFIG = "networking:\n  clusterNetwork: [{cidr: 10.136.0.0/14, hostPrefix: 23}]\n  serviceNetwork: [172.33.0.0/16]\n  networkType: OVNKubernetes\n"
+
+
+def preflight_hub_objects():
+    import base64  # pylint: disable=import-outside-toplevel
+
+    return hub_objects() + [
+        obj("cluster.open-cluster-management.io/v1beta2", "ManagedClusterSet", "submariner", metadata={"labels": OURS},
+            spec={"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}}),
+        obj("submariner.io/v1", "Cluster", "cluster3", "submariner-broker",
+            spec={"cluster_id": "cluster3", "cluster_cidr": ["10.140.0.0/14"], "service_cidr": ["172.40.0.0/16"]}),
+        obj("v1", "Secret", "cluster2-install-config", "cluster2", data={"install-config.yaml": base64.b64encode(INSTALL_CONFIG.encode()).decode()}),
+    ]
+
+
+PREFLIGHT_ARGS = {
+    "cluster_set": "submariner", "lease": {"run": "site"}, "access": {"clusters": ["cluster1", "cluster2"]},
+    "credentials_secrets": [{"cluster": "cluster1", "name": "cluster1-aws-creds"},
+                            {"cluster": "cluster2", "name": "cluster2-aws-creds", "access_key": "AKIANEW", "secret_key": "new"}],
+    "install_configs": ["cluster2"], "set_peers": True,
+}
+
+
+def test_hub_preflight_reads_everything_in_one_run_and_writes_nothing(run_module):
+    api = ReviewingApi(HUB_SERVED, preflight_hub_objects())
+    result = run_module(hub_preflight_info, api, PREFLIGHT_ARGS)
+    assert not result.get("failed") and not result["changed"] and api.writes == []
+    assert result["hub"]["join_flow"] == "addon" and [c["name"] for c in result["managed_clusters"]] == ["cluster1", "cluster2"]
+    assert {item["name"]: item["labels"] for item in result["managed_cluster_sets"]}["submariner"] == OURS
+    assert result["access"]["missing"] == [] and result["access"]["checked"] == len(api.reviews) > 0
+    cluster1, cluster2 = result["credentials_secrets"]["cluster1"], result["credentials_secrets"]["cluster2"]
+    assert (cluster1["present"], cluster1["owned"], cluster1["keys_match"]) == (True, False, None)
+    assert cluster1["key_names"] == ["aws_access_key_id", "aws_secret_access_key"]
+    # No keys given for cluster1: its stored keys are handed to the AWS inspection; cluster2's given keys never come back.
+    assert cluster1["aws_keys"] == {"access_key": "AKIA", "secret_key": "secret"}
+    assert (cluster2["present"], cluster2["keys_match"], cluster2["key_names"]) == (False, False, None) and "aws_keys" not in cluster2
+    assert "AKIANEW" not in json.dumps(result)
+    assert result["install_config_networks"]["cluster2"] == {"cluster_network": ["10.136.0.0/14"], "service_network": ["172.33.0.0/16"],
+                                                             "network_type": "OVNKubernetes", "source": "install-config"}
+    assert result["set_peers"] == [{"name": "cluster3", "cluster_network": ["10.140.0.0/14"], "service_network": ["172.40.0.0/16"]}]
+
+
+def test_hub_preflight_fails_first_on_a_lease_another_live_run_holds(run_module):
+    from ansible_collections.acm.submariner.plugins.module_utils import run_lease  # pylint: disable=import-outside-toplevel
+
+    held = run_lease.build_lease("submariner", "other-host:4242", "site", 300, run_lease.now())
+    held["metadata"]["resourceVersion"] = "1"
+    api = ReviewingApi(HUB_SERVED, preflight_hub_objects() + [held])
+    result = run_module(hub_preflight_info, api, PREFLIGHT_ARGS)
+    assert result["failed"] and "other-host:4242" in result["msg"], result["msg"]
+    assert api.writes == [] and api.reviews == [] and ("v1", "Secret") not in api.requests
+
+
+def test_hub_preflight_does_not_review_an_unknown_mode_and_still_answers(run_module):
+    api = ReviewingApi(HUB_SERVED, preflight_hub_objects())
+    result = run_module(hub_preflight_info, api, dict(PREFLIGHT_ARGS, access={"aws_prep_mode": "manual"}))
+    assert not result.get("failed") and result["access"] == {"checked": 0, "role_file": None, "missing": [], "msg": None}
+    assert api.reviews == [] and result["credentials_secrets"]["cluster1"]["present"]
+
+
+def test_hub_preflight_stops_reading_at_a_missing_hub_permission(run_module):
+    api = ReviewingApi(HUB_SERVED, preflight_hub_objects(), denied=[("create", "submarinerconfigs")])
+    result = run_module(hub_preflight_info, api, dict(PREFLIGHT_ARGS, lease=None))
+    assert not result.get("failed") and result["access"]["missing"]
+    assert "submarinerconfigs" in result["access"]["msg"] and rbac.role_file(rbac.HUB, "addon") in result["access"]["msg"]
+    assert "credentials_secrets" not in result and ("v1", "Secret") not in api.requests
 
 
 # ---------------------------------------------------------------------- aws_credentials_secret
