@@ -2,11 +2,13 @@
 # Copyright: acm.submariner contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The module side of acm.submariner.aws_cloud_prepare and aws_cloud_prepare_info: their shared options,
+"""The module side of acm.submariner.aws_cloud_prepare, aws_cloud_prepare_info and aws_preflight_info: their shared options,
 the EC2 client of the cluster's region, and how AWS and plan errors fail the task.
 The work itself is aws_cloud_prepare_runner's."""
 
 from __future__ import annotations
+
+import concurrent.futures
 
 from ansible.module_utils.basic import _load_params
 from ansible.module_utils.common.dict_transformations import camel_dict_to_snake_dict
@@ -118,3 +120,79 @@ def prepare_or_clean_up(module):
 def report_network(module):
     """acm.submariner.aws_cloud_prepare_info: what the cluster's gateway network has and lacks; changes nothing."""
     run_on_cluster(module, lambda ec2, options: dict(inspect(ec2, options), changed=False))
+
+
+# --- aws_preflight_info: every cluster's AWS network at once --------------------------------------
+
+# A run covers a handful of clusters to a few dozen; EC2 round trips overlap, more threads only queue.
+MAX_CONCURRENT_CLUSTERS = 8
+
+
+def preflight_cluster_spec():
+    """One entry of aws_preflight_info's ``clusters``."""
+    return dict(
+        name=dict(type="str", required=True),
+        infra_id=dict(type="str", required=True),
+        region=dict(type="str", required=True),
+        access_key=dict(type="str", required=True, no_log=True),
+        secret_key=dict(type="str", required=True, no_log=True),
+        endpoint_url=dict(type="str"),
+        vpc_id=dict(type="str"),
+        subnet_ids=dict(type="list", elements="str"),
+        instance_type=dict(type="str", default=cp.DEFAULT_INSTANCE_TYPE),
+    )
+
+
+def cluster_client(module, entry):
+    """The cluster's EC2 client, with its own keys only (no session token, profile or key of the module's environment)."""
+    return module.client("ec2", retry_decorator=AWSRetry.jittered_backoff(), region=entry["region"],
+                         endpoint=entry.get("endpoint_url") or None, aws_access_key_id=entry["access_key"],
+                         aws_secret_access_key=entry["secret_key"], aws_session_token=None, profile_name=None)
+
+
+def inspection_of(module, entry):
+    """``((ec2, options), None)`` to inspect the cluster with, or ``(None, why not)``; called one cluster after the other."""
+    problem = aws_keys_problem(entry["access_key"], entry["secret_key"])
+    if not problem and not entry["region"]:
+        problem = "the cluster region is empty; set acm_submariner_region"
+    if problem:
+        return None, problem
+    options = Options(infra_id=entry["infra_id"], region=entry["region"], instance_type=entry["instance_type"],
+                      vpc_id=entry.get("vpc_id") or None, subnet_ids=tuple(entry.get("subnet_ids") or ()))
+    return (ClusterEC2(cluster_client(module, entry), options.infra_id, options.region), options), None
+
+
+def _inspect_or_error(ec2, options):
+    try:
+        return dict(inspect(ec2, options), error=None)
+    except AnsibleAWSError as exc:
+        if exc.exception is None:
+            return {"error": exc.message}
+        return {"error": classify(exc.exception, options.region).message(f"{exc.message} in region {options.region}")}
+    except cp.CloudPrepareError as exc:
+        return {"error": str(exc)}
+
+
+def inspect_clusters(module):
+    """acm.submariner.aws_preflight_info: every cluster's VPC, subnets and instance type offerings; changes nothing.
+
+    The clients are built one after the other (a client that cannot be built fails the task); the inspections run
+    in threads.
+    """
+    entries = module.params["clusters"]
+    names = [entry["name"] for entry in entries]
+    duplicates = sorted({name for name in names if names.count(name) > 1})
+    if duplicates:
+        module.fail_json(msg="clusters names {0} more than once; give each cluster once. Nothing was sent to AWS.".format(", ".join(duplicates)))
+    answers, pending = {}, {}
+    for entry in entries:
+        target, problem = inspection_of(module, entry)
+        if target is None:
+            answers[entry["name"]] = {"error": problem}
+        else:
+            pending[entry["name"]] = target
+    if pending:
+        with concurrent.futures.ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_CLUSTERS, len(pending))) as pool:
+            futures = {name: pool.submit(_inspect_or_error, *target) for name, target in pending.items()}
+        answers.update((name, future.result()) for name, future in futures.items())
+    module.exit_json(changed=False, clusters=answers)

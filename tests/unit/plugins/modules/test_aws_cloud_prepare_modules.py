@@ -2,7 +2,7 @@
 # Copyright: acm.submariner contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 
-"""The two AWS modules' entry points: argument handling, result shape and failures, with moto in-process."""
+"""The AWS modules' entry points: argument handling, result shape and failures, with moto in-process."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import boto3
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.acm.submariner.plugins.modules import aws_cloud_prepare, aws_cloud_prepare_info
+from ansible_collections.acm.submariner.plugins.modules import aws_cloud_prepare, aws_cloud_prepare_info, aws_preflight_info
 
 moto = pytest.importorskip("moto")
 lab_aws = pytest.importorskip("tests.lab.aws")
@@ -127,3 +127,36 @@ def test_the_access_key_id_is_never_in_the_result(ec2, run, module):
     assert not failed, result
     assert result["invocation"]["module_args"]["access_key"] == "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER"
     assert key_id not in json.dumps(result)
+
+
+# --- aws_preflight_info: every cluster at once ------------------------------------------------------------------------
+def preflight_entry(name, infra_id, **fields):
+    return dict({"name": name, "infra_id": infra_id, "region": REGION, "access_key": "AKIAPREFLIGHT0000001",
+                 "secret_key": "preflight-secret"}, **fields)
+
+
+def test_every_cluster_is_inspected_and_one_that_cannot_be_is_an_answer(ec2, run):
+    first, second = lab_aws.seed_cluster(ec2, "pf-one"), lab_aws.seed_cluster(ec2, "pf-two")
+    before = lab_aws.snapshot(ec2)
+    failed, result = run(aws_preflight_info, {"clusters": [
+        preflight_entry("one", first.infra_id, endpoint_url="", vpc_id=""),
+        preflight_entry("two", second.infra_id, instance_type="m5n.large"),
+        preflight_entry("no-region", "x-1", region=""),
+        preflight_entry("no-keys", "x-2", access_key=""),
+        preflight_entry("bad-vpc", first.infra_id, vpc_id="vpc-0000000000000000f"),
+    ]}, keys={})
+    assert not failed and not result["changed"], result
+    answers = result["clusters"]
+    for name, seeded in (("one", first), ("two", second)):
+        assert answers[name]["error"] is None and answers[name]["vpc"]["vpc_id"] == seeded.vpc_id
+        assert answers[name]["subnets"] and all("instance_type_offered" in subnet for subnet in answers[name]["subnets"])
+    assert answers["no-region"] == {"error": "the cluster region is empty; set acm_submariner_region"}
+    assert "refusing to fall back to the controller's own AWS credentials" in answers["no-keys"]["error"]
+    assert "InvalidVpcID.NotFound" in answers["bad-vpc"]["error"] and REGION in answers["bad-vpc"]["error"]
+    assert lab_aws.snapshot(ec2) == before
+    assert "AKIAPREFLIGHT0000001" not in json.dumps(result) and "preflight-secret" not in json.dumps(result)
+
+
+def test_a_cluster_named_twice_is_refused_before_any_aws_call(ec2, run):
+    failed, result = run(aws_preflight_info, {"clusters": [preflight_entry("one", "a-1"), preflight_entry("one", "a-2")]}, keys={})
+    assert failed and "one" in result["msg"] and "Nothing was sent to AWS" in result["msg"]
