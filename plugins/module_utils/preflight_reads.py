@@ -27,7 +27,20 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory impor
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubClient, HubError, describe_target
 from ansible_collections.acm.submariner.plugins.module_utils.run_lease import DEFAULT_DURATION, LeaseClient, identity, playbook_pid
 from ansible_collections.acm.submariner.plugins.module_utils.submariner_status import ClusterView, without_k8s_auth_environment
-from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC, extract_sensitive_values_from_kubeconfig
+from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
+
+try:
+    from ansible_collections.kubernetes.core.plugins.module_utils.args_common import extract_sensitive_values_from_kubeconfig
+except ImportError:  # kubernetes.core 6.1.0 (the oldest combination) has no such helper
+    _KUBECONFIG_SECRETS = ("token", "password", "client-key-data", "client-certificate-data", "access-token", "refresh-token")
+
+    def extract_sensitive_values_from_kubeconfig(kubeconfig_data):
+        """The credential strings of an inline kubeconfig (users' tokens, passwords, keys), to hide from the output."""
+        found = set()
+        for user in (kubeconfig_data.get("users") or []) if isinstance(kubeconfig_data, dict) else []:
+            settings = (user or {}).get("user") or {}
+            found.update(value for key, value in settings.items() if key in _KUBECONFIG_SECRETS and isinstance(value, str))
+        return found
 
 REVIEW_PATH = "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews"
 # A run covers a handful of clusters to a few dozen; more threads than that only queue on the same cores.
