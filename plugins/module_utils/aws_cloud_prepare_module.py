@@ -20,7 +20,7 @@ from ansible_collections.acm.submariner.plugins.module_utils import aws_cloud_pr
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare_runner import Options, cleanup, inspect, prepare
 from ansible_collections.acm.submariner.plugins.module_utils.aws_ec2 import ClusterEC2
 from ansible_collections.acm.submariner.plugins.module_utils.aws_errors import classify
-from ansible_collections.acm.submariner.plugins.module_utils.validation import aws_keys_problem, option_problems
+from ansible_collections.acm.submariner.plugins.module_utils.validation import aws_keys_problem, option_problems, repeated_clusters_problem
 
 # The task's own words for the credentials (amazon.aws.common's names and aliases); anything else the module has
 # came from the environment (AWS_ACCESS_KEY_ID, AWS_PROFILE...) through the options' env fallback.
@@ -180,10 +180,9 @@ def inspect_clusters(module):
     in threads.
     """
     entries = module.params["clusters"]
-    names = [entry["name"] for entry in entries]
-    duplicates = sorted({name for name in names if names.count(name) > 1})
-    if duplicates:
-        module.fail_json(msg="clusters names {0} more than once; give each cluster once. Nothing was sent to AWS.".format(", ".join(duplicates)))
+    repeated = repeated_clusters_problem([entry["name"] for entry in entries])
+    if repeated:
+        module.fail_json(msg="{0}. Nothing was sent to AWS.".format(repeated))
     answers, pending = {}, {}
     for entry in entries:
         target, problem = inspection_of(module, entry)

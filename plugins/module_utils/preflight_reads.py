@@ -27,6 +27,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory impor
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubClient, HubError, describe_target
 from ansible_collections.acm.submariner.plugins.module_utils.run_lease import DEFAULT_DURATION, LeaseClient, identity, playbook_pid
 from ansible_collections.acm.submariner.plugins.module_utils.submariner_status import ClusterView, without_k8s_auth_environment
+from ansible_collections.acm.submariner.plugins.module_utils.validation import repeated_clusters_problem
 from ansible_collections.kubernetes.core.plugins.module_utils.args_common import AUTH_ARG_SPEC
 
 try:
@@ -177,10 +178,10 @@ def ask_clusters(module):
     """The runner of spoke_preflight_info: ``clusters``, the answer of each cluster by name."""
     params = module.params
     entries = params["clusters"]
-    duplicates = sorted({entry["name"] for entry in entries if [e["name"] for e in entries].count(entry["name"]) > 1})
     problems = auth_problems(module, entries)
-    if duplicates:
-        problems.append("clusters names {0} more than once; give each cluster once".format(", ".join(duplicates)))
+    repeated = repeated_clusters_problem([entry["name"] for entry in entries])
+    if repeated:
+        problems.append(repeated)
     if problems:
         raise HubError("{0}. Nothing was sent.".format("; ".join(problems)), problems=problems)
     answers, pending = {}, []

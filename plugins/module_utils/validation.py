@@ -256,6 +256,14 @@ def fewer_addon_gateways_warning(before: Any, after: Any) -> str | None:
             " processSubnets). To have fewer, take the cluster out of the set and join it again (docs/day2.md)" % (was, now))
 
 
+def repeated_clusters_problem(names: list) -> str | None:
+    """A batch of clusters (spoke_preflight_info, aws_preflight_info) names each cluster once: its answers are keyed by name."""
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return "clusters names {0} more than once; give each cluster once".format(", ".join(repeated))
+    return None
+
+
 def aws_keys_problem(access_key: Any, secret_key: Any, profile: Any = None) -> str | None:
     """Empty AWS keys would let boto3 fall back to whatever the controller has (environment, ~/.aws, instance role)."""
     if profile and not (access_key or secret_key):
