@@ -20,6 +20,8 @@ description:
   - The set must not be ACM's V(default) or V(global); an existing set without the label
     C(app.kubernetes.io/managed-by=acm.submariner) needs O(_input.adopt_set); a cluster in another
     set than V(default) needs O(_input.move_clusters).
+  - A cluster that an uninstall takes out (C(leaving)) must be a ManagedCluster of the hub and in the set, in no set
+    or in V(default); one in another set is that set's.
 options:
   _input:
     description:
@@ -35,6 +37,7 @@ options:
       - C(globalnet), when Globalnet is requested, C(cidr_range) and C(cluster_size) (empty or 0 for the addon's defaults).
         The range must also hold a block for every other cluster already in the set, found in C(hub_clusters), the
         hub's managed clusters as M(acm.submariner.hub_info) describes them (C(name), C(clusterset)).
+      - C(leaving), for an uninstall, the names of the clusters it takes out, looked up in C(hub_clusters).
     type: dict
     required: true
 """
@@ -87,12 +90,18 @@ def preflight_rules(facts):
         moving = ownership.move_problem(name, cluster.get("clusterset"), set_name, bool(facts.get("move_clusters")))
         if moving and not reserved:
             problems.append(moving)
+    problems += _removal_problems(set_name, facts.get("leaving") or [], facts.get("hub_clusters") or [])
     globalnet = facts.get("globalnet")
     if globalnet:
         members = sorted(summary.get("name") for summary in facts.get("hub_clusters") or [] if summary.get("clusterset") == set_name)
         problems += ["globalnet: " + problem for problem in globalnet_problems(
             globalnet.get("cidr_range"), globalnet.get("cluster_size"), [cluster.get("name") for cluster in clusters], members=members)]
     return problems
+
+
+def _removal_problems(set_name, leaving, hub_clusters):
+    known = {summary.get("name"): summary for summary in hub_clusters}
+    return [problem for problem in (ownership.removal_problem(name, known.get(name), set_name) for name in leaving) if problem]
 
 
 def _aws_problems(cluster):

@@ -84,6 +84,25 @@ def move_problem(cluster: str, current_set: str | None, set_name: str, move: boo
             " (annotation %s) and uninstall puts it back" % (cluster, current_set, set_name, C.PREVIOUS_SET_ANNOTATION))
 
 
+def removal_problem(cluster: str, summary: Mapping[str, Any] | None, set_name: str) -> str | None:
+    """Why uninstalling ``set_name`` must not take ``cluster`` out (None when it may).
+
+    ``summary`` is the cluster as :func:`hub_info` describes it (``clusterset``), None when the hub has no such
+    ManagedCluster. A cluster in ``set_name``, in no set or in ACM's default set may leave (a removal interrupted after
+    the cluster left the set finishes). One in another set is that set's: its ManagedClusterAddOn ``submariner`` serves
+    that set, so taking Submariner off would cut that set's tunnels.
+    """
+    if summary is None:
+        return ("%s is not a ManagedCluster of this hub, so it is in no set and there is nothing to remove: check the host"
+                " name (it must be the ManagedCluster's name) or leave the host out of --limit" % cluster)
+    current = summary.get("clusterset")
+    if current in (None, "", set_name, C.DEFAULT_CLUSTERSET):
+        return None
+    return ("%s is in ManagedClusterSet %s, not in %s: uninstalling %s leaves it and its Submariner alone (its add-on"
+            " serves %s). Leave the host out of --limit, or set acm_submariner_cluster_set=%s if that is the set to take it"
+            " out of" % (cluster, current, set_name, set_name, current, current))
+
+
 def join_changes(labels: Mapping[str, str] | None, annotations: Mapping[str, str] | None, set_name: str) -> tuple[dict, dict]:
     """(label changes, annotation changes) that put a cluster in ``set_name`` and record why.
 

@@ -78,6 +78,26 @@ def test_uninstall_leaves_a_users_set_and_its_members(clean_lab):
     assert not [r for r in run.mutating if "/managedclustersets/" in r["path"] or "/managedclusters/" in r["path"]]
 
 
+def test_uninstall_refuses_a_cluster_not_in_the_set_before_any_write(clean_lab, tmp_path):
+    """Removing one cluster (docs/day2.md) that is in another set, or that the hub does not know (a typo in the host
+    name): the run stops before its first write, naming the cluster and what to do."""
+    lab = clean_lab
+    make_users_set(lab)
+    try:
+        in_prod = labrun.run(lab, labrun.UNINSTALL, inventory=labrun.write_inventory(lab, tmp_path / "sub1.yml", drop=("aws-sub2",)),
+                             extra_vars=SHORT_WAITS)
+    finally:
+        undo_users_set(lab)
+    unknown = labrun.run(lab, labrun.UNINSTALL, extra_vars=SHORT_WAITS, inventory=labrun.write_inventory(
+        lab, tmp_path / "typo.yml", clusters={"aws-sub9": {}}, drop=("aws-sub1", "aws-sub2")))
+    for run in (in_prod, unknown):
+        assert run.returncode != 0
+        assert run.mutating == [], [(r["cluster"], r["verb"], r["path"]) for r in run.mutating]
+    assert_says(first_error(in_prod), "Nothing was changed", "aws-sub1 is in ManagedClusterSet prod, not in submariner",
+                "leave the host out of --limit", "acm_submariner_cluster_set=prod")
+    assert_says(first_error(unknown), "Nothing was changed", "aws-sub9 is not a ManagedCluster of this hub", "host name")
+
+
 @pytest.mark.parametrize("set_name", ["default", "global"])
 def test_uninstall_never_touches_acms_own_sets(clean_lab, set_name):
     lab = clean_lab

@@ -65,6 +65,16 @@ def test_the_set_members_in_the_play_count_once():
     assert preflight_rules(facts) == []
 
 
+def test_an_uninstall_takes_out_only_known_clusters_of_the_set_or_of_none():
+    hub_clusters = [{"name": "c1", "clusterset": "submariner"}, {"name": "c2", "clusterset": "default"}, {"name": "c3", "clusterset": None},
+                    {"name": "c4", "clusterset": "prod"}]
+    assert preflight_rules({"cluster_set": "submariner", "leaving": ["c1", "c2", "c3"], "hub_clusters": hub_clusters}) == []
+    problems = preflight_rules({"cluster_set": "submariner", "leaving": ["c1", "c4", "c9"], "hub_clusters": hub_clusters})
+    assert [problem.split(":")[0] for problem in problems] == [
+        "c4 is in ManagedClusterSet prod, not in submariner",
+        "c9 is not a ManagedCluster of this hub, so it is in no set and there is nothing to remove"]
+
+
 def test_opt_ins():
     facts = {"cluster_set": "prod", "existing_set": {"metadata": {"name": "prod"}}, "clusters": [cluster(clusterset="other")],
              "adopt_set": True, "move_clusters": True}

@@ -48,6 +48,19 @@ def test_move_problem(current, move, refused):
         assert "c1" in problem and "prod" in problem and "acm_submariner_move_clusters" in problem
 
 
+@pytest.mark.parametrize("summary, refused", [
+    ({"clusterset": "s"}, None), ({"clusterset": None}, None), ({}, None), ({"clusterset": "default"}, None),
+    ({"clusterset": "prod"}, "c1 is in ManagedClusterSet prod, not in s"), (None, "c1 is not a ManagedCluster of this hub"),
+])
+def test_removal_problem(summary, refused):
+    problem = O.removal_problem("c1", summary, "s")
+    assert (problem is None) == (refused is None)
+    if refused:
+        assert problem.startswith(refused) and ("--limit" in problem)
+    if summary and summary.get("clusterset") == "prod":
+        assert "acm_submariner_cluster_set=prod" in problem
+
+
 def meta(labels=None, annotations=None, name="c1"):
     return {"name": name, "labels": labels or {}, "annotations": annotations or {}}
 
