@@ -88,6 +88,10 @@ class Profile:
     # ../shared/crds lacks: added to the served schema (submariner-io/submariner
     # pkg/apis/submariner.io/v1/types.go, type Connection, 5b70b1e43f8db81ff38f2f721ed132009d5e7567).
     gateway_connection_fields: tuple = ()
+    # The cable drivers of the profile's Submariner (submariner-io/submariner pkg/cable/*): strongSwan was dropped in
+    # v0.9.0 (commit cba47c93, last in v0.8.1) and vxlan came in v0.10.0-m2 (commit 369f8e81). Any other value makes
+    # the gateway exit: "unsupported cable type %s; supported types: %s" (pkg/cable/driver.go, devel 5b70b1e4).
+    cable_drivers: tuple = ("libreswan", "vxlan", "wireguard")
 
     def broker_namespace(self, cluster_set: str) -> str:
         """The broker namespace of a ManagedClusterSet, truncated as the profile's addon does."""
@@ -211,6 +215,8 @@ ACM_2_2 = Profile(
     cloud_prepare_gate="credentials-secret",
     # v2.2.11-ACM pkg/cloud/aws/aws.go deployGatewayNode: workName = "aws-submariner-gateway-machineset".
     gateway_machineset_work="aws-submariner-gateway-machineset",
+    # Submariner 0.8.1 (ACM 2.2): pkg/cable/libreswan, pkg/cable/strongswan, pkg/cable/wireguard at tag v0.8.1.
+    cable_drivers=("libreswan", "strongswan", "wireguard"),
 )
 
 ACM_2_12 = Profile(

@@ -9,7 +9,8 @@ from __future__ import annotations
 import time
 
 from tests.lab.test_acm import (
-    ADDON, BROKER, SUBMARINER_V1, add_addon, condition, connection_statuses, creds_config, join_212, join_22, label_cluster, running_lab,
+    ADDON, BROKER, CONFIG, SET_V1ALPHA1, SUBMARINER_V1, add_addon, condition, connection_statuses, create_set, creds_config, join_212, join_22,
+    label_cluster, running_lab,
 )
 
 
@@ -152,3 +153,82 @@ def test_a_revoked_route_agent_port_degrades_the_route_agent_connections():
         assert route_agents("aws-sub1")["reason"] == "ConnectionsDegraded" and "UDP 4800" in route_agents("aws-sub1")["message"]
         assert route_agents("aws-sub2")["status"] == "False"
         wait_statuses(lab, "aws-sub1", ["connected"])  # the tunnel between the gateways is not affected
+
+
+def set_config(lab, cluster: str, **spec) -> None:
+    config = lab.hub.get(CONFIG, "SubmarinerConfig", "submariner", cluster)
+    config["spec"].update(spec)
+    lab.hub.update(config)
+
+
+def broker_backends(lab) -> dict:
+    return {endpoint["spec"]["cluster_id"]: endpoint["spec"]["backend"] for endpoint in lab.hub.list(SUBMARINER_V1, "Endpoint", namespace="demo-broker")}
+
+
+def test_a_changed_cable_driver_rolls_the_gateway_and_clusters_of_different_drivers_never_connect():
+    """The operator rolls the gateway pods on a new SUBMARINER_CABLEDRIVER; nothing compares two clusters' drivers, so
+    each driver fails its own way against another (submariner-io/submariner pkg/cable/*, devel 5b70b1e4)."""
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        seen = []
+
+        def record(_event_type, obj):
+            if obj.get("kind") == "Gateway":
+                seen.append([conn["status"] for conn in (obj.get("status") or {}).get("connections") or []])
+        lab.spoke("aws-sub2").subscribe(record)
+        set_config(lab, "aws-sub1", cableDriver="vxlan")
+        # vxlan records the connection and its health check fails; libreswan finds no SA and keeps connecting.
+        wait_statuses(lab, "aws-sub1", ["error"])
+        wait_statuses(lab, "aws-sub2", ["connecting"])
+        assert [] in seen, "aws-sub2 kept its connection to aws-sub1 while aws-sub1's gateway pods restarted: %s" % seen
+        assert gateway_connections(lab, "aws-sub1")[0]["statusMessage"].startswith("Failed to successfully ping the remote endpoint IP")
+        assert broker_backends(lab) == {"aws-sub1": "vxlan", "aws-sub2": "libreswan"}
+        set_config(lab, "aws-sub2", cableDriver="wireguard")
+        # wireguard cannot parse a peer without a public key: no connection at all.
+        lab.wait_for(lambda: connection_statuses(lab, "aws-sub2") == [] and broker_backends(lab)["aws-sub2"] == "wireguard", timeout=10,
+                     message="aws-sub2 on wireguard with no connection")
+        set_config(lab, "aws-sub2", cableDriver="vxlan")
+        wait_statuses(lab, "aws-sub1", ["connected"])
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        spec = lab.spoke("aws-sub2").get(BROKER, "Submariner", "submariner", "submariner-operator")["spec"]
+        assert spec["cableDriver"] == "vxlan"
+
+
+def test_a_changed_natt_port_rolls_the_gateway_and_the_tunnels_come_back():
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        readiness = []
+
+        def record(_event_type, obj):
+            if obj.get("kind") == "DaemonSet" and obj["metadata"]["name"] == "submariner-gateway":
+                readiness.append((obj.get("status") or {}).get("numberReady"))
+        lab.spoke("aws-sub1").subscribe(record)
+        set_config(lab, "aws-sub1", IPSecNATTPort=4501)
+
+        def on_4501():
+            found = gateway_connections(lab, "aws-sub2")
+            return found and found[0]["endpoint"]["backend_config"]["udp-port"] == "4501" and found[0]["status"] == "connected"
+        lab.wait_for(on_4501, timeout=15, message="aws-sub2 connected to aws-sub1 on 4501")
+        assert 0 in readiness, "the gateway DaemonSet of aws-sub1 never went unready while its pods restarted: %s" % readiness
+
+
+def test_a_cable_driver_its_submariner_lacks_keeps_the_gateway_down():
+    """ACM 2.2 deploys Submariner 0.8.1, which has no vxlan: the gateway exits at start (pkg/cable/driver.go)."""
+    with running_lab("acm-2.2") as lab:
+        for cluster in ("aws-sub1", "aws-sub2"):
+            lab.hub.create(creds_config(cluster, name="subconfig", cableDriver="vxlan" if cluster == "aws-sub1" else "libreswan"))
+        create_set(lab, "demo", SET_V1ALPHA1)
+        lab.settle()
+        for cluster in ("aws-sub1", "aws-sub2"):
+            label_cluster(lab, cluster, {"cluster.open-cluster-management.io/submariner-agent": "true",
+                                         "cluster.open-cluster-management.io/clusterset": "demo"})
+        lab.settle()
+        lab.wait_for(lambda: lab.spoke("aws-sub1").get("apps/v1", "DaemonSet", "submariner-gateway", "submariner-operator") is not None,
+                     timeout=15, message="the operator made the gateway DaemonSet")
+        time.sleep(1)
+        lab.settle()
+        daemonset = lab.spoke("aws-sub1").get("apps/v1", "DaemonSet", "submariner-gateway", "submariner-operator")
+        assert daemonset["status"]["numberReady"] == 0 and daemonset["status"]["numberUnavailable"] >= 1
+        assert connection_statuses(lab, "aws-sub1") == [] and connection_statuses(lab, "aws-sub2") == []

@@ -11,6 +11,16 @@ A connection is ``connected`` only when what the tunnel needs is really open in 
 is off; all from ``0.0.0.0/0``) and the clusters' CIDRs do not overlap, unless Globalnet gives both
 clusters a global CIDR. An overlap gives ``error``, closed ports give ``connecting`` with the
 message an IKE timeout leaves. EC2 is polled on a slow tick and on every relevant store event.
+
+The gateway runs the cable driver and NAT-T port of the Submariner CR. The operator passes them to the gateway
+DaemonSet's pod template (env ``SUBMARINER_CABLEDRIVER`` and ``CE_IPSEC_NATTPORT``, submariner-io/submariner-operator
+``controllers/submariner/gateway_resources.go``, devel 393ed877), so a change rolls the gateway pods: the cluster's
+tunnels drop, and its peers lose their connection to it, until the new pod published its endpoint one step later.
+A cable driver the profile's Submariner lacks makes the gateway exit at start (``unsupported cable type``,
+``pkg/cable/driver.go``): it never runs, and its Gateway objects keep what the last pod wrote. Nothing compares two
+clusters' drivers (``pkg/cableengine/cableengine.go`` ``InstallCable`` hands the remote endpoint to the local driver):
+a libreswan gateway stays ``connecting`` to a remote of another driver (``refreshConnectionStatus``, no SA), a
+wireguard one has no connection at all (``endpoint is missing public key``), and a vxlan one fails its health check.
 """
 
 from __future__ import annotations
@@ -51,9 +61,14 @@ class Member:
         self.nat_enabled = bool(spec.get("natEnabled", True))
         self.natt_port = int(spec.get("ceIPSecNATTPort") or c.DEFAULT_NATT_PORT)
         self.ike_port = int(spec.get("ceIPSecIKEPort") or c.DEFAULT_IKE_PORT)
-        self.cable_driver = spec.get("cableDriver") or c.DEFAULT_CABLE_DRIVER
+        self.cable_driver = (spec.get("cableDriver") or c.DEFAULT_CABLE_DRIVER).lower()
         self.gateways = acm_spoke.gateway_nodes(spoke)
         self.instances: dict[str, dict] = {}      # node name -> EC2 instance (when found)
+
+    @property
+    def gateway_config(self) -> tuple:
+        """What the gateway pods run with: a change rolls them."""
+        return (self.cable_driver, self.natt_port)
 
     @property
     def active_gateway(self) -> dict | None:
@@ -163,6 +178,8 @@ class SubmarinerController(c.Reconciler):
         self._group_regions: dict[str, str] = {}
         self._deployed: set[str] = set()
         self._started: set[str] = set()       # clusters whose Submariner pods finished starting
+        self._gateway_config: dict[str, tuple] = {}   # cluster -> what its running gateway pods were started with
+        self._rolling: set[str] = set()        # clusters whose gateway pods restart with a new config
         for spoke in self.world.spokes.values():
             self.watch_kinds(spoke, {
                 (c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner"),
@@ -191,9 +208,10 @@ class SubmarinerController(c.Reconciler):
             members.append(Member(cluster, spoke, submariner, network))
         self._read_ec2(members)
         for member in members:
+            self._roll_gateway_if_changed(member)
             self._run_operator(member)
         # The gateway pods (once started) publish the cluster to the broker and run the tunnels.
-        running = [member for member in members if member.cluster in self._started]
+        running = [member for member in members if self._gateway_runs(member)]
         for member in running:
             self._publish(member)
             self._write_gateways(member, [peer for peer in running if peer is not member and peer.broker_namespace == member.broker_namespace])
@@ -284,6 +302,28 @@ class SubmarinerController(c.Reconciler):
             self._started.add(cluster)
             self.request()
 
+    def _gateway_runs(self, member: Member) -> bool:
+        return (member.cluster in self._started and member.cluster not in self._rolling
+                and member.cable_driver in self.spec.cable_drivers)
+
+    def _roll_gateway_if_changed(self, member: Member) -> None:
+        """A changed cable driver or NAT-T port restarts the gateway pods: its tunnels go until the new pod runs."""
+        cluster = member.cluster
+        if cluster not in self._started or cluster in self._rolling:
+            return
+        running = self._gateway_config.setdefault(cluster, member.gateway_config)
+        if running == member.gateway_config:
+            return
+        self._rolling.add(cluster)
+        for pair in [pair for pair in self._established | self._pending if cluster in pair]:
+            self._forget(pair)
+        self.after(1, self._gateway_rolled, cluster)
+
+    def _gateway_rolled(self, cluster: str) -> None:
+        self._rolling.discard(cluster)
+        self._gateway_config.pop(cluster, None)
+        self.request()
+
     def _run_operator(self, member: Member) -> None:
         """Deployments and DaemonSets of the Submariner CR; their pods are available one step after the CR appears."""
         spoke = member.spoke
@@ -297,7 +337,8 @@ class SubmarinerController(c.Reconciler):
             annotations = {}
             if name == "submariner-routeagent":
                 annotations[ROUTE_AGENT_PROBLEM_ANNOTATION] = self._route_agent_problem(member)
-            self._ensure_daemonset(spoke, name, scheduled, annotations, started)
+            ready = self._gateway_runs(member) if name == "submariner-gateway" else started
+            self._ensure_daemonset(spoke, name, scheduled, annotations, ready)
         if not member.global_cidr:
             c.delete_if_present(spoke, c.APPS_V1, "DaemonSet", "submariner-globalnet", c.INSTALL_NAMESPACE)
 
@@ -370,7 +411,8 @@ class SubmarinerController(c.Reconciler):
         statuses = []
         for index, node in enumerate(member.gateways):
             active = index == 0
-            connections = [self._connection(member, peer) for peer in peers if peer.active_gateway is not None] if active else []
+            connections = [self._connection(member, peer) for peer in peers
+                           if peer.active_gateway is not None and not (member.cable_driver == "wireguard" != peer.cable_driver)] if active else []
             status = {"haStatus": "active" if active else "passive", "localEndpoint": member.endpoint(node),
                       "connections": connections, "statusFailure": "", "version": c.SUBMARINER_VERSION[self.profile]}
             statuses.append(status)
@@ -392,6 +434,12 @@ class SubmarinerController(c.Reconciler):
         if problem:
             self._forget(pair)
             return dict(connection, status="error", statusMessage=problem)
+        if member.cable_driver != peer.cable_driver:
+            self._forget(pair)
+            if member.cable_driver == "vxlan":
+                # pkg/cableengine/healthchecker/pinger.go: the health check's ping gets no answer.
+                return dict(connection, status="error", statusMessage=f"Failed to successfully ping the remote endpoint IP {remote['healthCheckIP']!r}")
+            return dict(connection, status="connecting", statusMessage="")
         problem = self._closed_port(member, peer)
         if problem:
             self._forget(pair)
@@ -483,6 +531,8 @@ class SubmarinerController(c.Reconciler):
                     c.delete_if_present(self.hub, c.SUBMARINER_V1, kind, obj["metadata"]["name"], name)
         for pair in [pair for pair in self._established | self._pending if cluster in pair]:
             self._forget(pair)
+        self._gateway_config.pop(cluster, None)
+        self._rolling.discard(cluster)
         if submariner is not None:
             for finalizer in submariner["metadata"].get("finalizers") or []:
                 submariner = c.remove_finalizer(spoke, submariner, finalizer) or submariner
