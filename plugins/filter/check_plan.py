@@ -18,7 +18,8 @@ options:
   _input:
     description:
       - Per cluster name, the registered results of its roles, by key - C(credentials_secret) (the creation of the
-        credentials secret, or the rotation of its keys), C(submariner_config), C(cloud_prepare),
+        credentials secret, or the rotation of its keys), C(submariner_config) (its RV(acm.submariner.submariner_config#module:gateway_changes)
+        name the tunnels that drop while the gateway pods restart), C(cloud_prepare),
         C(gateway_machineset), C(gateway_prune) (the direct-mode deletion of the gateways of zones no longer asked for),
         C(aws_findings) (the findings of the AWS check in addon mode), C(cluster_set_label),
         C(addon), C(set_missing) (the set does not exist yet, so the join was not tried) and C(infra_id).
@@ -36,6 +37,13 @@ options:
     description: The ManagedClusterSet the clusters join.
     type: str
     default: submariner
+  peers:
+    description:
+      - The clusters of the set outside the run (preflight's C(preflight_set_peers)). With the clusters of the run they
+        are the tunnels a cluster drops while its gateway pods restart, which the plan names.
+    type: list
+    elements: str
+    default: []
 """
 
 EXAMPLES = r"""
@@ -55,8 +63,8 @@ _value:
 from ansible_collections.acm.submariner.plugins.module_utils.plan import render
 
 
-def check_plan(cluster_results, hub_results=None, hub=None, cluster_set="submariner"):
-    return render(hub_results or {}, cluster_results or {}, hub or {}, cluster_set)
+def check_plan(cluster_results, hub_results=None, hub=None, cluster_set="submariner", peers=None):
+    return render(hub_results or {}, cluster_results or {}, hub or {}, cluster_set, peers or [])
 
 
 class FilterModule:

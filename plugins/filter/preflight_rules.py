@@ -20,6 +20,8 @@ description:
   - The set must not be ACM's V(default) or V(global); an existing set without the label
     C(app.kubernetes.io/managed-by=acm.submariner) needs O(_input.adopt_set); a cluster in another
     set than V(default) needs O(_input.move_clusters).
+  - The NAT discovery port, when set, must be 4490: Submariner's gateway listens there whatever the SubmarinerConfig says.
+  - The clusters of the set must all use one cable driver (Submariner never connects two gateways of different drivers).
   - A cluster that an uninstall takes out (C(leaving)) must be a ManagedCluster of the hub and in the set, in no set
     or in V(default); one in another set is that set's.
 options:
@@ -38,6 +40,9 @@ options:
         The range must also hold a block for every other cluster already in the set, found in C(hub_clusters), the
         hub's managed clusters as M(acm.submariner.hub_info) describes them (C(name), C(clusterset)).
       - C(leaving), for an uninstall, the names of the clusters it takes out, looked up in C(hub_clusters).
+      - C(set_peers), the clusters that announced themselves to the set's broker as M(acm.submariner.hub_preflight_info)
+        returns them (C(name), C(cable_driver)). With C(settings.cable_driver) of each cluster of the run (null keeps
+        the driver it announced), every cluster of the set must end with the same cable driver.
     type: dict
     required: true
 """
@@ -61,8 +66,10 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.acm.submariner.plugins.module_utils import ownership
 from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
 from ansible_collections.acm.submariner.plugins.module_utils.validation import (
+    cable_driver_mix_problem,
     gateway_subnets_problem,
     globalnet_problems,
+    nat_discovery_port_problem,
     secret_keys_problem,
     settings_problems,
     tagged_gateways_problem,
@@ -87,16 +94,31 @@ def preflight_rules(facts):
         problems += ["%s: %s" % (name, problem) for problem in validate_cluster_name(name)]
         problems += ["%s: %s" % (name, problem) for problem in settings_problems(cluster.get("settings") or {}, names="inventory")]
         problems += ["%s: %s" % (name, problem) for problem in _aws_problems(cluster) if problem]
+        discovery = nat_discovery_port_problem((cluster.get("settings") or {}).get("natt_discovery_port"))
+        if discovery:
+            problems.append("%s: %s" % (name, discovery))
         moving = ownership.move_problem(name, cluster.get("clusterset"), set_name, bool(facts.get("move_clusters")))
         if moving and not reserved:
             problems.append(moving)
     problems += _removal_problems(set_name, facts.get("leaving") or [], facts.get("hub_clusters") or [])
+    mix = cable_driver_mix_problem({cluster.get("name"): (cluster.get("settings") or {}).get("cable_driver") for cluster in clusters},
+                                   _announced_drivers(set_name, facts.get("set_peers") or [], facts.get("hub_clusters") or [], clusters))
+    if mix and clusters:
+        problems.append("cable driver: " + mix)
     globalnet = facts.get("globalnet")
     if globalnet:
         members = sorted(summary.get("name") for summary in facts.get("hub_clusters") or [] if summary.get("clusterset") == set_name)
         problems += ["globalnet: " + problem for problem in globalnet_problems(
             globalnet.get("cidr_range"), globalnet.get("cluster_size"), [cluster.get("name") for cluster in clusters], members=members)]
     return problems
+
+
+def _announced_drivers(set_name, set_peers, hub_clusters, clusters):
+    """The driver each cluster of the set announced, for clusters still in the set or in the run (a Cluster object can
+    outlive its cluster)."""
+    members = {summary.get("name") for summary in hub_clusters if summary.get("clusterset") == set_name}
+    members.update(cluster.get("name") for cluster in clusters)
+    return {peer.get("name"): peer.get("cable_driver") for peer in set_peers if peer.get("name") in members}
 
 
 def _removal_problems(set_name, leaving, hub_clusters):

@@ -16,11 +16,13 @@ from __future__ import annotations
 import dataclasses
 import re
 
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+
 ANYWHERE = "0.0.0.0/0"
 
 # Port and protocol defaults (domain.md 2.3).
 DEFAULT_NAT_T_PORT = 4500
-DEFAULT_NAT_DISCOVERY_PORT = 4490   # Submariner's DefaultNATTDiscoveryPort; the addon defaults to 4900
+DEFAULT_NAT_DISCOVERY_PORT = C.SUBMARINER_NATT_DISCOVERY_PORT   # Submariner's DefaultNATTDiscoveryPort; the addon defaults to 4900
 ADDON_NAT_DISCOVERY_PORT = 4900
 DEFAULT_VXLAN_PORT = 4800
 LEGACY_IKE_PORT = 500

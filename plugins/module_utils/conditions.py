@@ -26,6 +26,7 @@ from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
+from ansible_collections.acm.submariner.plugins.module_utils.resources import GATEWAY_POD_FIELDS
 
 READY = "ready"
 WAITING = "waiting"
@@ -488,6 +489,11 @@ def summarize_gateway(gateway: Mapping[str, Any]) -> dict[str, Any]:
     """A Gateway object (or one entry of the Submariner CR's ``status.gateways``) in snake_case."""
     status = gateway.get("status") if isinstance(gateway.get("status"), Mapping) else gateway
     local = status.get("localEndpoint") or {}
+    connections = [summarize_connection(c) for c in status.get("connections") or [] if isinstance(c, Mapping)]
+    driver = local.get("backend") or None
+    for connection in connections:
+        if connection["status"] != CONNECTED and driver and connection["cable_driver"] and connection["cable_driver"] != driver:
+            connection["diagnosis"] = cable_driver_mismatch(driver, connection["cable_driver"]).as_dict()
     return {
         "name": (gateway.get("metadata") or {}).get("name") or local.get("hostname"),
         "ha_status": status.get("haStatus"),
@@ -495,9 +501,53 @@ def summarize_gateway(gateway: Mapping[str, Any]) -> dict[str, Any]:
         "hostname": local.get("hostname"),
         "public_ip": local.get("public_ip"),
         "private_ip": local.get("private_ip"),
+        "cable_driver": driver,
+        "nat_t_port": _as_port((local.get("backend_config") or {}).get("udp-port")),
         "status_failure": status.get("statusFailure") or None,
-        "connections": [summarize_connection(c) for c in status.get("connections") or [] if isinstance(c, Mapping)],
+        "connections": connections,
     }
+
+
+CABLE_DRIVER_MISMATCH = "cable_driver_mismatch"
+
+
+def cable_driver_mismatch(local: str, remote: str) -> Diagnosis:
+    """Two gateways of different cable drivers: Submariner never compares them (submariner-io/submariner
+    ``pkg/cableengine/cableengine.go`` ``InstallCable``), so the only sign is a tunnel that does not come up."""
+    return Diagnosis(CABLE_DRIVER_MISMATCH, "the gateways run different cable drivers (%s here, %s there)" % (local, remote),
+                     "give every cluster of the set the same cable driver (acm_submariner_cable_driver, SubmarinerConfig cableDriver)")
+
+
+def _as_port(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def gateway_rollout_problem(gateways: Iterable[Mapping[str, Any]], config_spec: Mapping[str, Any] | None) -> str | None:
+    """Why the active gateway does not run the SubmarinerConfig's cable driver and NAT-T port yet (None when it does, or
+    when there is no config or no active gateway to compare). After a change, the add-on, the work agent and the operator
+    roll the gateway pods one after the other; until the new pods published their endpoint, the tunnels the status shows
+    are the old pods'."""
+    if config_spec is None:
+        return None
+    active = [summarize_gateway(gateway) for gateway in gateways]
+    active = [gateway for gateway in active if gateway["ha_status"] == "active"]
+    if not active:
+        return None
+    gateway = active[0]
+    wanted_driver = str(config_spec.get("cableDriver") or GATEWAY_POD_FIELDS["cableDriver"][1]).lower()
+    wanted_port = _as_port(config_spec.get("IPSecNATTPort")) or GATEWAY_POD_FIELDS["IPSecNATTPort"][1]
+    differences = []
+    if gateway["cable_driver"] and gateway["cable_driver"] != wanted_driver:
+        differences.append("cable driver %s (the SubmarinerConfig asks for %s)" % (gateway["cable_driver"], wanted_driver))
+    if gateway["nat_t_port"] is not None and gateway["nat_t_port"] != wanted_port:
+        differences.append("NAT-T port %d (the SubmarinerConfig asks for %d)" % (gateway["nat_t_port"], wanted_port))
+    if not differences:
+        return None
+    return "the active gateway %s still runs %s: its pods have not restarted with the new values yet" % (
+        gateway["hostname"] or gateway["name"], " and ".join(differences))
 
 
 def evaluate_connections(gateways: Iterable[Mapping[str, Any]], expected_remotes: Iterable[str] | None = None) -> dict[str, Any]:

@@ -47,6 +47,7 @@ GATEWAY_API_VERSION = SUBMARINER_GROUP + "/v1"
 # The Cluster objects each joined cluster announces itself with, in the set's broker namespace.
 SUBMARINER_CLUSTER_API_VERSION = SUBMARINER_GROUP + "/v1"
 SUBMARINER_CLUSTER_KIND = "Cluster"
+SUBMARINER_ENDPOINT_KIND = "Endpoint"
 GATEWAY_KIND = "Gateway"
 
 SERVICE_EXPORT_KIND = "ServiceExport"

@@ -30,6 +30,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.resources import (
     build_submariner_config,
     config_options_for_hub,
     fixed_values,
+    gateway_pod_changes,
     refusal_messages,
     submariner_config_annotations,
 )
@@ -131,7 +132,8 @@ def ensure_present(module, facts, summary, options):
         return evaluate_submariner_config(obj, cloud_prepare, facts.join_flow)
 
     evaluation = readiness_after_write(module, config_target(params), evaluate, outcome.after, cluster=params["cluster"])
-    return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
+    restarts = gateway_pod_changes((existing.get("spec") or {}) if existing else None, (outcome.after or {}).get("spec"))
+    return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict(), "gateway_changes": restarts}
 
 
 def warn_if_fewer_gateways(module, existing, desired):

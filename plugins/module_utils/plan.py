@@ -94,6 +94,20 @@ def aws_finding_steps(findings) -> list:
     return [f"AWS (by the submariner-addon): {finding.get('message')}" for finding in findings or [] if isinstance(finding, dict)]
 
 
+def gateway_restart_steps(result, peers: list) -> list:
+    """The tunnels a cluster drops while its gateway pods restart with the SubmarinerConfig's new values."""
+    changes = (result or {}).get("gateway_changes") if _ran(result) else None
+    if not changes:
+        return []
+    what = ", ".join(f"{change['name']} from {change['before']} to {change['after']}" for change in changes)
+    tunnels = f"its tunnels to {', '.join(peers)} drop until the new pods run" if peers else "it has no peer yet, so no tunnel drops"
+    step = f"cluster: restart the gateway pods ({what}): {tunnels}"
+    driver = next((change["after"] for change in changes if change["field"] == "cableDriver"), None)
+    if driver and peers:
+        step += f", and stay down to any of them that does not run {driver}"
+    return [step]
+
+
 def join_steps(results: dict, hub: dict, cluster: str, cluster_set: str) -> list:
     """The join: the set label and, on ACM 2.3 and later, the ManagedClusterAddOn."""
     if results.get("set_missing"):
@@ -108,9 +122,10 @@ def join_steps(results: dict, hub: dict, cluster: str, cluster_set: str) -> list
     return steps + object_step(results.get("addon"), "hub")
 
 
-def cluster_steps(cluster: str, results: dict, hub: dict, cluster_set: str) -> list:
+def cluster_steps(cluster: str, results: dict, hub: dict, cluster_set: str, peers: list = ()) -> list:
     steps = credentials_secret_steps(results.get("credentials_secret"))
     steps += object_step(results.get("submariner_config"), "hub")
+    steps += gateway_restart_steps(results.get("submariner_config"), [peer for peer in peers if peer != cluster])
     steps += cloud_prepare_steps(results.get("cloud_prepare"), results.get("infra_id") or "<infraID>")
     steps += machineset_steps(results.get("gateway_machineset"))
     steps += pruned_machineset_steps(results.get("gateway_prune"))
@@ -130,11 +145,13 @@ def hub_steps(results: dict, hub: dict, cluster_set: str) -> list:
     return steps
 
 
-def render(hub_results: dict, cluster_results: dict, hub: dict, cluster_set: str) -> list:
-    """The plan as lines: a title, then the hub and each cluster with what would be done (or nothing)."""
+def render(hub_results: dict, cluster_results: dict, hub: dict, cluster_set: str, peers: list = ()) -> list:
+    """The plan as lines: a title, then the hub and each cluster with what would be done (or nothing). ``peers``: the set's
+    clusters outside the run."""
     lines = [TITLE]
+    members = sorted(set(cluster_results) | set(peers))
     sections = [(f"hub (ManagedClusterSet {cluster_set})", hub_steps(hub_results or {}, hub or {}, cluster_set))]
-    sections += [(name, cluster_steps(name, results or {}, hub or {}, cluster_set)) for name, results in sorted(cluster_results.items())]
+    sections += [(name, cluster_steps(name, results or {}, hub or {}, cluster_set, members)) for name, results in sorted(cluster_results.items())]
     for title, steps in sections:
         lines.append(f"{title}:")
         lines += [f"  - {step}" for step in steps] or ["  - nothing to change"]

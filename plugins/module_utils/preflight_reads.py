@@ -252,13 +252,22 @@ def read_install_config_networks(hub, cluster):
 
 
 def read_set_peers(hub, described, cluster_set):
-    """The clusters that announced themselves to the set's broker (submariner.io Cluster objects), with their networks."""
+    """The clusters that announced themselves to the set's broker (submariner.io Cluster objects), with their networks
+    and the cable driver their gateway's Endpoint announces (None before it announced one)."""
     broker_ns = next((item["broker_namespace"] for item in described["managed_cluster_sets"] if item["name"] == cluster_set), None)
     if not broker_ns or not hub.serves(C.SUBMARINER_CLUSTER_API_VERSION, C.SUBMARINER_CLUSTER_KIND):
         return []
-    return [{"name": (item.get("spec") or {}).get("cluster_id"), "cluster_network": (item.get("spec") or {}).get("cluster_cidr") or [],
-             "service_network": (item.get("spec") or {}).get("service_cidr") or []}
-            for item in hub.list(C.SUBMARINER_CLUSTER_API_VERSION, C.SUBMARINER_CLUSTER_KIND, broker_ns)]
+    drivers = {}
+    if hub.serves(C.SUBMARINER_CLUSTER_API_VERSION, C.SUBMARINER_ENDPOINT_KIND):
+        for endpoint in hub.list(C.SUBMARINER_CLUSTER_API_VERSION, C.SUBMARINER_ENDPOINT_KIND, broker_ns):
+            spec = endpoint.get("spec") or {}
+            drivers.setdefault(spec.get("cluster_id"), spec.get("backend") or None)
+    peers = []
+    for item in hub.list(C.SUBMARINER_CLUSTER_API_VERSION, C.SUBMARINER_CLUSTER_KIND, broker_ns):
+        spec = item.get("spec") or {}
+        peers.append({"name": spec.get("cluster_id"), "cluster_network": spec.get("cluster_cidr") or [],
+                      "service_network": spec.get("service_cidr") or [], "cable_driver": drivers.get(spec.get("cluster_id"))})
+    return peers
 
 
 def ask_hub(module):

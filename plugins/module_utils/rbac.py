@@ -110,8 +110,9 @@ PERMISSIONS = tuple(
     + _grant(HUB, C.SUBMARINER_GROUP, "brokers", BROKER_NAMESPACE, {"get": EVERY_RUN, "create": SITE, "delete": ("uninstall",)}, BROKER_CR)
     # preflight reads the networks the set's clusters announced (a --limit run checks a newcomer against them).
     + _grant(HUB, C.SUBMARINER_GROUP, "clusters", BROKER_NAMESPACE, {"list": SITE + ("uninstall",)})
-    # uninstall's residue check: a cluster that left a set which stays must no longer announce itself there.
-    + _grant(HUB, C.SUBMARINER_GROUP, "endpoints", BROKER_NAMESPACE, {"list": ("uninstall",)})
+    # uninstall's residue check: a cluster that left a set which stays must no longer announce itself there; preflight
+    # reads the cable driver each cluster's gateway announces (every cluster of a set must use the same one).
+    + _grant(HUB, C.SUBMARINER_GROUP, "endpoints", BROKER_NAMESPACE, {"list": SITE + ("uninstall",)})
     # ---- managed clusters: networks (preflight), Submariner status (join, verify, uninstall), gateway MachineSets (direct)
     + _grant(SPOKE, C.OPENSHIFT_CONFIG_GROUP, "networks", CLUSTER_SCOPE, {"get": SITE})
     + _grant(SPOKE, "", "nodes", CLUSTER_SCOPE, {"list": EVERY_RUN, "get": ("direct",)})

@@ -109,7 +109,16 @@ SUBMARINER_CONFIG_FIELDS_SINCE: dict[str, tuple[int, int]] = {
     "image_pull_specs.network_plugin_syncer": (2, 6),
 }
 
-CABLE_DRIVERS = ("libreswan", "wireguard", "vxlan")
+# What the addon deploys when the SubmarinerConfig names no driver (stolostron/submariner-addon
+# pkg/hub/submarinerbrokerinfo/brokerinfo.go defaultCableDriver).
+DEFAULT_CABLE_DRIVER = "libreswan"
+CABLE_DRIVERS = (DEFAULT_CABLE_DRIVER, "wireguard", "vxlan")
+# The ACM generation from which the Submariner its addon deploys has each cable driver (submariner-io/submariner:
+# pkg/cable/vxlan from v0.10.0-m2, commit 369f8e81; ACM 2.3 deploys Submariner 0.9 (stolostron/submariner-addon
+# release-2.3 CR version v0.9), ACM 2.4 deploys 0.11). An older gateway exits with "unsupported cable type"
+# (pkg/cable/driver.go). The addon passes the value on unchecked (pkg/hub/submarinerbrokerinfo/brokerinfo.go).
+CABLE_DRIVER_SINCE: dict[str, tuple[int, int]] = {"libreswan": (2, 2), "wireguard": (2, 2), "vxlan": (2, 4)}
+CABLE_DRIVER_OPTIONS = ("cable_driver",)
 INSTALL_PLAN_APPROVALS = ("Automatic", "Manual")
 
 
@@ -161,21 +170,50 @@ def _set_options(options: Mapping[str, Any]) -> list[str]:
     return names
 
 
+# SubmarinerConfig fields the operator passes to the gateway DaemonSet's pod template, so that a change restarts the
+# gateway pods and drops the cluster's tunnels meanwhile (submariner-io/submariner-operator
+# controllers/submariner/gateway_resources.go, env SUBMARINER_CABLEDRIVER, CE_IPSEC_NATTPORT, CE_IPSEC_IKEPORT,
+# SUBMARINER_NATENABLED, CE_IPSEC_FORCEENCAPS, CE_IPSEC_DEBUG, devel 393ed877), with their CRD defaults.
+GATEWAY_POD_FIELDS: dict[str, tuple[str, Any]] = {
+    "cableDriver": ("cable driver", DEFAULT_CABLE_DRIVER),
+    "IPSecNATTPort": ("NAT-T port", 4500),
+    "IPSecIKEPort": ("IKE port", 500),
+    "NATTEnable": ("NAT traversal", True),
+    "forceUDPEncaps": ("forced UDP encapsulation", False),
+    "IPSecDebug": ("IPsec debug", False),
+}
+
+
+def gateway_pod_changes(before_spec: Mapping[str, Any] | None, after_spec: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    """The changes between two SubmarinerConfig specs that restart the gateway pods (``field``, ``name``, ``before``,
+    ``after``); none for a config that did not exist yet (the cluster has no tunnels to drop)."""
+    if before_spec is None or after_spec is None:
+        return []
+    changes = []
+    for field, (name, default) in GATEWAY_POD_FIELDS.items():
+        before, after = before_spec.get(field, default), after_spec.get(field, default)
+        if before != after:
+            changes.append({"field": field, "name": name, "before": before, "after": after})
+    return changes
+
+
 # What the addon of an older ACM does for a gateway option its CRD lacks: ACM 2.2's addon deploys one
 # gateway (stolostron/submariner-addon v2.2.11-ACM pkg/cloud/aws/aws.go, findSubnet/tagSubnet pick one
 # subnet) of a hard-coded instance type (the hub facts' default_gateway_instance_type). A value equal to
 # that is what the hub does anyway: it is left out of the write instead of being refused.
-FIXED_WHEN_UNSUPPORTED: dict[str, Any] = {"gateways": 1}
+FIXED_WHEN_UNSUPPORTED: dict[str, Any] = {"gateways": 1, "cable_driver": DEFAULT_CABLE_DRIVER}
 _BEHAVIOUR_WHEN_UNSUPPORTED = {
     "gateways": "always deploys one gateway",
     "aws_instance_type": "always uses the instance type %s",
+    "cable_driver": "deploys a Submariner without that cable driver (its gateway would exit with \"unsupported cable type\")",
 }
 _UNSET = object()
 
 
 @dataclass(frozen=True)
 class OptionRefusal:
-    """A set SubmarinerConfig option that the hub's CRD lacks and whose value the hub would not honour."""
+    """A set SubmarinerConfig option that the hub's CRD lacks and whose value the hub would not honour, or a value its
+    Submariner lacks (a cable driver, :data:`CABLE_DRIVER_SINCE`)."""
 
     option: str
     value: Any
@@ -189,8 +227,9 @@ class OptionRefusal:
         if "%s" in behaviour:
             behaviour %= fixed
         keep = " (or set it to %s)" % fixed if fixed is not _UNSET else ""
+        needing = "%s %s" % (name, self.value) if self.option in CABLE_DRIVER_OPTIONS else name
         return ("%s is %s, but this hub runs ACM %s, whose submariner-addon %s: %s needs ACM %d.%d or later."
-                " Unset %s%s, or upgrade the hub." % ((name, self.value, acm_version, behaviour, name) + self.since + (name, keep)))
+                " Unset %s%s, or upgrade the hub." % ((name, self.value, acm_version, behaviour, needing) + self.since + (name, keep)))
 
 
 def _generation(generation: tuple[int, int] | str) -> tuple[int, int]:
@@ -243,6 +282,10 @@ def config_options_for_hub(options: Mapping[str, Any], generation: tuple[int, in
         _without_option(kept, option)
         if (fixed or {}).get(option, _UNSET) != value:
             refused.append(OptionRefusal(option, value, since))
+    driver_since = CABLE_DRIVER_SINCE.get(options.get("cable_driver"))
+    if driver_since and generation < driver_since and "cable_driver" in kept:
+        kept["cable_driver"] = None
+        refused.append(OptionRefusal("cable_driver", options["cable_driver"], driver_since))
     return kept, refused
 
 

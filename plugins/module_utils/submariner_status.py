@@ -18,6 +18,7 @@ import time
 
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
+    CABLE_DRIVER_MISMATCH,
     CONNECTED,
     ERROR,
     FAILED,
@@ -29,6 +30,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
     evaluate_connections,
     evaluate_managed_cluster,
     evaluate_submariner_config,
+    gateway_rollout_problem,
     summarize_conditions,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary, set_broker_namespace
@@ -247,7 +249,10 @@ def read_hub_side(hub, facts, params, managed, cluster_summary, seen=None):
     else:
         side["join_labels"], found = describe_join_labels(hub, cluster, cluster_summary)
     problems.extend(found)
-    side["submariner_config"], found = describe_submariner_config(read_submariner_config(hub, facts, cluster, params["config_name"]), facts.join_flow)
+    seen = {} if seen is None else seen
+    if "submariner_config" not in seen:
+        seen["submariner_config"] = read_submariner_config(hub, facts, cluster, params["config_name"])
+    side["submariner_config"], found = describe_submariner_config(seen["submariner_config"], facts.join_flow)
     problems.extend(found)
     return side, problems
 
@@ -340,21 +345,30 @@ def deployment_problems(nodes, submariner, namespace):
     return found
 
 
+def rollout_problems(gateways, config):
+    """The active gateway does not run the SubmarinerConfig's cable driver and NAT-T port yet."""
+    message = gateway_rollout_problem(gateways, (config or {}).get("spec") if config else None)
+    return [problem("gateway_rollout", WAITING, message)] if message else []
+
+
 def read_cluster_side(spoke, namespace, peers, seen=None):
     """Gateway nodes, Gateways with connections and networks from the managed cluster (the Submariner CR
-    from ``seen["submariner"]`` when the wait just saw it)."""
+    from ``seen["submariner"]`` when the wait just saw it; the SubmarinerConfig the hub side read from
+    ``seen["submariner_config"]``)."""
     seen = seen or {}
     nodes = [node_summary(node) for node in spoke.list("v1", "Node", label_selector="{0}=true".format(C.GATEWAY_NODE_LABEL))]
     submariner = seen["submariner"] if "submariner" in seen else spoke.get(C.SUBMARINER_API_VERSION, C.SUBMARINER_KIND, C.SUBMARINER_CR_NAME, namespace)
-    gateways = with_tunnel_details(spoke.list(C.GATEWAY_API_VERSION, C.GATEWAY_KIND, namespace=namespace), submariner)
+    gateway_objects = spoke.list(C.GATEWAY_API_VERSION, C.GATEWAY_KIND, namespace=namespace)
+    gateways = with_tunnel_details(gateway_objects, submariner)
     connections = evaluate_connections(gateways, expected_remotes=peers)
+    found = deployment_problems(nodes, submariner, namespace) + rollout_problems(gateway_objects, seen.get("submariner_config"))
     return {
         "gateway_nodes": nodes,
         "gateways": connections["gateways"],
         "connections": connections["connections"],
         "networks": networks_from_submariner(submariner) if submariner else None,
         "connection_state": connections["state"],
-    }, deployment_problems(nodes, submariner, namespace) + connection_problems(connections)
+    }, found + connection_problems(connections)
 
 
 def cluster_side_failure(spoke, exc):
@@ -383,14 +397,19 @@ def connections_required(peers):
     return peers is None or len(peers) > 0
 
 
-def tunnels_blocker(peers):
-    """Blocker for the Submariner CR: None once tunnels are up or a connection is in error."""
+def tunnels_blocker(peers, config=None):
+    """Blocker for the Submariner CR: None once the gateway runs the SubmarinerConfig's values (``config``) and its
+    tunnels are up, or a connection is in an error that waiting will not heal."""
 
     def blocker(obj):
         if obj is None:
             return "the Submariner CR does not exist yet"
-        evaluation = evaluate_connections((obj.get("status") or {}).get("gateways") or [], expected_remotes=peers)
-        if evaluation["state"] == CONNECTED or any(c["status"] == ERROR for c in evaluation["connections"]):
+        gateways = (obj.get("status") or {}).get("gateways") or []
+        rollout = gateway_rollout_problem(gateways, (config or {}).get("spec") if config else None)
+        if rollout:
+            return rollout
+        evaluation = evaluate_connections(gateways, expected_remotes=peers)
+        if evaluation["state"] == CONNECTED or has_connection_error(obj):
             return None
         return "; ".join(entry["message"] for entry in evaluation["problems"]) or evaluation["state"]
 
@@ -398,14 +417,16 @@ def tunnels_blocker(peers):
 
 
 def has_connection_error(submariner):
-    """Whether a gateway in the Submariner CR's status reports a connection in error (waiting will not heal it)."""
-    gateways = (submariner.get("status") or {}).get("gateways") or []
-    return any(connection.get("status") == ERROR for gateway in gateways for connection in gateway.get("connections") or [])
+    """Whether a gateway in the Submariner CR's status reports a connection in error that waiting will not heal: not one
+    to a gateway of another cable driver, which heals once that cluster's gateway pods rolled with the same driver."""
+    gateways = evaluate_connections((submariner.get("status") or {}).get("gateways") or [])["connections"]
+    return any(connection["status"] == ERROR and (connection["diagnosis"] or {}).get("category") != CABLE_DRIVER_MISMATCH
+               for connection in gateways)
 
 
-def wait_for_cluster_tunnels(spoke, params, timeout):
+def wait_for_cluster_tunnels(spoke, params, timeout, config=None):
     target = Target(C.SUBMARINER_API_VERSION, C.SUBMARINER_KIND, C.SUBMARINER_CR_NAME, params["install_namespace"])
-    return wait_until(spoke, target, tunnels_blocker(params["peers"]), timeout)
+    return wait_until(spoke, target, tunnels_blocker(params["peers"], config), timeout)
 
 
 def wait_for_addon(hub, facts, cluster, require_connections, timeout):
@@ -427,7 +448,8 @@ def wait_for_tunnels(module, hub, spoke, facts, require_connections, clock=time.
 
     try:
         if spoke is not None:
-            seen["submariner"] = wait_for_cluster_tunnels(spoke, module.params, remaining())
+            seen["submariner_config"] = read_submariner_config(hub, facts, module.params["cluster"], module.params["config_name"])
+            seen["submariner"] = wait_for_cluster_tunnels(spoke, module.params, remaining(), seen["submariner_config"])
             if has_connection_error(seen["submariner"]):
                 return None
         if facts.join_flow == C.JOIN_FLOW_ADDON and facts.managed_cluster_addon_version:

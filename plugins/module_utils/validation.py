@@ -24,7 +24,9 @@ import ipaddress
 from collections.abc import Mapping
 from typing import Any
 
+from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.hub import validate_cluster_name, validate_set_name
+from ansible_collections.acm.submariner.plugins.module_utils.resources import CABLE_DRIVERS, DEFAULT_CABLE_DRIVER
 
 PORT_MIN, PORT_MAX = 1, 65535
 MIN_GATEWAYS = 1
@@ -120,6 +122,10 @@ def settings_problems(settings: Mapping[str, Any], names: str = "module") -> lis
                         " NAT discovery), so give them different ports"
                         % (label("ipsec_natt_port", PORT_OPTIONS["ipsec_natt_port"]),
                            label("natt_discovery_port", PORT_OPTIONS["natt_discovery_port"]), natt))
+    driver = settings.get("cable_driver")
+    if driver is not None and driver not in CABLE_DRIVERS:
+        problems.append("%s is %r; use %s (strongSwan left Submariner in 0.9)" % (
+            label("cable_driver", "acm_submariner_cable_driver"), driver, ", ".join(CABLE_DRIVERS)))
     ike = _as_int(settings.get("ipsec_ike_port")) if settings.get("ipsec_ike_port") is not None else DEFAULT_IKE_PORT
     ike_label = label("ipsec_ike_port", PORT_OPTIONS["ipsec_ike_port"])
     for option in LISTENING_PORT_OPTIONS:
@@ -254,6 +260,43 @@ def fewer_addon_gateways_warning(before: Any, after: Any) -> str | None:
     return ("spec.gatewayConfig.gateways goes from %d to %d, but the submariner-addon removes no gateway: it keeps one in every"
             " public subnet it tagged, and with more tagged than asked for it tags the other usable subnets too (cloud-prepare"
             " processSubnets). To have fewer, take the cluster out of the set and join it again (docs/day2.md)" % (was, now))
+
+
+def nat_discovery_port_problem(value: Any, label: str = "acm_submariner_nat_discovery_port") -> str | None:
+    """A NAT discovery port other than the one Submariner's gateway listens on.
+
+    The gateway reads its port from its node's label or annotation ``gateway.submariner.io/natt-discovery-port``, else
+    4490 (submariner-io/submariner ``pkg/endpoint/local_endpoint.go``, ``pkg/port/ports.go``), and the operator exposes
+    4490 (``gateway_resources.go``). Neither the add-on nor the operator sets that label: the SubmarinerConfig's
+    ``NATTDiscoveryPort`` only opens the cloud firewall (stolostron/submariner-addon ``pkg/cloud/aws/aws.go``).
+    """
+    port = _as_int(value)
+    if port is None or port == C.SUBMARINER_NATT_DISCOVERY_PORT:
+        return None
+    return ("%s is %d, but Submariner's gateway listens for NAT discovery on %d whatever the SubmarinerConfig says: its"
+            " NATTDiscoveryPort only opens the cloud firewall, and the gateway takes another port only from its node's label"
+            " gateway.submariner.io/natt-discovery-port, which neither the submariner-addon nor the operator sets. Unset %s"
+            " (or set it to %d)" % (label, port, C.SUBMARINER_NATT_DISCOVERY_PORT, label, C.SUBMARINER_NATT_DISCOVERY_PORT))
+
+
+def cable_driver_mix_problem(run_drivers: Mapping[str, Any], announced: Mapping[str, Any]) -> str | None:
+    """The clusters of a set would run different cable drivers after the run.
+
+    ``run_drivers`` maps each cluster of the run to the driver it asks for (None: it keeps the one it runs, or gets
+    the addon's default); ``announced`` maps each cluster of the set that announced an Endpoint to its ``backend``.
+    Submariner never compares two clusters' drivers (submariner-io/submariner ``pkg/cableengine/cableengine.go``
+    ``InstallCable``), so a mix shows no error: the tunnels between them just never come up.
+    """
+    drivers = {name: driver for name, driver in announced.items() if driver}
+    for name, wanted in run_drivers.items():
+        drivers[name] = wanted or drivers.get(name) or DEFAULT_CABLE_DRIVER
+    if len(set(drivers.values())) <= 1:
+        return None
+    return ("the set's clusters would run different cable drivers (%s). Submariner connects gateways of one driver only and"
+            " reports no mismatch: a libreswan gateway keeps connecting, a wireguard one has no connection and a vxlan one"
+            " fails its health check. Give every cluster of the set the same acm_submariner_cable_driver (group_vars of"
+            " managed_clusters) and run the set's clusters together; clusters outside the run count with the driver their"
+            " broker Endpoint announces" % ", ".join("%s: %s" % (name, drivers[name]) for name in sorted(drivers)))
 
 
 def repeated_clusters_problem(names: list) -> str | None:

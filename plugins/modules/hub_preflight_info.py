@@ -99,7 +99,9 @@ options:
     elements: str
     default: []
   set_peers:
-    description: Read the C(submariner.io/v1) Cluster objects in the set's broker namespace (the clusters that joined it).
+    description:
+      - Read the C(submariner.io/v1) Cluster objects in the set's broker namespace (the clusters that joined it), and the
+        Endpoint objects for the cable driver each cluster's gateway announces.
     type: bool
     default: false
 extends_documentation_fragment:
@@ -202,11 +204,13 @@ install_config_networks:
   sample: {aws-sub3: {cluster_network: [10.128.0.0/14], service_network: [172.30.0.0/16], network_type: OVNKubernetes,
                       source: install-config}}
 set_peers:
-  description: With O(set_peers), the clusters that joined the set's broker, with the networks they announced.
+  description:
+    - With O(set_peers), the clusters that joined the set's broker, with the networks they announced and the cable driver
+      of their gateway's Endpoint (C(cable_driver), null before the gateway announced one).
   returned: when the permission review passed
   type: list
   elements: dict
-  sample: [{name: aws-sub1, cluster_network: [10.128.0.0/14], service_network: [172.30.0.0/16]}]
+  sample: [{name: aws-sub1, cluster_network: [10.128.0.0/14], service_network: [172.30.0.0/16], cable_driver: libreswan}]
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils import rbac

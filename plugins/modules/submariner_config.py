@@ -334,6 +334,15 @@ readiness:
   returned: O(state=present)
   type: dict
   sample: {state: waiting, condition: SubmarinerGatewaysLabeled, reason: InsufficientNodes, message: "0 node(s) are labeled as gateways"}
+gateway_changes:
+  description:
+    - The changed fields that restart the cluster's gateway pods (the operator passes them to the gateway's pod
+      template), so that the cluster's tunnels drop until the pods run again. Empty for a new SubmarinerConfig.
+    - Each with C(field), C(name), C(before) and C(after), defaults counted (an unset C(cableDriver) is V(libreswan)).
+  returned: O(state=present)
+  type: list
+  elements: dict
+  sample: [{field: cableDriver, name: cable driver, before: libreswan, after: vxlan}]
 cleanup:
   description:
     - With O(state=absent) and O(wait_for_cleanup=true) on ACM 2.8 and later, the spoke's clean-up evidence

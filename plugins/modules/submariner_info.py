@@ -307,6 +307,12 @@ gateways:
     private_ip:
       description: Private IP of the local endpoint.
       type: str
+    cable_driver:
+      description: The cable driver the gateway runs (its local endpoint's C(backend)).
+      type: str
+    nat_t_port:
+      description: The NAT-T port the gateway listens on (its local endpoint's C(udp-port)), when it announces one.
+      type: int
     connections:
       description: As RV(connections).
       type: list
@@ -392,7 +398,10 @@ problems:
   elements: dict
   contains:
     source:
-      description: Where it was seen, e.g. V(addon), V(submariner_config), V(connection), V(gateway_nodes), V(broker), V(cluster_api).
+      description:
+        - Where it was seen, e.g. V(addon), V(submariner_config), V(connection), V(gateway_nodes), V(broker), V(cluster_api).
+        - V(gateway_rollout) when the active gateway does not run the SubmarinerConfig's cable driver or NAT-T port yet
+          (its pods restart after a change); O(wait) waits for it.
       type: str
     state:
       description: V(failed) or V(waiting).

@@ -123,18 +123,21 @@ SENT_ONLY_WHILE_WAITING = {
 # there (tests/integration/test_site.py::test_three_clusters_join_in_batches_then_one_leaves_and_rejoins runs it);
 # only a day-2 change patches a SubmarinerConfig, and a direct-mode site run deletes a gateway MachineSet only when
 # a cluster asks for fewer gateways (tests/integration/test_day2.py runs both as the least-privilege runner).
+# Preflight lists the Endpoints in the broker namespace (the cable driver each cluster announces) only once the set
+# exists, on a re-run or a day-2 run (test_day2.py runs those as the least-privilege runner, refused nothing).
 # These runs give no AWS keys, so they never write a credentials secret (test_day2.py's addon test gives keys, and
 # creates and rotates the secret as the least-privilege runner).
 DAY2_CONFIG_PATCH = ("patch", "submarineraddon.open-cluster-management.io", "submarinerconfigs")
+ENDPOINTS_LIST = ("list", "submariner.io", "endpoints")
 CREDENTIALS_WRITES = {("create", "", "secrets"), ("patch", "", "secrets")}
 CREDENTIALS_DELETE = ("delete", "", "secrets")
 NOT_SENT_BY_THESE_RUNS = {
     ("site", rbac.SPOKE, "acm-2.12"): {("delete", "machine.openshift.io", "machinesets")},
     ("site", rbac.SPOKE, "acm-2.2"): {("delete", "machine.openshift.io", "machinesets")},
-    ("site", rbac.HUB, "acm-2.12"): {DAY2_CONFIG_PATCH} | CREDENTIALS_WRITES,
-    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), DAY2_CONFIG_PATCH} | CREDENTIALS_WRITES,
-    ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ("list", "submariner.io", "endpoints"), CREDENTIALS_DELETE},
-    ("uninstall", rbac.HUB, "acm-2.12"): {("list", "submariner.io", "clusters"), ("list", "submariner.io", "endpoints"), CREDENTIALS_DELETE},
+    ("site", rbac.HUB, "acm-2.12"): {DAY2_CONFIG_PATCH, ENDPOINTS_LIST} | CREDENTIALS_WRITES,
+    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), DAY2_CONFIG_PATCH, ENDPOINTS_LIST} | CREDENTIALS_WRITES,
+    ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE},
+    ("uninstall", rbac.HUB, "acm-2.12"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE},
 }
 
 

@@ -1,4 +1,4 @@
-"""Day 2 on a connected set (docs/day2.md): rotating AWS keys, changing a cluster's gateways and NAT-T port with site.yml, against the lab.
+"""Day 2 on a connected set (docs/day2.md): rotating AWS keys, changing a cluster's gateways, NAT-T port and cable driver with site.yml, against the lab.
 
 Adding and removing a cluster are tested with the batches test in test_site.py.
 """
@@ -17,6 +17,7 @@ XDIST_SPREAD = True
 
 CONFIG_API = "submarineraddon.open-cluster-management.io/v1alpha1"
 MACHINE_API = "machine.openshift.io/v1beta1"
+SUBMARINER_API = "submariner.io/v1"
 GATEWAY_TAG = "submariner.io/gateway"
 
 
@@ -117,7 +118,8 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
     and the old keys are gone from every cluster. A second gateway: site.yml with acm_submariner_gateways=2 reaches the
     SubmarinerConfig, the add-on's MachineSets and EC2 (the add-on preparing with the new keys), the tunnels are up
     again, and a second run changes nothing. Going back to 1 stops in preflight, writing nothing: the add-on would keep
-    both gateways and tag the third subnet too (cloud-prepare processSubnets). Then another NAT-T port on both clusters."""
+    both gateways and tag the third subnet too (cloud-prepare processSubnets). Then another NAT-T port on both clusters,
+    and another cable driver."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False)
     inventory = runner_inventory(lab, tmp_path)
     give_keys(inventory, 1)
@@ -176,7 +178,25 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
         assert (state["config"], state["submariner"], state["node_labels"]) == (4501, 4501, ["4501"]), state
         assert {4500, 4501} <= set(state["public_udp"]), state
         assert connected(lab, cluster) == [(peer, "connected")]
-    second_run_changes_nothing(lab, inventory, changed_port)
+
+    # Another cable driver, on every cluster of the set at once: --check --diff names the tunnels that drop while the
+    # gateway pods restart, and writes nothing; the run reaches the Submariner CRs and the Endpoints the gateways
+    # announce, the tunnels are up again, and a second run changes nothing (for the NAT-T port too).
+    changed_driver = dict(changed_port, acm_submariner_cable_driver="vxlan")
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed_driver, check=True, diff=True)
+    assert code == 0, failure_messages(output)
+    assert without_run_lease(mutating_requests(lab, mark)) == []
+    for cluster, peer in PAIRS:
+        assert ("  - cluster: restart the gateway pods (cable driver from libreswan to vxlan): its tunnels to %s drop until the new"
+                " pods run, and stay down to any of them that does not run vxlan" % peer) in plan_lines(output), plan_lines(output)
+    change(lab, inventory, changed_driver)
+    announced = {item["spec"]["cluster_id"]: item["spec"]["backend"] for item in lab.hub.list(SUBMARINER_API, "Endpoint", namespace="submariner-broker")}
+    assert announced == {"aws-sub1": "vxlan", "aws-sub2": "vxlan"}
+    for cluster, peer in PAIRS:
+        assert lab.world.spoke_for(cluster).get("submariner.io/v1alpha1", "Submariner", "submariner", "submariner-operator")["spec"]["cableDriver"] == "vxlan"
+        assert connected(lab, cluster) == [(peer, "connected")]
+    second_run_changes_nothing(lab, inventory, changed_driver)
 
 
 def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):

@@ -149,6 +149,11 @@ CASES = [
     # Issue 17's "port already used by another rule": a port the installer's security group rules open for the nodes.
     Case("nat-t-port-the-nodes-use", extra(acm_submariner_nat_t_port=4789),
          ("aws-sub1", "acm_submariner_nat_t_port is 4789", "VXLAN (OpenShift SDN)", "choose a port outside")),
+    Case("cable-driver-unknown", extra(acm_submariner_cable_driver="strongswan"),
+         ("aws-sub1", "acm_submariner_cable_driver is 'strongswan'", "libreswan, wireguard, vxlan")),
+    # Issue 17: clusters of one set on different cable drivers never connect, and Submariner reports no mismatch.
+    Case("cable-driver-mix", host_vars("aws-sub1", acm_submariner_cable_driver="vxlan"),
+         ("different cable drivers (aws-sub1: vxlan, aws-sub2: libreswan)", "the same acm_submariner_cable_driver")),
     Case("globalnet-cidr-invalid", extra(acm_submariner_globalnet=True, acm_submariner_globalnet_cidr_range="242.0.0.0/33"),
          ("242.0.0.0/33", "globalnet")),
     Case("region-unknown", extra(acm_submariner_region="mars-north-1"), ("aws-sub1", "mars-north-1", "region")),
@@ -243,7 +248,10 @@ def test_submariner_config_name_not_allowed_on_this_acm(clean_lab, tmp_path):
     ({"acm_submariner_gateways": 2}, ("acm_submariner_gateways is 2", "ACM 2.2.11", "always deploys one gateway", "Unset acm_submariner_gateways")),
     ({"acm_submariner_gateway_instance_type": "c5.large"},
      ("acm_submariner_gateway_instance_type is c5.large", "ACM 2.2.11", "m5n.large", "Unset acm_submariner_gateway_instance_type")),
-], ids=["two-gateways", "instance-type"])
+    # Issue 17's cable driver the ACM generation does not support: ACM 2.2 deploys Submariner 0.8.1, which has no vxlan.
+    ({"acm_submariner_cable_driver": "vxlan"}, ("acm_submariner_cable_driver is vxlan", "ACM 2.2.11", "unsupported cable type",
+                                                "vxlan needs ACM 2.4 or later", "set it to libreswan")),
+], ids=["two-gateways", "instance-type", "cable-driver-vxlan"])
 def test_options_acm_22_cannot_honour_fail_in_preflight(lab_factory, tmp_path, variables, expect):
     """ACM 2.2's addon hard-codes one m5n.large gateway and its CRD prunes gatewayConfig: refused before any write."""
     lab = lab_factory.get("acm-2.2", overlap=False, time_scale=0.0)

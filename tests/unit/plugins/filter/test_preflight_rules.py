@@ -30,6 +30,9 @@ def test_all_well():
     ({"cluster_set": "submariner", "clusters": [cluster(ipsec_natt_port=70000)]}, ["c1: acm_submariner_nat_t_port is 70000"]),
     ({"cluster_set": "submariner", "clusters": [cluster(ipsec_natt_port=4490, natt_discovery_port=4490)]}, ["c1:", "different ports"]),
     ({"cluster_set": "submariner", "clusters": [cluster(gateways=0)]}, ["c1: acm_submariner_gateways is 0"]),
+    ({"cluster_set": "submariner", "clusters": [cluster(natt_discovery_port=4900)]},
+     ["c1: acm_submariner_nat_discovery_port is 4900, but Submariner's gateway listens for NAT discovery on 4490",
+      "gateway.submariner.io/natt-discovery-port", "(or set it to 4490)"]),
     ({"cluster_set": "submariner", "clusters": [cluster(name="c1\n")]}, ["'c1\\n'", "DNS-1123"]),
     ({"cluster_set": "submariner", "clusters": [dict(cluster(gateways=100), usable_subnets=3, instance_type="m5n.large")]},
      ["c1: acm_submariner_gateways is 100 but the cluster has 3 public subnet(s) in zones that offer m5n.large"]),
@@ -51,6 +54,26 @@ def test_all_well():
 def test_findings(facts, words):
     message = " ".join(preflight_rules(facts))
     assert all(word in message for word in words), message
+
+
+def test_one_cable_driver_per_set():
+    members = [{"name": "c2", "clusterset": "submariner"}, {"name": "gone", "clusterset": "default"}]
+    peers = [{"name": "c1", "cable_driver": "libreswan"}, {"name": "c2", "cable_driver": "libreswan"}, {"name": "gone", "cable_driver": "wireguard"}]
+
+    def rules(*clusters):
+        return preflight_rules({"cluster_set": "submariner", "existing_set": OURS, "clusters": list(clusters), "hub_clusters": members,
+                                "set_peers": peers})
+    # c2 is outside the run and keeps libreswan; a Cluster object that outlived its cluster ("gone") does not count.
+    assert rules(cluster("c1", cable_driver="vxlan")) == [
+        "cable driver: the set's clusters would run different cable drivers (c1: vxlan, c2: libreswan). Submariner connects gateways of"
+        " one driver only and reports no mismatch: a libreswan gateway keeps connecting, a wireguard one has no connection and a vxlan"
+        " one fails its health check. Give every cluster of the set the same acm_submariner_cable_driver (group_vars of"
+        " managed_clusters) and run the set's clusters together; clusters outside the run count with the driver their broker Endpoint"
+        " announces"]
+    assert rules(cluster("c1", cable_driver="vxlan"), cluster("c2", cable_driver="vxlan")) == []
+    assert rules(cluster("c1"), cluster("c3")) == []      # unset: the announced driver, or the addon's libreswan
+    assert rules(cluster("c3", cable_driver="wireguard")) != []
+    assert "acm_submariner_cable_driver is 'strongswan'; use libreswan, wireguard, vxlan" in " ".join(rules(cluster("c2", cable_driver="strongswan")))
 
 
 def test_unknown_subnets_and_unused_secrets_are_not_findings():

@@ -442,3 +442,43 @@ def test_spoke_cleanup_messages_name_the_cluster_and_the_leftovers():
     assert any("gateway security group" in item for item in left) and any("n1" in item for item in left)
     done = _uninstall_config(cond(C.COND_GATEWAYS_LABELED, "False", "ManagedClusterAddOnDeleted", "There are no nodes labeled as gateways"))
     assert K.cleanup_leftovers(done) == []
+
+
+def driver_gateway(driver, port="4500", connections=()):
+    found = gateway(connections=connections)
+    found["status"]["localEndpoint"].update(backend=driver, backend_config={"udp-port": port})
+    return found
+
+
+def remote_on(driver, status):
+    found = connection("cluster2", status=status)
+    found["endpoint"]["backend"] = driver
+    return found
+
+
+def test_a_connection_to_a_gateway_of_another_cable_driver_is_diagnosed_as_such():
+    summary = K.summarize_gateway(driver_gateway("vxlan", connections=[remote_on("libreswan", "error")]))
+    assert (summary["cable_driver"], summary["nat_t_port"]) == ("vxlan", 4500)
+    assert summary["connections"][0]["diagnosis"] == {
+        "category": "cable_driver_mismatch", "summary": "the gateways run different cable drivers (vxlan here, libreswan there)",
+        "hint": "give every cluster of the set the same cable driver (acm_submariner_cable_driver, SubmarinerConfig cableDriver)"}
+    # connected to another driver cannot happen; a connected one is never re-diagnosed
+    assert K.summarize_gateway(driver_gateway("vxlan", connections=[remote_on("vxlan", "error")]))["connections"][0]["diagnosis"] != \
+        summary["connections"][0]["diagnosis"]
+
+
+@pytest.mark.parametrize("spec, driver, port, expected", [
+    ({}, "libreswan", "4500", None),
+    ({"cableDriver": "vxlan"}, "vxlan", "4500", None),
+    ({"cableDriver": "vxlan"}, "libreswan", "4500", "still runs cable driver libreswan (the SubmarinerConfig asks for vxlan)"),
+    ({"IPSecNATTPort": 4501}, "libreswan", "4500", "still runs NAT-T port 4500 (the SubmarinerConfig asks for 4501)"),
+    ({"cableDriver": "VXLAN", "IPSecNATTPort": 4501}, "vxlan", None, None),      # a gateway that announces no port is not judged on it
+    (None, "libreswan", "4500", None),
+])
+def test_gateway_rollout_problem(spec, driver, port, expected):
+    found = K.gateway_rollout_problem([driver_gateway(driver, port)], spec)
+    if expected is None:
+        assert found is None
+    else:
+        assert expected in found and found.startswith("the active gateway ip-10-0-1-1") and "not restarted" in found
+    assert K.gateway_rollout_problem([gateway(ha="passive")], {"cableDriver": "vxlan"}) is None

@@ -87,3 +87,21 @@ def test_credentials_secret_created_or_its_keys_rotated_naming_keys_not_values()
         "  - hub: rotate the AWS keys in Secret c1/c1-aws-creds (aws_access_key_id, aws_secret_access_key)")
     assert plan({"changed": False, "kept": True, "secret": secret}) == "  - nothing to change"
     assert plan({"skipped": True}) == "  - nothing to change"
+
+
+def test_a_gateway_restart_names_the_tunnels_that_drop():
+    def config(*changes):
+        return dict(dry_run("SubmarinerConfig", "submariner", "c1", stored=True), gateway_changes=list(changes))
+    driver = {"field": "cableDriver", "name": "cable driver", "before": "libreswan", "after": "vxlan"}
+    port = {"field": "IPSecNATTPort", "name": "NAT-T port", "before": 4500, "after": 4501}
+    clusters = {"c1": {"submariner_config": config(driver, port), "set_missing": False, "cluster_set_label": {"changed": False}},
+                "c2": {"submariner_config": config(port), "set_missing": False, "cluster_set_label": {"changed": False}}}
+    lines = render({}, clusters, HUB, "s", peers=["c3"])
+    assert lines[lines.index("c1:") + 2] == (
+        "  - cluster: restart the gateway pods (cable driver from libreswan to vxlan, NAT-T port from 4500 to 4501): its tunnels to"
+        " c2, c3 drop until the new pods run, and stay down to any of them that does not run vxlan")
+    assert lines[lines.index("c2:") + 2] == (
+        "  - cluster: restart the gateway pods (NAT-T port from 4500 to 4501): its tunnels to c1, c3 drop until the new pods run")
+    alone = render({}, {"c1": {"submariner_config": config(port), "set_missing": False}}, HUB, "s")
+    assert alone[-1] == "  - cluster: restart the gateway pods (NAT-T port from 4500 to 4501): it has no peer yet, so no tunnel drops"
+    assert render({}, {"c1": {"submariner_config": config(), "set_missing": False}}, HUB, "s")[-1] == "  - hub: change SubmarinerConfig c1/submariner"

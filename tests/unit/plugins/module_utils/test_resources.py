@@ -408,3 +408,26 @@ def test_refusal_message_names_the_option_the_version_and_the_fix():
     assert message == ("acm_submariner_nat_discovery_port is 4490, but this hub runs ACM 2.2.11, whose submariner-addon has no field "
                        "NATTDiscoveryPort in its SubmarinerConfig CRD, which prunes it: acm_submariner_nat_discovery_port needs ACM 2.4 "
                        "or later. Unset acm_submariner_nat_discovery_port, or upgrade the hub.")
+
+
+@pytest.mark.parametrize("driver, generation, refused", [
+    ("vxlan", "2.2", True), ("vxlan", "2.3", True), ("vxlan", "2.4", False), ("vxlan", "2.12", False),
+    ("wireguard", "2.2", False), ("libreswan", "2.2", False),
+])
+def test_a_cable_driver_the_hubs_submariner_lacks_is_refused(driver, generation, refused):
+    kept, refusals = R.config_options_for_hub({"cable_driver": driver, "ipsec_natt_port": 4500}, generation, R.fixed_values("m5n.large"))
+    assert bool(refusals) == refused
+    assert kept["cable_driver"] == (None if refused else driver)
+    if refused:
+        (message,) = R.refusal_messages(refusals, "2.3.2", R.fixed_values("m5n.large"), {"cable_driver": "acm_submariner_cable_driver"})
+        assert message == ("acm_submariner_cable_driver is vxlan, but this hub runs ACM 2.3.2, whose submariner-addon deploys a Submariner"
+                           " without that cable driver (its gateway would exit with \"unsupported cable type\"): acm_submariner_cable_driver"
+                           " vxlan needs ACM 2.4 or later. Unset acm_submariner_cable_driver (or set it to libreswan), or upgrade the hub.")
+
+
+def test_gateway_pod_changes_count_defaults_and_ignore_a_new_config():
+    assert R.gateway_pod_changes(None, {"cableDriver": "vxlan"}) == []
+    assert R.gateway_pod_changes({}, {"cableDriver": "libreswan", "IPSecNATTPort": 4500, "gatewayConfig": {"gateways": 2}}) == []
+    assert R.gateway_pod_changes({"IPSecNATTPort": 4500}, {"cableDriver": "wireguard", "IPSecNATTPort": 4501}) == [
+        {"field": "cableDriver", "name": "cable driver", "before": "libreswan", "after": "wireguard"},
+        {"field": "IPSecNATTPort", "name": "NAT-T port", "before": 4500, "after": 4501}]

@@ -294,6 +294,22 @@ def test_tunnels_blocker():
     assert blocker(submariner_cr([])) == "no connection to cluster2"
 
 
+def test_tunnels_blocker_waits_for_the_gateway_to_run_the_config_and_through_a_cable_driver_mismatch():
+    vxlan_config = {"spec": {"cableDriver": "vxlan"}}
+
+    def on(driver, *connections):
+        found = submariner_cr(list(connections))
+        found["status"]["gateways"][0]["localEndpoint"]["backend"] = driver
+        return found
+    blocker = info.tunnels_blocker(["cluster2"], vxlan_config)
+    assert "still runs cable driver libreswan (the SubmarinerConfig asks for vxlan)" in blocker(on("libreswan", connection()))
+    # cluster2 still rolls its gateway on libreswan: that error heals once it runs vxlan too, so the wait goes on.
+    mismatch = blocker(on("vxlan", connection(status="error", message="Failed to successfully ping the remote endpoint IP '10.0.0.1'")))
+    assert mismatch and "error" in mismatch
+    assert not info.has_connection_error(on("vxlan", connection(status="error", message="ping")))
+    assert blocker(on("vxlan", dict(connection(), endpoint=dict(endpoint("cluster2", "54.0.0.2"), backend="vxlan")))) is None
+
+
 def test_wait_watches_the_cluster_then_the_addon(monkeypatch):
     calls = []
     monkeypatch.setattr(info, "wait_until", lambda client, target, blocker, timeout: calls.append(("cluster", str(target))) or submariner_cr([connection()]))

@@ -381,8 +381,15 @@ def test_config_full_spec_with_exact_json_names(run_module):
     assert result["readiness"]["state"] == "waiting"
     assert "c2VjcmV0" not in json.dumps(result)
 
+    assert result["gateway_changes"] == []     # a new SubmarinerConfig: the cluster has no tunnels to drop yet
     again = run_module(submariner_config, api, args)
-    assert not again["changed"] and len(api.writes) == 1
+    assert not again["changed"] and len(api.writes) == 1 and again["gateway_changes"] == []
+    planned = run_module(submariner_config, api, dict(args, cable_driver="vxlan", ipsec_natt_port=4501), check_mode=True)
+    assert planned["changed"] and [write for write in api.writes if not write[3]] == api.writes[:1]
+    assert planned["gateway_changes"] == [{"field": "cableDriver", "name": "cable driver", "before": "wireguard", "after": "vxlan"},
+                                          {"field": "IPSecNATTPort", "name": "NAT-T port", "before": 4500, "after": 4501}]
+    old_hub = run_module(submariner_config, FakeApi(SERVED_TODAY, hub_objects("2.3.2")), dict(args, cable_driver="vxlan"))
+    assert old_hub["failed"] and "vxlan needs ACM 2.4 or later" in old_hub["msg"]
 
     annotated = copy.deepcopy(api.store[("submarineraddon.open-cluster-management.io", "SubmarinerConfig", "cluster1", "submariner")])
     annotated["metadata"]["annotations"]["submariner.io/skip-cloud-prepare"] = "true"
@@ -846,7 +853,7 @@ def test_the_hub_environment_does_not_fill_a_clusters_gap(monkeypatch):
 
 
 # ---------------------------------------------------------------------- hub_preflight_info
-HUB_SERVED = dict(SERVED_TODAY, **{"coordination.k8s.io": {"v1": ["Lease"]}})
+HUB_SERVED = dict(SERVED_TODAY, **{"coordination.k8s.io": {"v1": ["Lease"]}, "submariner.io": {"v1alpha1": ["Broker"], "v1": ["Cluster", "Endpoint"]}})
 INSTALL_CONFIG = "networking:\n  clusterNetwork: [{cidr: 10.136.0.0/14, hostPrefix: 23}]\n  serviceNetwork: [172.33.0.0/16]\n  networkType: OVNKubernetes\n"
 
 
@@ -858,6 +865,8 @@ def preflight_hub_objects():
             spec={"clusterSelector": {"selectorType": "ExclusiveClusterSetLabel"}}),
         obj("submariner.io/v1", "Cluster", "cluster3", "submariner-broker",
             spec={"cluster_id": "cluster3", "cluster_cidr": ["10.140.0.0/14"], "service_cidr": ["172.40.0.0/16"]}),
+        obj("submariner.io/v1", "Endpoint", "cluster3-submariner-cable-cluster3-10-0-1-2", "submariner-broker",
+            spec={"cluster_id": "cluster3", "backend": "vxlan"}),
         obj("v1", "Secret", "cluster2-install-config", "cluster2", data={"install-config.yaml": base64.b64encode(INSTALL_CONFIG.encode()).decode()}),
     ]
 
@@ -886,7 +895,8 @@ def test_hub_preflight_reads_everything_in_one_run_and_writes_nothing(run_module
     assert "AKIANEW" not in json.dumps(result)
     assert result["install_config_networks"]["cluster2"] == {"cluster_network": ["10.136.0.0/14"], "service_network": ["172.33.0.0/16"],
                                                              "network_type": "OVNKubernetes", "source": "install-config"}
-    assert result["set_peers"] == [{"name": "cluster3", "cluster_network": ["10.140.0.0/14"], "service_network": ["172.40.0.0/16"]}]
+    assert result["set_peers"] == [{"name": "cluster3", "cluster_network": ["10.140.0.0/14"], "service_network": ["172.40.0.0/16"],
+                                    "cable_driver": "vxlan"}]
 
 
 def test_hub_preflight_fails_first_on_a_lease_another_live_run_holds(run_module):
