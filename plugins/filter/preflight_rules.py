@@ -20,7 +20,7 @@ description:
   - The set must not be ACM's V(default) or V(global); an existing set without the label
     C(app.kubernetes.io/managed-by=acm.submariner) needs O(_input.adopt_set); a cluster in another
     set than V(default) needs O(_input.move_clusters).
-  - The NAT discovery port, when set, must be 4490: Submariner's gateway listens there whatever the SubmarinerConfig says.
+  - The NAT discovery port, when set, must be 4490, where Submariner's gateway listens whatever the SubmarinerConfig says.
   - The clusters of the set must all use one cable driver (Submariner never connects two gateways of different drivers).
   - A cluster that an uninstall takes out (C(leaving)) must be a ManagedCluster of the hub and in the set, in no set
     or in V(default); one in another set is that set's.
