@@ -232,3 +232,33 @@ def test_a_cable_driver_its_submariner_lacks_keeps_the_gateway_down():
         daemonset = lab.spoke("aws-sub1").get("apps/v1", "DaemonSet", "submariner-gateway", "submariner-operator")
         assert daemonset["status"]["numberReady"] == 0 and daemonset["status"]["numberUnavailable"] >= 1
         assert connection_statuses(lab, "aws-sub1") == [] and connection_statuses(lab, "aws-sub2") == []
+
+
+def gateway_statuses(lab, cluster: str) -> dict:
+    return {gateway["metadata"]["name"]: (gateway.get("status") or {}).get("haStatus")
+            for gateway in lab.spoke(cluster).list(SUBMARINER_V1, "Gateway", namespace="submariner-operator")}
+
+
+def test_the_active_gateway_keeps_its_lease_and_its_replacement_drops_the_tunnels_until_another_takes_over():
+    """Leader election (submariner-io/submariner pkg/gateway/gateway.go): a new gateway joins as passive; when the
+    active one's Machine is replaced, the other takes over and dials its peers again."""
+    with running_lab("acm-2.12") as lab:
+        join_212(lab)
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        (first,) = gateway_statuses(lab, "aws-sub1")
+        set_config(lab, "aws-sub1", gatewayConfig={"gateways": 2})
+        lab.wait_for(lambda: len(gateway_statuses(lab, "aws-sub1")) == 2, timeout=20, message="a second gateway on aws-sub1")
+        assert gateway_statuses(lab, "aws-sub1")[first] == "active"
+        seen = []
+
+        def record(_event_type, obj):
+            if obj.get("kind") == "Gateway":
+                seen.extend(conn["status"] for conn in (obj.get("status") or {}).get("connections") or [])
+        lab.spoke("aws-sub2").subscribe(record)
+        machine = next(item for item in lab.spoke("aws-sub1").list("machine.openshift.io/v1beta1", "Machine", namespace="openshift-machine-api")
+                       if (item.get("status") or {}).get("nodeRef", {}).get("name") == first)
+        lab.spoke("aws-sub1").delete("machine.openshift.io/v1beta1", "Machine", machine["metadata"]["name"], "openshift-machine-api")
+        lab.wait_for(lambda: first not in gateway_statuses(lab, "aws-sub1") and "active" in gateway_statuses(lab, "aws-sub1").values(),
+                     timeout=20, message="another gateway active on aws-sub1")
+        wait_statuses(lab, "aws-sub2", ["connected"])
+        assert "connecting" in seen, "aws-sub2's tunnel to aws-sub1 never dropped while aws-sub1's active gateway changed: %s" % seen

@@ -16,6 +16,8 @@ The gateway runs the cable driver and NAT-T port of the Submariner CR. The opera
 DaemonSet's pod template (env ``SUBMARINER_CABLEDRIVER`` and ``CE_IPSEC_NATTPORT``, submariner-io/submariner-operator
 ``controllers/submariner/gateway_resources.go``, devel 393ed877), so a change rolls the gateway pods: the cluster's
 tunnels drop, and its peers lose their connection to it, until the new pod published its endpoint one step later.
+The active gateway stays active while its node lives (leader election); when its node goes, another gateway takes
+over and the cluster's tunnels are dialled again.
 A cable driver the profile's Submariner lacks makes the gateway exit at start (``unsupported cable type``,
 ``pkg/cable/driver.go``): it never runs, and its Gateway objects keep what the last pod wrote. Nothing compares two
 clusters' drivers (``pkg/cableengine/cableengine.go`` ``InstallCable`` hands the remote endpoint to the local driver):
@@ -180,6 +182,7 @@ class SubmarinerController(c.Reconciler):
         self._started: set[str] = set()       # clusters whose Submariner pods finished starting
         self._gateway_config: dict[str, tuple] = {}   # cluster -> what its running gateway pods were started with
         self._rolling: set[str] = set()        # clusters whose gateway pods restart with a new config
+        self._leaders: dict[str, str] = {}     # cluster -> the node of its active gateway (the leader)
         for spoke in self.world.spokes.values():
             self.watch_kinds(spoke, {
                 (c.SUBMARINER_OPERATOR_V1ALPHA1, "Submariner"),
@@ -206,6 +209,7 @@ class SubmarinerController(c.Reconciler):
                 self.after(1, self._pods_started, cluster)
             network = spoke.get(c.NETWORK_CONFIG_V1, "Network", "cluster")
             members.append(Member(cluster, spoke, submariner, network))
+            self._keep_active_gateway(members[-1])
         self._read_ec2(members)
         for member in members:
             self._roll_gateway_if_changed(member)
@@ -297,6 +301,24 @@ class SubmarinerController(c.Reconciler):
         return [self._groups[group_id] for group_id in security_group_ids(instance) if group_id in self._groups]
 
     # ---------------------------------------------------------------- operator
+    def _keep_active_gateway(self, member: Member) -> None:
+        """The active gateway holds its leader lease while its node lives (submariner-io/submariner
+        ``pkg/gateway/gateway.go``, leader election); when it goes, another gateway takes over and dials every
+        peer again, so the cluster's tunnels drop until then."""
+        cluster = member.cluster
+        names = [node["metadata"]["name"] for node in member.gateways]
+        active = self._leaders.get(cluster)
+        if active in names:
+            member.gateways.sort(key=lambda node: node["metadata"]["name"] != active)
+            return
+        if active is not None:
+            for pair in [pair for pair in self._established | self._pending if cluster in pair]:
+                self._forget(pair)
+        if names:
+            self._leaders[cluster] = names[0]
+        else:
+            self._leaders.pop(cluster, None)
+
     def _pods_started(self, cluster: str) -> None:
         if cluster in self._deployed:
             self._started.add(cluster)
@@ -533,6 +555,7 @@ class SubmarinerController(c.Reconciler):
             self._forget(pair)
         self._gateway_config.pop(cluster, None)
         self._rolling.discard(cluster)
+        self._leaders.pop(cluster, None)
         if submariner is not None:
             for finalizer in submariner["metadata"].get("finalizers") or []:
                 submariner = c.remove_finalizer(spoke, submariner, finalizer) or submariner
