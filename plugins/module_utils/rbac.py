@@ -105,8 +105,9 @@ PERMISSIONS = tuple(
     + _grant(HUB, C.ADDON_GROUP, "managedclusteraddons", CLUSTER_NAMESPACES, {"list": ("uninstall",)})
     + _grant(HUB, "work.open-cluster-management.io", "manifestworks", CLUSTER_NAMESPACES, {"get": ("uninstall",)})
     + _grant(HUB, "work.open-cluster-management.io", "manifestworks", CLUSTER_NAMESPACES, {"get": ("addon", "direct", "verify")}, LABEL_JOIN)
+    # patch: a run takes over the lease a dead run left (its process ended), compare-and-swap on its resourceVersion.
     + _grant(HUB, "coordination.k8s.io", "leases", LEASE_NAMESPACE,
-             {"get create delete": ("addon", "direct", "uninstall"), "list": ("uninstall",)})
+             {"get create delete patch": ("addon", "direct", "uninstall"), "list": ("uninstall",)})
     + _grant(HUB, C.SUBMARINER_GROUP, "brokers", BROKER_NAMESPACE, {"get": EVERY_RUN, "create": SITE, "delete": ("uninstall",)}, BROKER_CR)
     # preflight reads the networks the set's clusters announced (a --limit run checks a newcomer against them).
     + _grant(HUB, C.SUBMARINER_GROUP, "clusters", BROKER_NAMESPACE, {"list": SITE + ("uninstall",)})

@@ -129,15 +129,18 @@ SENT_ONLY_WHILE_WAITING = {
 # creates and rotates the secret as the least-privilege runner).
 DAY2_CONFIG_PATCH = ("patch", "submarineraddon.open-cluster-management.io", "submarinerconfigs")
 ENDPOINTS_LIST = ("list", "submariner.io", "endpoints")
+# Only a run after one that failed once it held the lease takes that lease over (run_lease patches it, compare-and-swap
+# on its resourceVersion); these runs take none over.
+LEASE_TAKEOVER = ("patch", "coordination.k8s.io", "leases")
 CREDENTIALS_WRITES = {("create", "", "secrets"), ("patch", "", "secrets")}
 CREDENTIALS_DELETE = ("delete", "", "secrets")
 NOT_SENT_BY_THESE_RUNS = {
     ("site", rbac.SPOKE, "acm-2.12"): {("delete", "machine.openshift.io", "machinesets")},
     ("site", rbac.SPOKE, "acm-2.2"): {("delete", "machine.openshift.io", "machinesets")},
-    ("site", rbac.HUB, "acm-2.12"): {DAY2_CONFIG_PATCH, ENDPOINTS_LIST} | CREDENTIALS_WRITES,
-    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), DAY2_CONFIG_PATCH, ENDPOINTS_LIST} | CREDENTIALS_WRITES,
-    ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE},
-    ("uninstall", rbac.HUB, "acm-2.12"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE},
+    ("site", rbac.HUB, "acm-2.12"): {DAY2_CONFIG_PATCH, ENDPOINTS_LIST, LEASE_TAKEOVER} | CREDENTIALS_WRITES,
+    ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), DAY2_CONFIG_PATCH, ENDPOINTS_LIST, LEASE_TAKEOVER} | CREDENTIALS_WRITES,
+    ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE, LEASE_TAKEOVER},
+    ("uninstall", rbac.HUB, "acm-2.12"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE, LEASE_TAKEOVER},
 }
 
 

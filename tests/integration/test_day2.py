@@ -203,7 +203,7 @@ def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
     """Direct mode, as the least-privilege runner: 2 gateways, then 1 (planned by --check first, writing nothing).
     aws_cloud_prepare untags the subnet it tagged,
     the SubmarinerConfig asks for 1, then the other gateway MachineSet (ours) goes with its instance; the tunnels are
-    up again and a second run changes nothing."""
+    up again and a second run changes nothing. Then another NAT-T port on one cluster."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, time_scale=WAITING_TIME_SCALE)
     inventory = runner_inventory(lab, tmp_path, {"acm_submariner_aws_prep_mode": "direct"})
     bind_mode(lab, "direct")
@@ -240,3 +240,34 @@ def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
     assert (kept["submariner"], kept["node_labels"]) == (4500, ["4500"]) and 4500 in kept["public_udp"], kept
     assert connected(lab, "aws-sub1") == [("aws-sub2", "connected")] and connected(lab, "aws-sub2") == [("aws-sub1", "connected")]
     second_run_changes_nothing(lab, inventory, {"acm_submariner_gateways": 1})
+
+
+def test_nat_t_port_and_cable_driver_on_acm_22(lab_factory, tmp_path):
+    """ACM 2.2 (labels flow, SubmarinerConfig subconfig, Submariner 0.8.1), as the least-privilege runner: another NAT-T
+    port and the wireguard cable driver for the whole set in one run. --check --diff names the tunnels that drop; the
+    run reaches the Submariner CRs and the gateway security groups (the 2.2 add-on prepares again for the changed
+    config), the tunnels are up again, and a second run changes nothing. vxlan is refused there (test_bad_input.py)."""
+    lab = lab_factory.get(profile="acm-2.2", clusters=2, overlap=False, time_scale=WAITING_TIME_SCALE)
+    inventory = runner_inventory(lab, tmp_path, {"acm_submariner_config_name": "subconfig"})
+    bind_mode(lab, "addon")
+    code, _stats, output = run(lab, "site.yml", inventory=inventory)
+    assert code == 0, failure_messages(output)
+    changed = {"acm_submariner_nat_t_port": 4501, "acm_submariner_cable_driver": "wireguard"}
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed, check=True, diff=True)
+    assert code == 0, failure_messages(output)
+    assert without_run_lease(mutating_requests(lab, mark)) == []
+    for cluster, peer in PAIRS:
+        assert ("  - cluster: restart the gateway pods (cable driver from libreswan to wireguard, NAT-T port from 4500 to 4501): its"
+                " tunnels to %s drop until the new pods run, and stay down to any of them that does not run wireguard" % peer
+                ) in plan_lines(output), plan_lines(output)
+    change(lab, inventory, changed)
+    for cluster, peer in PAIRS:
+        seeded, spoke = lab.world.seeded[cluster], lab.world.spoke_for(cluster)
+        spec = spoke.get("submariner.io/v1alpha1", "Submariner", "submariner", "submariner-operator")["spec"]
+        assert (spec["cableDriver"], spec["ceIPSecNATTPort"]) == ("wireguard", 4501)
+        groups = lab.world.ec2(seeded.region).describe_security_groups(Filters=[
+            {"Name": "vpc-id", "Values": [seeded.vpc_id]}, {"Name": "group-name", "Values": [seeded.infra_id + "-submariner-gw-sg"]}])
+        assert 4501 in [rule["FromPort"] for group in groups["SecurityGroups"] for rule in group["IpPermissions"] if rule["IpProtocol"] == "udp"]
+        assert connected(lab, cluster) == [(peer, "connected")]
+    second_run_changes_nothing(lab, inventory, changed)
