@@ -99,6 +99,15 @@ def change(lab, inventory, extra_vars):
     return mark, total(stats, "changed")
 
 
+def checked_plan(lab, inventory, extra_vars):
+    """site.yml --check --diff with a changed value: it writes nothing (but its run lease); the plan's lines."""
+    mark = lab.requests.mark()
+    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=extra_vars, check=True, diff=True)
+    assert code == 0, failure_messages(output)
+    assert without_run_lease(mutating_requests(lab, mark)) == []
+    return plan_lines(output)
+
+
 def second_run_changes_nothing(lab, inventory, extra_vars):
     code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=extra_vars)
     assert code == 0, failure_messages(output)
@@ -183,13 +192,10 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
     # gateway pods restart, and writes nothing; the run reaches the Submariner CRs and the Endpoints the gateways
     # announce, the tunnels are up again, and a second run changes nothing (for the NAT-T port too).
     changed_driver = dict(changed_port, acm_submariner_cable_driver="vxlan")
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed_driver, check=True, diff=True)
-    assert code == 0, failure_messages(output)
-    assert without_run_lease(mutating_requests(lab, mark)) == []
+    plan = checked_plan(lab, inventory, changed_driver)
     for cluster, peer in PAIRS:
         assert ("  - cluster: restart the gateway pods (cable driver from libreswan to vxlan): its tunnels to %s drop until the new"
-                " pods run, and stay down to any of them that does not run vxlan" % peer) in plan_lines(output), plan_lines(output)
+                " pods run, and stay down to any of them that does not run vxlan" % peer) in plan, plan
     change(lab, inventory, changed_driver)
     announced = {item["spec"]["cluster_id"]: item["spec"]["backend"] for item in lab.hub.list(SUBMARINER_API, "Endpoint", namespace="submariner-broker")}
     assert announced == {"aws-sub1": "vxlan", "aws-sub2": "vxlan"}
@@ -253,14 +259,10 @@ def test_nat_t_port_and_cable_driver_on_acm_22(lab_factory, tmp_path):
     code, _stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
     changed = {"acm_submariner_nat_t_port": 4501, "acm_submariner_cable_driver": "wireguard"}
-    mark = lab.requests.mark()
-    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=changed, check=True, diff=True)
-    assert code == 0, failure_messages(output)
-    assert without_run_lease(mutating_requests(lab, mark)) == []
+    plan = checked_plan(lab, inventory, changed)
     for cluster, peer in PAIRS:
         assert ("  - cluster: restart the gateway pods (cable driver from libreswan to wireguard, NAT-T port from 4500 to 4501): its"
-                " tunnels to %s drop until the new pods run, and stay down to any of them that does not run wireguard" % peer
-                ) in plan_lines(output), plan_lines(output)
+                " tunnels to %s drop until the new pods run, and stay down to any of them that does not run wireguard" % peer) in plan, plan
     change(lab, inventory, changed)
     for cluster, peer in PAIRS:
         seeded, spoke = lab.world.seeded[cluster], lab.world.spoke_for(cluster)
