@@ -312,8 +312,7 @@ class SubmarinerController(c.Reconciler):
             member.gateways.sort(key=lambda node: node["metadata"]["name"] != active)
             return
         if active is not None:
-            for pair in [pair for pair in self._established | self._pending if cluster in pair]:
-                self._forget(pair)
+            self._forget_cluster(cluster)
         if names:
             self._leaders[cluster] = names[0]
         else:
@@ -337,8 +336,7 @@ class SubmarinerController(c.Reconciler):
         if running == member.gateway_config:
             return
         self._rolling.add(cluster)
-        for pair in [pair for pair in self._established | self._pending if cluster in pair]:
-            self._forget(pair)
+        self._forget_cluster(cluster)
         self.after(1, self._gateway_rolled, cluster)
 
     def _gateway_rolled(self, cluster: str) -> None:
@@ -483,6 +481,11 @@ class SubmarinerController(c.Reconciler):
         self._established.discard(pair)
         self._pending.discard(pair)
 
+    def _forget_cluster(self, cluster: str) -> None:
+        """Every tunnel of ``cluster`` goes; each is dialled again from scratch."""
+        for pair in [pair for pair in self._established | self._pending if cluster in pair]:
+            self._forget(pair)
+
     @staticmethod
     def _overlap(member: Member, peer: Member) -> str:
         if member.global_cidr and peer.global_cidr:
@@ -551,8 +554,7 @@ class SubmarinerController(c.Reconciler):
             for kind in ("Endpoint", "Cluster"):
                 for obj in self.hub.list(c.SUBMARINER_V1, kind, namespace=name, label_selector=f"{ENDPOINT_CLUSTER_LABEL}={cluster}"):
                     c.delete_if_present(self.hub, c.SUBMARINER_V1, kind, obj["metadata"]["name"], name)
-        for pair in [pair for pair in self._established | self._pending if cluster in pair]:
-            self._forget(pair)
+        self._forget_cluster(cluster)
         self._gateway_config.pop(cluster, None)
         self._rolling.discard(cluster)
         self._leaders.pop(cluster, None)
