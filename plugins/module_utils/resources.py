@@ -118,7 +118,6 @@ CABLE_DRIVERS = (DEFAULT_CABLE_DRIVER, "wireguard", "vxlan")
 # release-2.3 CR version v0.9), ACM 2.4 deploys 0.11). An older gateway exits with "unsupported cable type"
 # (pkg/cable/driver.go). The addon passes the value on unchecked (pkg/hub/submarinerbrokerinfo/brokerinfo.go).
 CABLE_DRIVER_SINCE: dict[str, tuple[int, int]] = {"libreswan": (2, 2), "wireguard": (2, 2), "vxlan": (2, 4)}
-CABLE_DRIVER_OPTIONS = ("cable_driver",)
 INSTALL_PLAN_APPROVALS = ("Automatic", "Manual")
 
 
@@ -227,7 +226,7 @@ class OptionRefusal:
         if "%s" in behaviour:
             behaviour %= fixed
         keep = " (or set it to %s)" % fixed if fixed is not _UNSET else ""
-        needing = "%s %s" % (name, self.value) if self.option in CABLE_DRIVER_OPTIONS else name
+        needing = "%s %s" % (name, self.value) if self.option == "cable_driver" else name  # a value, not a field, is missing
         return ("%s is %s, but this hub runs ACM %s, whose submariner-addon %s: %s needs ACM %d.%d or later."
                 " Unset %s%s, or upgrade the hub." % ((name, self.value, acm_version, behaviour, needing) + self.since + (name, keep)))
 
