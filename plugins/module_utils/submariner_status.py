@@ -409,19 +409,23 @@ def tunnels_blocker(peers, config=None):
         if rollout:
             return rollout
         evaluation = evaluate_connections(gateways, expected_remotes=peers)
-        if evaluation["state"] == CONNECTED or has_connection_error(obj):
+        if evaluation["state"] == CONNECTED or lasting_error(evaluation["connections"]):
             return None
         return "; ".join(entry["message"] for entry in evaluation["problems"]) or evaluation["state"]
 
     return blocker
 
 
-def has_connection_error(submariner):
-    """Whether a gateway in the Submariner CR's status reports a connection in error that waiting will not heal: not one
+def lasting_error(connections):
+    """Whether a connection (as evaluate_connections summarizes it) is in an error that waiting will not heal: not one
     to a gateway of another cable driver, which heals once that cluster's gateway pods rolled with the same driver."""
-    gateways = evaluate_connections((submariner.get("status") or {}).get("gateways") or [])["connections"]
     return any(connection["status"] == ERROR and (connection["diagnosis"] or {}).get("category") != CABLE_DRIVER_MISMATCH
-               for connection in gateways)
+               for connection in connections)
+
+
+def has_connection_error(submariner):
+    """Whether a gateway in the Submariner CR's status reports a connection in error that waiting will not heal."""
+    return lasting_error(evaluate_connections((submariner.get("status") or {}).get("gateways") or [])["connections"])
 
 
 def wait_for_cluster_tunnels(spoke, params, timeout, config=None):
