@@ -24,6 +24,9 @@ LABEL_ROLE = "machine.openshift.io/cluster-api-machine-role"
 LABEL_TYPE = "machine.openshift.io/cluster-api-machine-type"
 
 GATEWAY_NODE_LABEL = "submariner.io/gateway"
+DELETE_MACHINE_ANNOTATION = "machine.openshift.io/delete-machine"
+# One gateway per zone: each gateway MachineSet runs one Machine.
+MACHINES_PER_GATEWAY_MACHINESET = 1
 INFRA_NODE_LABEL = "node-role.kubernetes.io/infra"
 GATEWAY_TAINT = {"key": "node-role.submariner.io/gateway", "effect": "NoSchedule"}
 GATEWAY_INSTANCE_TAG = {"name": "submariner.io", "value": "gateway"}
@@ -123,7 +126,7 @@ def build_gateway_machineset(worker: dict, *, infra_id: str, instance_type: str,
         "kind": MACHINESET_KIND,
         "metadata": {"name": name, "namespace": MACHINE_API_NAMESPACE, "labels": {LABEL_CLUSTER: infra_id}},
         "spec": {
-            "replicas": 1,
+            "replicas": MACHINES_PER_GATEWAY_MACHINESET,
             "selector": {"matchLabels": dict(selector)},
             "template": {
                 "metadata": {"labels": {**selector, LABEL_ROLE: "worker", LABEL_TYPE: "worker"}},
@@ -188,3 +191,38 @@ def ready_node_names(machines, nodes_by_name: dict) -> list:
         if _machine_reason(machine, nodes_by_name) is None:
             names.append(machine["status"]["nodeRef"]["name"])
     return sorted(names)
+
+
+def instance_type_of(obj: dict) -> str | None:
+    """The instance type of a Machine, or of a MachineSet's template."""
+    spec = obj.get("spec") or {}
+    if obj.get("kind") == MACHINESET_KIND:
+        spec = (spec.get("template") or {}).get("spec") or {}
+    return ((spec.get("providerSpec") or {}).get("value") or {}).get("instanceType")
+
+
+def stale_machines(machines: list, instance_type: str) -> list:
+    """The Machines that run another instance type than ``instance_type``, oldest name first. The machine-api never
+    replaces a running Machine when its MachineSet's template changes: only a new Machine gets the new type."""
+    return sorted((machine for machine in machines if not machine["metadata"].get("deletionTimestamp")
+                   and instance_type_of(machine) not in (None, instance_type)), key=lambda machine: machine["metadata"]["name"])
+
+
+def surge_blocker(machines, nodes_by_name: dict, instance_type: str) -> str | None:
+    """None once a Machine of ``instance_type`` runs a Ready gateway Node (the surge Machine that replaces a stale one)."""
+    fresh = [machine for machine in machines if not machine["metadata"].get("deletionTimestamp") and instance_type_of(machine) == instance_type]
+    return machine_blocker(fresh, nodes_by_name) if fresh else "no Machine of instance type {0} yet".format(instance_type)
+
+
+def delete_first(machine: dict) -> dict:
+    """A patch that makes the machine-api delete this Machine first when its MachineSet scales down: every delete
+    policy ranks the annotation above the others (openshift/machine-api-operator
+    ``pkg/controller/machineset/delete_policy.go``, ``DeleteNodeAnnotation``)."""
+    return {"apiVersion": MACHINE_API_VERSION, "kind": MACHINE_KIND,
+            "metadata": {"name": machine["metadata"]["name"], "namespace": MACHINE_API_NAMESPACE,
+                         "annotations": {DELETE_MACHINE_ANNOTATION: "true"}}}
+
+
+def scaled(name: str, replicas: int) -> dict:
+    return {"apiVersion": MACHINE_API_VERSION, "kind": MACHINESET_KIND,
+            "metadata": {"name": name, "namespace": MACHINE_API_NAMESPACE}, "spec": {"replicas": replicas}}

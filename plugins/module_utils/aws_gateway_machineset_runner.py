@@ -11,7 +11,7 @@ from ansible_collections.acm.submariner.plugins.module_utils import aws_gateway_
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import gateway_sg_name
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError, object_ref
-from ansible_collections.acm.submariner.plugins.module_utils.ownership import not_deleted_message
+from ansible_collections.acm.submariner.plugins.module_utils.ownership import is_ours, not_deleted_message
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import Target, wait_gone, wait_until
 
 
@@ -61,8 +61,58 @@ def gateway_names(machinesets, infra_id):
     return sorted(item["metadata"]["name"] for item in machinesets if gw.is_gateway(item) and gw.infra_id_of(item) == infra_id)
 
 
+def stale_gateways(hub, machinesets, names, instance_type):
+    """Per kept gateway MachineSet of ours, its Machines of another instance type. A MachineSet someone else made
+    is not ours to roll."""
+    stale = {}
+    ours = {item["metadata"]["name"] for item in machinesets if is_ours(item)}
+    for name in names:
+        if name in ours:
+            found = gw.stale_machines(machines_and_nodes(hub, name)[0], instance_type)
+            if found:
+                stale[name] = found
+    return stale
+
+
+def replace_stale(module, stale, replicas):
+    """Replace each stale Machine by a surge, so that the cluster never has fewer gateways than it asked for: the
+    MachineSet is scaled up by one (the machine-api gives the new Machine the new type), and once that Machine's
+    gateway Node is Ready, the stale Machine is marked to go first and the MachineSet is scaled back. A scale-down
+    alone would let the add-on label a worker as gateway while none is left. In check mode, only plans."""
+    params, hub = module.params, module.hub
+    replaced = []
+    for name, machines in stale.items():
+        for machine in machines:
+            if not module.wait_requested:
+                module.warn("{0}: gateway Machine {1} runs {2}, not {3}; it is replaced only with wait=true, which the"
+                            " replacement needs to keep the gateway up".format(
+                                hub.target, machine["metadata"]["name"], gw.instance_type_of(machine), params["instance_type"]))
+                continue
+            replaced.append({"machineset": name, "machine": machine["metadata"]["name"], "before": gw.instance_type_of(machine),
+                             "after": params["instance_type"]})
+            if module.check_mode:
+                continue
+            hub.ensure_present(gw.scaled(name, replicas + 1))
+            wait_until(hub, machineset_target(name),
+                       lambda _obj, name=name: gw.surge_blocker(*machines_and_nodes(hub, name), params["instance_type"]), params["wait_timeout"])
+            hub.ensure_present(gw.delete_first(machine))
+            hub.ensure_present(gw.scaled(name, replicas))
+            wait_until(hub, machineset_target(name), lambda _obj, name=name, gone=machine["metadata"]["name"]: replacement_blocker(hub, name, gone),
+                       params["wait_timeout"])
+    return replaced
+
+
+def replacement_blocker(hub, name, gone):
+    machines, nodes = machines_and_nodes(hub, name)
+    if any(machine["metadata"]["name"] == gone for machine in machines):
+        return "Machine {0} is still being deleted".format(gone)
+    return gw.machine_blocker(machines, nodes)
+
+
 def ensure_present(module, machinesets, infra_id):
     params, hub = module.params, module.hub
+    names = [gw.gateway_machineset_name(infra_id, zone) for zone in params["availability_zones"]]
+    stale = stale_gateways(hub, machinesets, names, params["instance_type"])
     outcomes = {}
     for zone in params["availability_zones"]:
         try:
@@ -76,10 +126,11 @@ def ensure_present(module, machinesets, infra_id):
     if module.wait_requested:
         for name in outcomes:
             wait_ready(hub, name, params["wait_timeout"])
+    replaced = replace_stale(module, stale, gw.MACHINES_PER_GATEWAY_MACHINESET)
     if params["prune"]:
         # After the wait: the gateways that stay are up before any other goes.
         outcomes.update(delete_ours(module, [name for name in gateway_names(machinesets, infra_id) if name not in outcomes]))
-    return outcomes
+    return outcomes, replaced
 
 
 def ensure_absent(module, machinesets, infra_id):
@@ -88,7 +139,7 @@ def ensure_absent(module, machinesets, infra_id):
         names = [gw.gateway_machineset_name(infra_id, zone) for zone in params["availability_zones"]]
     else:
         names = gateway_names(machinesets, infra_id)
-    return delete_ours(module, names)
+    return delete_ours(module, names), []
 
 
 def delete_ours(module, names):
@@ -116,7 +167,7 @@ def manage_gateway_machinesets(module):
     machinesets = hub.list(gw.MACHINE_API_VERSION, gw.MACHINESET_KIND, gw.MACHINE_API_NAMESPACE)
     infra_id = resolve_infra_id(module, machinesets)
     run = ensure_present if module.params["state"] == "present" else ensure_absent
-    outcomes = run(module, machinesets, infra_id)
+    outcomes, replaced = run(module, machinesets, infra_id)
     nodes, others = [], []
     if module.params["state"] == "present":
         wanted = [gw.gateway_machineset_name(infra_id, zone) for zone in module.params["availability_zones"]]
@@ -125,7 +176,8 @@ def manage_gateway_machinesets(module):
         # Left: not pruned, or kept by the prune as not ours.
         others = [name for name in gateway_names(machinesets, infra_id)
                   if name not in wanted and (name not in outcomes or outcomes[name].kept)]
-    result = {"changed": any(outcome.changed for outcome in outcomes.values()), "infra_id": infra_id,
+    result = {"changed": any(outcome.changed for outcome in outcomes.values()) or bool(replaced), "infra_id": infra_id,
               "machinesets": list(outcomes), "node_names": sorted(nodes), "others": others,
-              "deleted": sorted(name for name, outcome in outcomes.items() if outcome.changed and not outcome.after)}
+              "deleted": sorted(name for name, outcome in outcomes.items() if outcome.changed and not outcome.after),
+              "replaced": replaced}
     return module.with_diff(result, outcomes)

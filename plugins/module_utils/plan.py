@@ -79,7 +79,11 @@ def cloud_prepare_steps(result, infra_id: str) -> list:
 def machineset_steps(result) -> list:
     if not _ran(result) or not result.get("changed"):
         return []
-    return [f"cluster: create or change gateway MachineSet {name}" for name in result.get("machinesets") or []]
+    steps = [f"cluster: create or change gateway MachineSet {name}" for name in result.get("machinesets") or []]
+    for entry in result.get("replaced") or []:
+        steps.append(f"cluster: replace gateway Machine {entry['machine']} (instance type from {entry['before']} to {entry['after']}):"
+                     " a Machine of the new type starts first, then it goes; the tunnels drop while another gateway takes them over")
+    return steps
 
 
 def pruned_machineset_steps(result) -> list:

@@ -127,7 +127,9 @@ PERMISSIONS = tuple(
     + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE,
              {"create get list watch delete": ("direct",), "list": ("uninstall",)})
     + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE, {"get watch delete": ("uninstall",)}, aws_prep=("direct",))
-    + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("direct",)})
+    # A new gateway instance type: the MachineSet is scaled up by one, then back with the old Machine marked to go first.
+    + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE, {"patch": ("direct",)})
+    + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("direct",), "get patch": ("direct",)})
     + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("uninstall",)}, aws_prep=("direct",))
 )
 

@@ -146,6 +146,13 @@ deleted:
   type: list
   elements: str
   sample: [cluster1-x7k2p-submariner-gw-eu-west-1b]
+replaced:
+  description: The gateway Machines replaced because they ran another instance type (in check mode, that would be).
+  returned: always
+  type: list
+  elements: dict
+  sample: [{machineset: cluster1-x7k2p-submariner-gw-eu-west-1a, machine: cluster1-x7k2p-submariner-gw-eu-west-1a-4kq7d,
+            before: m5n.large, after: c5.large}]
 others:
   description:
     - With O(state=present), the cluster's gateway MachineSets of other zones than O(availability_zones) that are left

@@ -129,14 +129,18 @@ SENT_ONLY_WHILE_WAITING = {
 # creates and rotates the secret as the least-privilege runner).
 DAY2_CONFIG_PATCH = ("patch", "submarineraddon.open-cluster-management.io", "submarinerconfigs")
 ENDPOINTS_LIST = ("list", "submariner.io", "endpoints")
+# Only a day-2 run with a new gateway instance type patches a gateway MachineSet and replaces its Machines (direct mode;
+# test_day2.py runs it as the least-privilege runner).
+NEW_INSTANCE_TYPE = {("patch", "machine.openshift.io", "machinesets"), ("get", "machine.openshift.io", "machines"),
+                     ("patch", "machine.openshift.io", "machines")}
 # Only a run after one that failed once it held the lease takes that lease over (run_lease patches it, compare-and-swap
 # on its resourceVersion); these runs take none over.
 LEASE_TAKEOVER = ("patch", "coordination.k8s.io", "leases")
 CREDENTIALS_WRITES = {("create", "", "secrets"), ("patch", "", "secrets")}
 CREDENTIALS_DELETE = ("delete", "", "secrets")
 NOT_SENT_BY_THESE_RUNS = {
-    ("site", rbac.SPOKE, "acm-2.12"): {("delete", "machine.openshift.io", "machinesets")},
-    ("site", rbac.SPOKE, "acm-2.2"): {("delete", "machine.openshift.io", "machinesets")},
+    ("site", rbac.SPOKE, "acm-2.12"): {("delete", "machine.openshift.io", "machinesets")} | NEW_INSTANCE_TYPE,
+    ("site", rbac.SPOKE, "acm-2.2"): {("delete", "machine.openshift.io", "machinesets")} | NEW_INSTANCE_TYPE,
     ("site", rbac.HUB, "acm-2.12"): {DAY2_CONFIG_PATCH, ENDPOINTS_LIST, LEASE_TAKEOVER} | CREDENTIALS_WRITES,
     ("site", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), DAY2_CONFIG_PATCH, ENDPOINTS_LIST, LEASE_TAKEOVER} | CREDENTIALS_WRITES,
     ("uninstall", rbac.HUB, "acm-2.2"): {("list", "submariner.io", "clusters"), ENDPOINTS_LIST, CREDENTIALS_DELETE, LEASE_TAKEOVER},

@@ -163,3 +163,24 @@ def test_provisioning_takes_time_scale():
             assert machine["status"]["phase"] == "Running"
         finally:
             lab.world.stop()
+
+
+def test_scale_down_removes_the_machine_marked_delete_machine_first_else_the_newest(lab):
+    """openshift/machine-api-operator pkg/controller/machineset/delete_policy.go: the annotation ranks first under
+    every policy; among unmarked Running Machines with Nodes the default Random policy picks any, the lab the newest."""
+    spoke = _spoke(lab)
+    name = f"{INFRA}-surge-eu-west-1a"
+    spoke.create(_gateway_like_machineset(lab, name))
+    assert lab.world.settle(10)
+    [old] = _machines(lab, name)
+    _scale(lab, name, 2)
+    [new] = [machine for machine in _machines(lab, name) if machine["metadata"]["name"] != old["metadata"]["name"]]
+    _scale(lab, name, 1)
+    assert [machine["metadata"]["name"] for machine in _machines(lab, name)] == [old["metadata"]["name"]]
+    _scale(lab, name, 2)
+    marked = spoke.get(MACHINE_API, "Machine", old["metadata"]["name"], NAMESPACE)
+    marked["metadata"].setdefault("annotations", {})["machine.openshift.io/delete-machine"] = "true"
+    spoke.update(marked)
+    _scale(lab, name, 1)
+    [kept] = _machines(lab, name)
+    assert kept["metadata"]["name"] not in (old["metadata"]["name"], new["metadata"]["name"]) and kept["status"]["phase"] == "Running"

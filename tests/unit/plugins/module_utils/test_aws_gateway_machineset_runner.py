@@ -23,8 +23,11 @@ def machineset(name, infra, role="worker", ours=False):
             "spec": {"template": {"metadata": {"labels": {gw.LABEL_ROLE: role}}}}}
 
 
-def machine(name, machineset_name):
-    return {"kind": gw.MACHINE_KIND, "metadata": {"name": name, "labels": {gw.LABEL_MACHINESET: machineset_name}}}
+def machine(name, machineset_name, instance_type=None):
+    found = {"kind": gw.MACHINE_KIND, "metadata": {"name": name, "labels": {gw.LABEL_MACHINESET: machineset_name}}}
+    if instance_type:
+        found["spec"] = {"providerSpec": {"value": {"instanceType": instance_type}}}
+    return found
 
 
 class Cluster:
@@ -37,6 +40,8 @@ class Cluster:
         self.machines = list(machines)
         self.deleted = []
         self.written = []
+        self.scales = []
+        self.marked = []
 
     def list(self, api_version, kind, namespace=None, label_selector=None):
         if kind == gw.MACHINESET_KIND:
@@ -49,6 +54,10 @@ class Cluster:
 
     def ensure_present(self, desired, owned=False):
         self.written.append((desired["metadata"]["name"], owned))
+        if desired.get("kind") == gw.MACHINESET_KIND and "replicas" in (desired.get("spec") or {}) and "template" not in desired["spec"]:
+            self.scales.append((desired["metadata"]["name"], desired["spec"]["replicas"]))
+        if desired.get("kind") == gw.MACHINE_KIND:
+            self.marked.append((desired["metadata"]["name"], desired["metadata"]["annotations"]))
         return Outcome(False, desired, desired)
 
     def ensure_absent(self, api_version, kind, name, namespace=None, owned_only=False):
@@ -97,7 +106,7 @@ def test_absent_without_zones_deletes_only_this_clusters_gateways():
     result = runner.manage_gateway_machinesets(Module(cluster))
     assert cluster.deleted == ["abc-submariner-gw-eu-west-1a"]
     assert result == {"changed": True, "infra_id": "abc", "machinesets": ["abc-submariner-gw-eu-west-1a"], "node_names": [], "others": [],
-                      "deleted": ["abc-submariner-gw-eu-west-1a"]}
+                      "deleted": ["abc-submariner-gw-eu-west-1a"], "replaced": []}
 
 
 def test_absent_with_zones_names_them_and_missing_ones_change_nothing():
@@ -146,3 +155,61 @@ def test_absent_waits_for_the_machines_of_what_it_deleted(monkeypatch):
     assert blockers == ["Machine(s) abc-gw-m1 still being deleted"]
     cluster.machines = []
     assert runner.machines_left(cluster, "abc-submariner-gw-eu-west-1a") is None
+
+
+def present_with(monkeypatch, gateways, machines, **params):
+    monkeypatch.setattr(runner.gw, "worker_for_zone", lambda machinesets, infra, zone: {"zone": zone})
+    monkeypatch.setattr(runner.gw, "build_gateway_machineset", lambda worker, **options: {
+        "metadata": {"name": gw.gateway_machineset_name(options["infra_id"], worker["zone"])}})
+    cluster = Cluster(WORKERS + gateways, machines)
+    zones = [item["metadata"]["name"].rsplit("-gw-", 1)[1] for item in gateways]
+    return cluster, Module(cluster, state="present", availability_zones=zones, instance_type="c5.large", **params)
+
+
+def test_a_new_instance_type_replaces_our_gateway_machines_one_by_one_by_a_surge(monkeypatch):
+    gateways = [machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True), machineset("abc-submariner-gw-eu-west-1b", "abc", ours=True)]
+    machines = [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large"), machine("abc-gw-b1", "abc-submariner-gw-eu-west-1b", "m5n.large")]
+    cluster, module = present_with(monkeypatch, gateways, machines)
+    steps = []
+    monkeypatch.setattr(runner, "wait_ready", lambda hub, name, timeout: None)
+    monkeypatch.setattr(runner, "wait_until", lambda hub, target, blocker, timeout: steps.append(("wait", len(cluster.scales))))
+    module.check_mode, module.wait_requested = True, True
+    planned = runner.manage_gateway_machinesets(module)
+    assert cluster.scales == [] and cluster.marked == [] and steps == [] and planned["changed"] is True
+    assert planned["replaced"] == [{"machineset": "abc-submariner-gw-eu-west-1a", "machine": "abc-gw-a1", "before": "m5n.large", "after": "c5.large"},
+                                   {"machineset": "abc-submariner-gw-eu-west-1b", "machine": "abc-gw-b1", "before": "m5n.large", "after": "c5.large"}]
+    module.check_mode = False
+    result = runner.manage_gateway_machinesets(module)
+    # per Machine: one more of the new type, awaited; then the stale one is marked to go first and the set scaled back
+    assert cluster.scales == [("abc-submariner-gw-eu-west-1a", 2), ("abc-submariner-gw-eu-west-1a", 1),
+                              ("abc-submariner-gw-eu-west-1b", 2), ("abc-submariner-gw-eu-west-1b", 1)]
+    assert steps == [("wait", 1), ("wait", 2), ("wait", 3), ("wait", 4)]
+    assert cluster.marked == [("abc-gw-a1", {gw.DELETE_MACHINE_ANNOTATION: "true"}), ("abc-gw-b1", {gw.DELETE_MACHINE_ANNOTATION: "true"})]
+    assert [entry["machine"] for entry in result["replaced"]] == ["abc-gw-a1", "abc-gw-b1"]
+
+
+def test_only_our_gateway_machines_of_another_type_are_replaced_and_only_when_waiting(monkeypatch):
+    ours = [machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True)]
+    cluster, module = present_with(monkeypatch, ours, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")])
+    assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
+    assert module.warnings == ['context "cluster1": gateway Machine abc-gw-a1 runs m5n.large, not c5.large; it is replaced only with'
+                               ' wait=true, which the replacement needs to keep the gateway up']
+    theirs = [machineset("abc-submariner-gw-eu-west-1a", "abc")]
+    cluster, module = present_with(monkeypatch, theirs, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")], )
+    module.wait_requested = True
+    monkeypatch.setattr(runner, "wait_until", lambda *args: None)
+    monkeypatch.setattr(runner, "wait_ready", lambda *args: None)
+    assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
+    cluster, module = present_with(monkeypatch, ours, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "c5.large")])
+    module.wait_requested = True
+    assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
+
+
+def test_the_surge_waits_for_a_ready_gateway_of_the_new_type():
+    node = {"metadata": {"name": "n2", "labels": {gw.GATEWAY_NODE_LABEL: "true"}}, "status": {"conditions": [{"type": "Ready", "status": "True"}]}}
+    old = dict(machine("m1", "ms", "m5n.large"), status={"phase": "Running", "nodeRef": {"name": "n1"}})
+    new = dict(machine("m2", "ms", "c5.large"), status={"phase": "Provisioning"})
+    assert gw.surge_blocker([old], {}, "c5.large") == "no Machine of instance type c5.large yet"
+    assert gw.surge_blocker([old, new], {}, "c5.large") == "Machine m2 is Provisioning"
+    new["status"] = {"phase": "Running", "nodeRef": {"name": "n2"}}
+    assert gw.surge_blocker([old, new], {"n2": node}, "c5.large") is None

@@ -105,3 +105,14 @@ def test_a_gateway_restart_names_the_tunnels_that_drop():
     alone = render({}, {"c1": {"submariner_config": config(port), "set_missing": False}}, HUB, "s")
     assert alone[-1] == "  - cluster: restart the gateway pods (NAT-T port from 4500 to 4501): it has no peer yet, so no tunnel drops"
     assert render({}, {"c1": {"submariner_config": config(), "set_missing": False}}, HUB, "s")[-1] == "  - hub: change SubmarinerConfig c1/submariner"
+
+
+def test_a_new_instance_type_plans_each_gateway_machine_replacement():
+    result = {"changed": True, "machinesets": ["c1-x-submariner-gw-eu-west-1a"],
+              "replaced": [{"machineset": "c1-x-submariner-gw-eu-west-1a", "machine": "c1-x-submariner-gw-eu-west-1a-4kq7d",
+                            "before": "m5n.large", "after": "c5.large"}]}
+    clusters = {"c1": {"gateway_machineset": result, "set_missing": False, "cluster_set_label": {"changed": False}}}
+    assert render({}, clusters, HUB, "s")[-2:] == [
+        "  - cluster: create or change gateway MachineSet c1-x-submariner-gw-eu-west-1a",
+        "  - cluster: replace gateway Machine c1-x-submariner-gw-eu-west-1a-4kq7d (instance type from m5n.large to c5.large): a Machine"
+        " of the new type starts first, then it goes; the tunnels drop while another gateway takes them over"]
