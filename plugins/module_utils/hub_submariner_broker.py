@@ -20,6 +20,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
 )
 from ansible_collections.acm.submariner.plugins.module_utils.ownership import not_deleted_message
 from ansible_collections.acm.submariner.plugins.module_utils.resources import build_broker
+from ansible_collections.acm.submariner.plugins.module_utils.validation import DEFAULT_GLOBALNET_CLUSTER_SIZE, DEFAULT_GLOBALNET_RANGE
 from ansible_collections.acm.submariner.plugins.module_utils.waiting import (
     Target,
     wait_until,
@@ -102,6 +103,21 @@ def globalnet_of(broker):
     return bool(((broker or {}).get("spec") or {}).get("globalnetEnabled"))
 
 
+# The inventory variables behind the Broker's Globalnet pool options (roles/broker).
+POOL_VARIABLES = {"globalnet_cidr_range": "acm_submariner_globalnet_cidr_range",
+                  "default_globalnet_cluster_size": "acm_submariner_globalnet_cluster_size"}
+
+
+def globalnet_pool_changes(existing, params):
+    """``(option, current, wanted)`` for each Globalnet pool option the parameters change on the Broker ``existing``
+    (an absent field is the add-on's default)."""
+    spec = (existing or {}).get("spec") or {}
+    current = {"globalnet_cidr_range": spec.get("globalnetCIDRRange") or DEFAULT_GLOBALNET_RANGE,
+               "default_globalnet_cluster_size": int(spec.get("defaultGlobalnetClusterSize") or DEFAULT_GLOBALNET_CLUSTER_SIZE)}
+    return [(option, current[option], params[option]) for option in ("globalnet_cidr_range", "default_globalnet_cluster_size")
+            if params.get(option) not in (None, "") and params[option] != current[option]]
+
+
 def params_broker(params, namespace):
     return build_broker(namespace, params["globalnet_enabled"], params["globalnet_cidr_range"], params["default_globalnet_cluster_size"])
 
@@ -117,6 +133,17 @@ def desired_broker(module, existing, joined, namespace):
             " those clusters from Submariner (acm.submariner.submariner_addon state=absent), change the Broker,"
             " and join them again.".format(
                 module.hub.target, "enable" if wanted else "disable", namespace, C.BROKER_NAME, ", ".join(joined)),
+            joined_clusters=joined)
+    changed_pool = globalnet_pool_changes(existing, params) if joined and globalnet_of(existing) else []
+    if changed_pool:
+        raise HubError(
+            "{0}: refusing to change {1} of Broker {2}/{3}: clusters {4} already joined. The submariner-addon keeps the"
+            " Globalnet pool it recorded when the first cluster joined (ConfigMap submariner-globalnet-info in {2}) and the"
+            " CIDRs it allocated from it, and would ignore the new value without a word. Keep the current value, or remove"
+            " those clusters from Submariner (uninstall.yml), change it, and join them again.".format(
+                module.hub.target, " and ".join("{0} ({1}) from {2} to {3}".format(option, POOL_VARIABLES[option], current, wanted)
+                                                for option, current, wanted in changed_pool), namespace,
+                C.BROKER_NAME, ", ".join(joined)),
             joined_clusters=joined)
     desired = params_broker(params, namespace)
     # An absent globalnetEnabled already means false: writing the explicit false would be a no-op change.

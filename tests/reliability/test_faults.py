@@ -72,16 +72,20 @@ def test_two_concurrent_runs_one_converges_the_other_stops_at_the_lease(fresh_la
 
 @pytest.mark.converges
 def test_globalnet_change_after_join_fails_before_any_write(fresh_lab, stop_labs_after):  # pylint: disable=unused-argument
-    """Globalnet is decided before the first join: turning it on for a converged set must stop, not half-migrate."""
+    """Globalnet and its pool are decided before the first join: turning it off, or giving the set another Globalnet
+    CIDR range, on a converged set must stop, not half-migrate (the add-on would ignore a new range without a word)."""
     lab = fresh_lab
-    labrun.run(lab).check()
+    labrun.run(lab, extra_vars={"acm_submariner_globalnet": True}).check()
     ec2_before = lab.ec2_state()
-    changed = labrun.run(lab, extra_vars={"acm_submariner_globalnet": True})
-    assert changed.returncode != 0
-    # Preflight finds the change (submariner_broker's own rule, in check mode): not even the run lease is written.
-    assert changed.mutating == [], [(r["cluster"], r["verb"], r["path"]) for r in changed.mutating]
-    assert [f["task"].split(" : ")[-1] for f in changed.failures()] == ["Stop before any change when something is wrong"]
-    assert lab.ec2_state() == ec2_before
-    message = " ".join("%s: %s" % (f["host"], f["result"].get("msg", "")) for f in changed.failures())
-    missing = [word for word in ("globalnet", "submariner", "remove") if word not in message.lower()]
-    assert not missing, "the message lacks %s: %s" % (missing, message[:2000])
+    for changes, words in (({"acm_submariner_globalnet": False}, ("globalnet", "submariner", "remove")),
+                           ({"acm_submariner_globalnet": True, "acm_submariner_globalnet_cidr_range": "243.0.0.0/8"},
+                            ("acm_submariner_globalnet_cidr_range", "from 242.0.0.0/8 to 243.0.0.0/8", "submariner-globalnet-info", "remove"))):
+        changed = labrun.run(lab, extra_vars=changes)
+        assert changed.returncode != 0
+        # Preflight finds the change (submariner_broker's own rule, in check mode): not even the run lease is written.
+        assert changed.mutating == [], [(r["cluster"], r["verb"], r["path"]) for r in changed.mutating]
+        assert [f["task"].split(" : ")[-1] for f in changed.failures()] == ["Stop before any change when something is wrong"]
+        assert lab.ec2_state() == ec2_before
+        message = " ".join("%s: %s" % (f["host"], f["result"].get("msg", "")) for f in changed.failures())
+        missing = [word for word in words if word not in message.lower()]
+        assert not missing, "the message lacks %s: %s" % (missing, message[:2000])

@@ -513,6 +513,22 @@ def test_broker_globalnet_before_join_and_same_value_after(run_module):
     assert not same["changed"] and joined.writes == []
 
 
+def test_broker_refuses_another_globalnet_pool_once_clusters_joined(run_module):
+    """The add-on keeps the pool it recorded in ConfigMap submariner-globalnet-info and would ignore a new one silently."""
+    api = broker_hub(joined=True, globalnet=True)
+    result = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True, "globalnet_cidr_range": "243.0.0.0/16",
+                                                 "default_globalnet_cluster_size": 65536})
+    assert result["failed"] and result["joined_clusters"] == ["cluster1"] and api.writes == []
+    assert ("refusing to change globalnet_cidr_range (acm_submariner_globalnet_cidr_range) from 242.0.0.0/8 to 243.0.0.0/16 of Broker"
+            " submariner-broker/submariner-broker: clusters cluster1 already joined") in result["msg"]
+    assert "submariner-globalnet-info" in result["msg"] and "uninstall.yml" in result["msg"]
+    size = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True, "default_globalnet_cluster_size": 1024})
+    assert size["failed"] and "default_globalnet_cluster_size (acm_submariner_globalnet_cluster_size) from 65536 to 1024" in size["msg"]
+    before_join = broker_hub(globalnet=True)
+    assert run_module(submariner_broker, before_join, {"cluster_set": "submariner", "globalnet_enabled": True,
+                                                        "globalnet_cidr_range": "243.0.0.0/16"})["changed"]
+
+
 def test_broker_not_needed_on_acm_22(run_module):
     api = FakeApi(SERVED_22, hub_objects("2.2.11") + [obj("cluster.open-cluster-management.io/v1alpha1", "ManagedClusterSet", "submariner")])
     result = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True})
