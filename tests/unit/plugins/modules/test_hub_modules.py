@@ -525,8 +525,8 @@ def test_broker_refuses_another_globalnet_pool_once_clusters_joined(run_module):
     size = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True, "default_globalnet_cluster_size": 1024})
     assert size["failed"] and "default_globalnet_cluster_size (acm_submariner_globalnet_cluster_size) from 65536 to 1024" in size["msg"]
     before_join = broker_hub(globalnet=True)
-    assert run_module(submariner_broker, before_join, {"cluster_set": "submariner", "globalnet_enabled": True,
-                                                        "globalnet_cidr_range": "243.0.0.0/16"})["changed"]
+    params = {"cluster_set": "submariner", "globalnet_enabled": True, "globalnet_cidr_range": "243.0.0.0/16"}
+    assert run_module(submariner_broker, before_join, params)["changed"]
 
 
 def test_broker_not_needed_on_acm_22(run_module):
