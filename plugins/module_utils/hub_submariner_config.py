@@ -121,6 +121,7 @@ def ensure_present(module, facts, summary, options):
     params = module.params
     desired = desired_config(options)
     existing = module.hub.get(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND, params["name"], params["cluster"])
+    refuse_new_global_cidr(module, facts, existing, desired)
     if existing is None or merge_patch(existing, desired):
         check_credentials(module, summary)
     cloud_prepare = prepares_cloud(params, summary)
@@ -134,6 +135,24 @@ def ensure_present(module, facts, summary, options):
     evaluation = readiness_after_write(module, config_target(params), evaluate, outcome.after, cluster=params["cluster"])
     restarts = gateway_pod_changes((existing.get("spec") or {}) if existing else None, (outcome.after or {}).get("spec"))
     return outcome, {"conditions": evaluation.conditions, "readiness": evaluation.as_dict(), "gateway_changes": restarts}
+
+
+def refuse_new_global_cidr(module, facts, existing, desired):
+    """A joined cluster keeps the global CIDR the add-on allocated for it (ConfigMap submariner-globalnet-info in the
+    broker namespace): submariner-operator ``AssignGlobalnetIPs`` uses a pre-configured CIDR and ignores a new one, and
+    the add-on silences that warning. So a new value is refused rather than written to no effect."""
+    wanted = (desired.get("spec") or {}).get("globalCIDR")
+    current = ((existing or {}).get("spec") or {}).get("globalCIDR")
+    cluster = module.params["cluster"]
+    if not wanted or wanted == current or get_submariner_addon(module.hub, facts, cluster) is None:
+        return
+    raise HubError(
+        "{0}: {1}: refusing to set global_cidr to {2} ({3}): managed cluster {4} already joined, and the submariner-addon"
+        " keeps the global CIDR it allocated at the join (ConfigMap submariner-globalnet-info in the broker namespace),"
+        " ignoring a new one without a word. Keep the current CIDR, or remove the cluster from the set"
+        " (uninstall.yml --limit hub,{4}) and add it again with the new one; nothing was written.".format(
+            module.hub.target, object_ref(C.SUBMARINER_CONFIG_KIND, module.params["name"], cluster), wanted,
+            "now {0}".format(current) if current else "the add-on chose the current one", cluster))
 
 
 def warn_if_fewer_gateways(module, existing, desired):

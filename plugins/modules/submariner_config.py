@@ -69,7 +69,11 @@ options:
     type: str
     choices: [libreswan, wireguard, vxlan]
   global_cidr:
-    description: C(spec.globalCIDR), this cluster's Globalnet CIDR (only with Globalnet enabled on the Broker).
+    description:
+      - C(spec.globalCIDR), this cluster's Globalnet CIDR (only with Globalnet enabled on the Broker).
+      - Once the cluster joined (its ManagedClusterAddOn exists), another value is refused before any write, the
+        submariner-addon keeping the CIDR it allocated at the join (ConfigMap C(submariner-globalnet-info)) and ignoring
+        a new one. To change it, remove the cluster from the set and add it again.
     type: str
   ipsec_ike_port:
     description: C(spec.IPSecIKEPort). Only ACM 2.2 and 2.3 use it.

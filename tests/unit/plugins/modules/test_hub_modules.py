@@ -414,6 +414,24 @@ def test_config_secret_checked_before_writing(run_module):
     assert missing["failed"] and "does not exist" in missing["msg"]
 
 
+def test_config_refuses_a_new_global_cidr_once_the_cluster_joined(run_module):
+    addon = obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1", spec={})
+    config = obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1",
+                 spec={"globalCIDR": "242.0.0.0/16"}, metadata={"labels": OURS})
+    api = FakeApi(SERVED_TODAY, hub_objects() + [addon, config])
+    result = run_module(submariner_config, api, {"cluster": "cluster1", "global_cidr": "242.1.0.0/16"})
+    assert result["failed"] and api.writes == []
+    assert ("SubmarinerConfig cluster1/submariner: refusing to set global_cidr to 242.1.0.0/16 (now 242.0.0.0/16): managed cluster"
+            " cluster1 already joined") in result["msg"]
+    assert "submariner-globalnet-info" in result["msg"] and "nothing was written" in result["msg"]
+    allocated = FakeApi(SERVED_TODAY, hub_objects() + [addon])
+    chosen = run_module(submariner_config, allocated, {"cluster": "cluster1", "global_cidr": "242.1.0.0/16"})
+    assert chosen["failed"] and "(the add-on chose the current one)" in chosen["msg"] and allocated.writes == []
+    assert not run_module(submariner_config, api, {"cluster": "cluster1", "global_cidr": "242.0.0.0/16"}).get("failed")
+    before_join = run_module(submariner_config, FakeApi(SERVED_TODAY, hub_objects()), {"cluster": "cluster1", "global_cidr": "242.1.0.0/16"})
+    assert before_join["changed"] and before_join["result"]["spec"]["globalCIDR"] == "242.1.0.0/16"
+
+
 def test_config_absent_warns_when_addon_still_there(run_module):
     api = FakeApi(SERVED_TODAY, hub_objects() + [
         obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", spec={},
