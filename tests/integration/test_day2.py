@@ -187,10 +187,12 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
         assert {4500, 4501} <= set(state["public_udp"]), state
         assert connected(lab, cluster) == [(peer, "connected")]
 
-    # Another cable driver, on every cluster of the set at once: --check --diff names the tunnels that drop while the
-    # gateway pods restart, and writes nothing; the run reaches the Submariner CRs and the Endpoints the gateways
-    # announce, the tunnels are up again, and a second run changes nothing (for the gateways and the NAT-T port too).
-    changed_driver = dict(changed_port, acm_submariner_cable_driver="vxlan")
+    # Another cable driver, on every cluster of the set at once, and another gateway instance type: --check --diff names
+    # the tunnels that drop while the gateway pods restart, and writes nothing; the run reaches the Submariner CRs and
+    # the Endpoints the gateways announce, the tunnels are up again, and a second run changes nothing (for the gateways
+    # and the NAT-T port too). The add-on gives its gateway MachineSets the new type; the machine-api leaves the running
+    # Machines as they are (docs/day2.md says how to finish).
+    changed_driver = dict(changed_port, acm_submariner_cable_driver="vxlan", acm_submariner_gateway_instance_type="c5.large")
     plan = checked_plan(lab, inventory, changed_driver)
     for cluster, peer in PAIRS:
         assert ("  - cluster: restart the gateway pods (cable driver from libreswan to vxlan): its tunnels to %s drop until the new"
@@ -201,6 +203,9 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
     for cluster, peer in PAIRS:
         assert lab.world.spoke_for(cluster).get("submariner.io/v1alpha1", "Submariner", "submariner", "submariner-operator")["spec"]["cableDriver"] == "vxlan"
         assert connected(lab, cluster) == [(peer, "connected")]
+        assert lab.hub.get(CONFIG_API, "SubmarinerConfig", "submariner", cluster)["spec"]["gatewayConfig"]["aws"]["instanceType"] == "c5.large"
+        assert machineset_instance_types(lab, cluster) == ["c5.large", "c5.large"]
+        assert gateway_instance_types(lab, cluster) == ["m5n.large", "m5n.large"]
     second_run_changes_nothing(lab, inventory, changed_driver)
 
 
@@ -261,6 +266,12 @@ def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
         assert connected(lab, cluster) == [(peer, "connected")]
     assert refused_requests(lab, mark) == []
     second_run_changes_nothing(lab, inventory, new_type)
+
+
+def machineset_instance_types(lab, cluster):
+    return sorted(item["spec"]["template"]["spec"]["providerSpec"]["value"]["instanceType"]
+                  for item in lab.world.spoke_for(cluster).list(MACHINE_API, "MachineSet", namespace="openshift-machine-api")
+                  if "-submariner-gw-" in item["metadata"]["name"])
 
 
 def gateway_instance_types(lab, cluster):
