@@ -550,6 +550,17 @@ def gateway_rollout_problem(gateways: Iterable[Mapping[str, Any]], config_spec: 
         gateway["hostname"] or gateway["name"], " and ".join(differences))
 
 
+def stale_gateway_instance_types(nodes: Iterable[Mapping[str, Any]], config_spec: Mapping[str, Any] | None) -> list[str]:
+    """A line per gateway node whose instance type is not the one the SubmarinerConfig asks for. The machine-api gives a
+    MachineSet's new template only to new Machines, so after a change the running gateways keep their type until their
+    Machines are replaced: nothing is broken, but the change is not finished."""
+    wanted = (((config_spec or {}).get("gatewayConfig") or {}).get("aws") or {}).get("instanceType")
+    if not wanted:
+        return []
+    return ["gateway node %s runs %s, not the %s the SubmarinerConfig asks for" % (node["name"], node["instance_type"], wanted)
+            for node in nodes if node.get("instance_type") and node["instance_type"] != wanted]
+
+
 def evaluate_connections(gateways: Iterable[Mapping[str, Any]], expected_remotes: Iterable[str] | None = None) -> dict[str, Any]:
     """Overall connection health of one cluster from its gateways.
 

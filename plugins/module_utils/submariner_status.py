@@ -31,6 +31,7 @@ from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
     evaluate_managed_cluster,
     evaluate_submariner_config,
     gateway_rollout_problem,
+    stale_gateway_instance_types,
     summarize_conditions,
 )
 from ansible_collections.acm.submariner.plugins.module_utils.hub import managed_cluster_summary, set_broker_namespace
@@ -51,6 +52,7 @@ MANIFEST_WORK_API_VERSION = "work.open-cluster-management.io/v1"
 MANIFEST_WORK_KIND = "ManifestWork"
 OPERATOR_MANIFEST_WORK = "submariner-operator"
 ZONE_LABEL = "topology.kubernetes.io/zone"
+INSTANCE_TYPE_LABEL = "node.kubernetes.io/instance-type"
 HUB_FACTS_REPORTED = ("acm_version", "generation", "join_flow", "broker_cr_required")
 
 
@@ -269,6 +271,7 @@ def node_summary(node):
         "name": node["metadata"]["name"],
         "udp_port": labels.get(C.GATEWAY_UDP_PORT_LABEL),
         "zone": labels.get(ZONE_LABEL),
+        "instance_type": labels.get(INSTANCE_TYPE_LABEL),
         "internal_ip": addresses.get("InternalIP"),
         "external_ip": addresses.get("ExternalIP"),
         "ready": ready,
@@ -525,6 +528,10 @@ def gather(module, hub, spoke, spoke_problem=None, clock=time.monotonic):
     hub_side, problems = read_hub_side(hub, facts, params, managed, summary, seen)
     cluster_side, found = read_cluster_side_if_reachable(spoke, params, seen)
     problems = reported_problems(problems + found + [spoke_problem])
+    config = seen.get("submariner_config")
+    for line in stale_gateway_instance_types((cluster_side or {}).get("gateway_nodes") or [], (config or {}).get("spec")):
+        module.warn("{0}: {1}. The machine-api gives a new instance type only to new Machines: in direct mode site.yml"
+                    " replaces them; in addon mode delete each gateway Machine, one at a time (docs/day2.md)".format(params["cluster"], line))
     return status_result(params["cluster"], facts, summary, hub_side, cluster_side, problems, wait_error)
 
 

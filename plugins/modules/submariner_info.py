@@ -280,6 +280,12 @@ gateway_nodes:
     zone:
       description: C(topology.kubernetes.io/zone).
       type: str
+    instance_type:
+      description:
+        - C(node.kubernetes.io/instance-type). When it is not the SubmarinerConfig's C(gatewayConfig.aws.instanceType),
+          the module warns, naming the node; the machine-api gives a new instance type only to new Machines.
+      type: str
+      sample: m5n.large
     internal_ip:
       description: The node's InternalIP.
       type: str

@@ -60,6 +60,10 @@ class FakeModule:
     def __init__(self, **params):
         self.params = dict({"cluster": "cluster1", "cluster_auth": None, "peers": ["cluster2"], "install_namespace": C.INSTALL_NAMESPACE,
                             "config_name": None, "wait": False, "wait_timeout": 5, "kubeconfig": None}, **params)
+        self.warnings = []
+
+    def warn(self, message):
+        self.warnings.append(message)
 
 
 def condition(condition_type, status, reason="Reason", message=""):
@@ -148,9 +152,10 @@ def submariner_cr(connections):
         "gateways": [{"haStatus": "active", "localEndpoint": {"hostname": "gw-cluster1"}, "connections": mirrored}]})
 
 
-def gateway_node(name="gw-cluster1"):
+def gateway_node(name="gw-cluster1", instance_type="m5n.large"):
     return obj("v1", "Node", name, metadata={"labels": {C.GATEWAY_NODE_LABEL: "true", C.GATEWAY_UDP_PORT_LABEL: "4500",
-                                                        "topology.kubernetes.io/zone": "eu-west-1a"}},
+                                                        "topology.kubernetes.io/zone": "eu-west-1a",
+                                                        "node.kubernetes.io/instance-type": instance_type}},
                status={"addresses": [{"type": "InternalIP", "address": "10.0.0.1"}, {"type": "ExternalIP", "address": "54.0.0.1"}],
                        "conditions": [{"type": "Ready", "status": "True"}]})
 
@@ -178,14 +183,29 @@ def test_healthy_cluster_is_ready_with_every_detail():
     assert result["cluster_set"] == {"name": "submariner", "broker_namespace": "submariner-broker", "broker_present": True}
     assert result["addon"]["state"] == "ready" and result["submariner_config"]["state"] == "ready"
     assert result["join_labels"] is None
-    assert result["gateway_nodes"] == [{"name": "gw-cluster1", "udp_port": "4500", "zone": "eu-west-1a", "internal_ip": "10.0.0.1",
-                                        "external_ip": "54.0.0.1", "ready": True}]
+    assert result["gateway_nodes"] == [{"name": "gw-cluster1", "udp_port": "4500", "zone": "eu-west-1a", "instance_type": "m5n.large",
+                                        "internal_ip": "10.0.0.1", "external_ip": "54.0.0.1", "ready": True}]
     [conn] = result["connections"]
     assert (conn["remote_cluster"], conn["status"], conn["rtt_average"]) == ("cluster2", "connected", "1.2ms")
     assert (conn["using_ip"], conn["using_nat"]) == ("54.0.0.2", True), "filled from the Submariner CR where the Gateway CRD prunes them"
     assert result["networks"] == {"cluster_id": "cluster1", "cluster_cidr": ["10.128.0.0/14"], "service_cidr": ["172.30.0.0/16"],
                                   "global_cidr": [], "network_plugin": "OVNKubernetes", "nat_enabled": True}
     assert "claims" not in result["managed_cluster"] and result["managed_cluster"]["region"] == "eu-west-1"
+
+
+def test_a_gateway_of_another_instance_type_than_the_config_asks_is_a_warning_not_a_problem():
+    config = submariner_config()
+    config["spec"]["gatewayConfig"] = {"aws": {"instanceType": "c5.large"}}
+    module = FakeModule()
+    result = info.gather(module, hub_212(config), spoke())
+    assert result["problems"] == [] and result["health"]["state"] == "ready"
+    assert module.warnings == ["cluster1: gateway node gw-cluster1 runs m5n.large, not the c5.large the SubmarinerConfig asks for. The"
+                               " machine-api gives a new instance type only to new Machines: in direct mode site.yml replaces them;"
+                               " in addon mode delete each gateway Machine, one at a time (docs/day2.md)"]
+    config["spec"]["gatewayConfig"]["aws"]["instanceType"] = "m5n.large"
+    module = FakeModule()
+    info.gather(module, hub_212(config), spoke())
+    assert module.warnings == []
 
 
 def test_closed_port_is_classified_first_with_the_fix():
