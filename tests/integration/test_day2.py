@@ -112,6 +112,7 @@ def second_run_changes_nothing(lab, inventory, extra_vars):
     code, stats, output = run(lab, "site.yml", inventory=inventory, extra_vars=extra_vars)
     assert code == 0, failure_messages(output)
     assert total(stats, "changed") == 0, output[-3000:]
+    return output
 
 
 def assert_gateways_and_connected(lab, count):
@@ -206,7 +207,10 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
         assert lab.hub.get(CONFIG_API, "SubmarinerConfig", "submariner", cluster)["spec"]["gatewayConfig"]["aws"]["instanceType"] == "c5.large"
         assert machineset_instance_types(lab, cluster) == ["c5.large", "c5.large"]
         assert gateway_instance_types(lab, cluster) == ["m5n.large", "m5n.large"]
-    second_run_changes_nothing(lab, inventory, changed_driver)
+    output = second_run_changes_nothing(lab, inventory, changed_driver)
+    # verify says which gateways the change has not reached, and how to finish it
+    for cluster in ("aws-sub1", "aws-sub2"):
+        assert "%s: gateway node ip-" % cluster in output and "runs m5n.large, not the c5.large the SubmarinerConfig asks for" in output
 
 
 def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
