@@ -83,7 +83,7 @@ def replace_stale(module, stale, replicas):
     replaced = []
     for name, machines in stale.items():
         for machine in machines:
-            if not module.wait_requested:
+            if not module.params["wait"]:
                 module.warn("{0}: gateway Machine {1} runs {2}, not {3}; it is replaced only with wait=true, which the"
                             " replacement needs to keep the gateway up".format(
                                 hub.target, machine["metadata"]["name"], gw.instance_type_of(machine), params["instance_type"]))

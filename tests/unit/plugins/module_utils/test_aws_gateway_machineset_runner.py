@@ -76,7 +76,7 @@ class Module:
         self.wait_requested = wait_requested
         self.check_mode = False
         self.params = dict({"infra_id": None, "availability_zones": None, "state": "absent", "wait_timeout": 5, "prune": False,
-                            "instance_type": "m5n.large", "public_subnet_names": None, "infra_node_label": True}, **params)
+                            "instance_type": "m5n.large", "public_subnet_names": None, "infra_node_label": True, "wait": wait_requested}, **params)
         self.warnings = []
 
     def warn(self, message):
@@ -173,12 +173,12 @@ def test_a_new_instance_type_replaces_our_gateway_machines_one_by_one_by_a_surge
     steps = []
     monkeypatch.setattr(runner, "wait_ready", lambda hub, name, timeout: None)
     monkeypatch.setattr(runner, "wait_until", lambda hub, target, blocker, timeout: steps.append(("wait", len(cluster.scales))))
-    module.check_mode, module.wait_requested = True, True
+    module.check_mode, module.params["wait"] = True, True
     planned = runner.manage_gateway_machinesets(module)
     assert cluster.scales == [] and cluster.marked == [] and steps == [] and planned["changed"] is True
     assert planned["replaced"] == [{"machineset": "abc-submariner-gw-eu-west-1a", "machine": "abc-gw-a1", "before": "m5n.large", "after": "c5.large"},
                                    {"machineset": "abc-submariner-gw-eu-west-1b", "machine": "abc-gw-b1", "before": "m5n.large", "after": "c5.large"}]
-    module.check_mode = False
+    module.check_mode, module.wait_requested = False, True
     result = runner.manage_gateway_machinesets(module)
     # per Machine: one more of the new type, awaited; then the stale one is marked to go first and the set scaled back
     assert cluster.scales == [("abc-submariner-gw-eu-west-1a", 2), ("abc-submariner-gw-eu-west-1a", 1),
@@ -196,12 +196,12 @@ def test_only_our_gateway_machines_of_another_type_are_replaced_and_only_when_wa
                                ' wait=true, which the replacement needs to keep the gateway up']
     theirs = [machineset("abc-submariner-gw-eu-west-1a", "abc")]
     cluster, module = present_with(monkeypatch, theirs, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")], )
-    module.wait_requested = True
+    module.wait_requested = module.params["wait"] = True
     monkeypatch.setattr(runner, "wait_until", lambda *args: None)
     monkeypatch.setattr(runner, "wait_ready", lambda *args: None)
     assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
     cluster, module = present_with(monkeypatch, ours, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "c5.large")])
-    module.wait_requested = True
+    module.wait_requested = module.params["wait"] = True
     assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
 
 
