@@ -214,17 +214,20 @@ def test_rotated_keys_more_gateways_fewer_refused_and_nat_t_in_addon_mode(lab_fa
 
 
 def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
-    """Direct mode, as the least-privilege runner: 2 gateways, then 1 (planned by --check first, writing nothing).
-    aws_cloud_prepare untags the subnet it tagged,
-    the SubmarinerConfig asks for 1, then the other gateway MachineSet (ours) goes with its instance; the tunnels are
-    up again. Then another NAT-T port on one cluster, and another instance type, after which a second run changes
-    nothing (it would rewrite any of the three changes it did not keep)."""
+    """Direct mode, as the least-privilege runner: 1 gateway, then 2 (another subnet tagged, another MachineSet of ours,
+    its node Ready and labelled, the tunnels up), then 1 again (planned by --check first, writing nothing):
+    aws_cloud_prepare untags the subnet it tagged, the SubmarinerConfig asks for 1, then the other gateway MachineSet
+    (ours) goes with its instance; the tunnels are up again. Then another NAT-T port on one cluster, and another
+    instance type, after which a second run changes nothing (it would rewrite any change it did not keep)."""
     lab = lab_factory.get(profile="acm-2.12", clusters=2, overlap=False, time_scale=WAITING_TIME_SCALE)
     inventory = runner_inventory(lab, tmp_path, {"acm_submariner_aws_prep_mode": "direct"})
     bind_mode(lab, "direct")
-    code, _stats, output = run(lab, "site.yml", inventory=inventory, extra_vars={"acm_submariner_gateways": 2})
+    code, _stats, output = run(lab, "site.yml", inventory=inventory)
     assert code == 0, failure_messages(output)
-    assert gateways_of(lab, "aws-sub1") == {"config": 2, "machinesets": 2, "ready_nodes": 2, "tagged_subnets": 2, "instances": 2}
+    assert_gateways_and_connected(lab, 1)
+    _mark, changed = change(lab, inventory, {"acm_submariner_gateways": 2})
+    assert changed > 0
+    assert_gateways_and_connected(lab, 2)
 
     mark = lab.requests.mark()
     code, _stats, output = run(lab, "site.yml", inventory=inventory, check=True, extra_vars={"acm_submariner_gateways": 1})
