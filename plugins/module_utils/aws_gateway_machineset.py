@@ -202,10 +202,18 @@ def instance_type_of(obj: dict) -> str | None:
 
 
 def stale_machines(machines: list, instance_type: str) -> list:
-    """The Machines that run another instance type than ``instance_type``, oldest name first. The machine-api never
-    replaces a running Machine when its MachineSet's template changes: only a new Machine gets the new type."""
+    """The gateway Machines that run another instance type than ``instance_type``, oldest name first. The machine-api
+    never replaces a running Machine when its MachineSet's template changes: only a new Machine gets the new type. A
+    Machine being deleted, not Running or without a Node is no gateway to replace (a scale-down removes it first)."""
     return sorted((machine for machine in machines if not machine["metadata"].get("deletionTimestamp")
+                   and (machine.get("status") or {}).get("phase") == "Running" and ((machine.get("status") or {}).get("nodeRef") or {}).get("name")
                    and instance_type_of(machine) not in (None, instance_type)), key=lambda machine: machine["metadata"]["name"])
+
+
+def unready_of_type(machines, nodes_by_name: dict, instance_type: str) -> list:
+    """The Machines of ``instance_type`` that are not (yet) a Ready gateway: what a failed surge leaves."""
+    return [machine for machine in machines if not machine["metadata"].get("deletionTimestamp") and instance_type_of(machine) == instance_type
+            and _machine_reason(machine, nodes_by_name) is not None]
 
 
 def surge_blocker(machines, nodes_by_name: dict, instance_type: str) -> str | None:

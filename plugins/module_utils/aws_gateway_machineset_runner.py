@@ -12,7 +12,7 @@ from ansible_collections.acm.submariner.plugins.module_utils import constants as
 from ansible_collections.acm.submariner.plugins.module_utils.aws_cloud_prepare import gateway_sg_name
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubError, object_ref
 from ansible_collections.acm.submariner.plugins.module_utils.ownership import is_ours, not_deleted_message
-from ansible_collections.acm.submariner.plugins.module_utils.waiting import Target, wait_gone, wait_until
+from ansible_collections.acm.submariner.plugins.module_utils.waiting import Target, WaitTimeout, wait_gone, wait_until
 
 
 def machineset_target(name):
@@ -61,16 +61,27 @@ def gateway_names(machinesets, infra_id):
     return sorted(item["metadata"]["name"] for item in machinesets if gw.is_gateway(item) and gw.infra_id_of(item) == infra_id)
 
 
-def stale_gateways(hub, machinesets, names, instance_type):
-    """Per kept gateway MachineSet of ours, its Machines of another instance type. A MachineSet someone else made
-    is not ours to roll."""
+def stale_gateways(module, machinesets, names):
+    """Per gateway MachineSet of ours among ``names``, its gateway Machines of another instance type. Someone else's
+    MachineSet gets the new template but its Machines are not ours to roll: a warning names them."""
+    params, hub = module.params, module.hub
+    by_name = {item["metadata"]["name"]: item for item in machinesets}
     stale = {}
-    ours = {item["metadata"]["name"] for item in machinesets if is_ours(item)}
     for name in names:
-        if name in ours:
-            found = gw.stale_machines(machines_and_nodes(hub, name)[0], instance_type)
-            if found:
-                stale[name] = found
+        found = gw.stale_machines(machines_and_nodes(hub, name)[0], params["instance_type"]) if name in by_name else []
+        if not found:
+            continue
+        listed = ", ".join("{0} ({1})".format(machine["metadata"]["name"], gw.instance_type_of(machine)) for machine in found)
+        if not is_ours(by_name[name]):
+            module.warn("{0}: gateway MachineSet {1} was not created by acm.submariner (no label {2}={3}), so its Machines {4}"
+                        " keep their instance type; replace them yourself, one at a time".format(
+                            hub.target, name, C.MANAGED_BY_LABEL, C.MANAGED_BY_VALUE, listed))
+        elif not (params["wait"] and params["replace_machines"]):
+            module.warn("{0}: gateway Machines {1} of MachineSet {2} keep their instance type, not {3}: they are replaced only"
+                        " with replace_machines=true and wait=true (the roles: when acm_submariner_gateway_instance_type is"
+                        " set)".format(hub.target, listed, name, params["instance_type"]))
+        else:
+            stale[name] = found
     return stale
 
 
@@ -79,27 +90,46 @@ def replace_stale(module, stale, replicas):
     MachineSet is scaled up by one (the machine-api gives the new Machine the new type), and once that Machine's
     gateway Node is Ready, the stale Machine is marked to go first and the MachineSet is scaled back. A scale-down
     alone would let the add-on label a worker as gateway while none is left. In check mode, only plans."""
-    params, hub = module.params, module.hub
     replaced = []
     for name, machines in stale.items():
         for machine in machines:
-            if not module.params["wait"]:
-                module.warn("{0}: gateway Machine {1} runs {2}, not {3}; it is replaced only with wait=true, which the"
-                            " replacement needs to keep the gateway up".format(
-                                hub.target, machine["metadata"]["name"], gw.instance_type_of(machine), params["instance_type"]))
-                continue
             replaced.append({"machineset": name, "machine": machine["metadata"]["name"], "before": gw.instance_type_of(machine),
-                             "after": params["instance_type"]})
-            if module.check_mode:
-                continue
-            hub.ensure_present(gw.scaled(name, replicas + 1))
-            wait_until(hub, machineset_target(name),
-                       lambda _obj, name=name: gw.surge_blocker(*machines_and_nodes(hub, name), params["instance_type"]), params["wait_timeout"])
-            hub.ensure_present(gw.delete_first(machine))
-            hub.ensure_present(gw.scaled(name, replicas))
-            wait_until(hub, machineset_target(name), lambda _obj, name=name, gone=machine["metadata"]["name"]: replacement_blocker(hub, name, gone),
-                       params["wait_timeout"])
+                             "after": module.params["instance_type"]})
+            if not module.check_mode:
+                replace_one(module, name, machine["metadata"]["name"], replicas)
     return replaced
+
+
+def replace_one(module, name, old, replicas):
+    params, hub = module.params, module.hub
+    instance_type = params["instance_type"]
+    hub.ensure_present(gw.scaled(name, replicas + 1))
+    try:
+        wait_until(hub, machineset_target(name), lambda _obj: gw.surge_blocker(*machines_and_nodes(hub, name), instance_type),
+                   params["wait_timeout"])
+    except WaitTimeout as exc:
+        roll_back_surge(hub, name, instance_type, replicas)
+        raise HubError("{0}: gateway MachineSet {1}: no Machine of instance type {2} became a Ready gateway ({3}). The extra"
+                       " Machine was scaled away again and {4} still serves as gateway. Check that {2} is offered in the"
+                       " zone and within the account's quota (the Machine's status says why), then run again, or go back"
+                       " to the former instance type.".format(hub.target, name, instance_type, exc, old)) from exc
+    mark_delete_first(hub, old)
+    hub.ensure_present(gw.scaled(name, replicas))
+    wait_until(hub, machineset_target(name), lambda _obj: replacement_blocker(hub, name, old), params["wait_timeout"])
+
+
+def mark_delete_first(hub, machine_name):
+    """Annotate a Machine that still exists (a patch: a Machine that went meanwhile is not created again)."""
+    current = hub.get(gw.MACHINE_API_VERSION, gw.MACHINE_KIND, machine_name, gw.MACHINE_API_NAMESPACE)
+    if current is not None and not current["metadata"].get("deletionTimestamp"):
+        hub.ensure_present(gw.delete_first(current), current=current)
+
+
+def roll_back_surge(hub, name, instance_type, replicas):
+    machines, nodes = machines_and_nodes(hub, name)
+    for machine in gw.unready_of_type(machines, nodes, instance_type):
+        mark_delete_first(hub, machine["metadata"]["name"])
+    hub.ensure_present(gw.scaled(name, replicas))
 
 
 def replacement_blocker(hub, name, gone):
@@ -112,7 +142,8 @@ def replacement_blocker(hub, name, gone):
 def ensure_present(module, machinesets, infra_id):
     params, hub = module.params, module.hub
     names = [gw.gateway_machineset_name(infra_id, zone) for zone in params["availability_zones"]]
-    stale = stale_gateways(hub, machinesets, names, params["instance_type"])
+    stale = stale_gateways(module, machinesets, names)
+    current = {item["metadata"]["name"]: item for item in machinesets}
     outcomes = {}
     for zone in params["availability_zones"]:
         try:
@@ -122,7 +153,12 @@ def ensure_present(module, machinesets, infra_id):
                 subnet_name=(params["public_subnet_names"] or {}).get(zone), infra_label=params["infra_node_label"])
         except gw.MachineSetError as exc:
             raise HubError("{0}: {1}".format(hub.target, exc)) from exc
-        outcomes[desired["metadata"]["name"]] = hub.ensure_present(desired, owned=True)
+        name = desired["metadata"]["name"]
+        surged = int(((current.get(name) or {}).get("spec") or {}).get("replicas") or 0)
+        if name in stale and surged > desired["spec"]["replicas"]:
+            # An earlier run's replacement stopped after its scale-up: keep the extra Machine, the replacement resumes.
+            desired["spec"]["replicas"] = surged
+        outcomes[name] = hub.ensure_present(desired, owned=True)
     if module.wait_requested:
         for name in outcomes:
             wait_ready(hub, name, params["wait_timeout"])

@@ -6,6 +6,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+
 from ansible_collections.acm.submariner.plugins.module_utils import constants as C
 from ansible_collections.acm.submariner.plugins.module_utils.hub import set_broker_namespace
 from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import in_use_message, set_member_clusters, still_in_set
@@ -110,12 +112,19 @@ POOL_VARIABLES = {"globalnet_cidr_range": "acm_submariner_globalnet_cidr_range",
 
 def globalnet_pool_changes(existing, params):
     """``(option, current, wanted)`` for each Globalnet pool option the parameters change on the Broker ``existing``
-    (an absent field is the add-on's default)."""
+    (an absent field is the add-on's default; an unset or 0 option changes nothing)."""
     spec = (existing or {}).get("spec") or {}
     current = {"globalnet_cidr_range": spec.get("globalnetCIDRRange") or DEFAULT_GLOBALNET_RANGE,
                "default_globalnet_cluster_size": int(spec.get("defaultGlobalnetClusterSize") or DEFAULT_GLOBALNET_CLUSTER_SIZE)}
     return [(option, current[option], params[option]) for option in ("globalnet_cidr_range", "default_globalnet_cluster_size")
-            if params.get(option) not in (None, "") and params[option] != current[option]]
+            if params.get(option) and not _same_pool_value(current[option], params[option])]
+
+
+def _same_pool_value(current, wanted):
+    try:
+        return ipaddress.ip_network(str(current), strict=False) == ipaddress.ip_network(str(wanted), strict=False)
+    except ValueError:
+        return str(current) == str(wanted)
 
 
 def params_broker(params, namespace):

@@ -150,7 +150,7 @@ def refuse_new_global_cidr(module, facts, existing, desired):
         "{0}: {1}: refusing to set global_cidr to {2} ({3}): managed cluster {4} already joined, and the submariner-addon"
         " keeps the global CIDR it allocated at the join (ConfigMap submariner-globalnet-info in the broker namespace),"
         " ignoring a new one without a word. Keep the current CIDR, or remove the cluster from the set"
-        " (uninstall.yml --limit hub,{4}) and add it again with the new one; nothing was written.".format(
+        " (uninstall.yml --limit hub,{4}) and write the new one before it joins again; nothing was written.".format(
             module.hub.target, object_ref(C.SUBMARINER_CONFIG_KIND, module.params["name"], cluster), wanted,
             "now {0}".format(current) if current else "the add-on chose the current one", cluster))
 

@@ -59,6 +59,21 @@ options:
         other is kept, with a warning that names it.
     type: bool
     default: false
+  replace_machines:
+    description:
+      - With O(state=present) and O(wait=true), a gateway Machine of a MachineSet this collection created that runs
+        another instance type than O(instance_type) is replaced, as the machine-api gives only new Machines the
+        MachineSet's new type. Each is replaced by a surge, one at a time - the MachineSet is scaled up by one, the new
+        Machine awaited as a Ready gateway Node, the old Machine annotated C(machine.openshift.io/delete-machine) and the
+        MachineSet scaled back - so the cluster never has fewer gateways than it asked for. The tunnels move once, when
+        the active gateway goes. A run interrupted after the scale-up resumes from there.
+      - If the new Machine does not become a Ready gateway within O(wait_timeout), the extra Machine is scaled away
+        again and the module fails, naming it; the old one keeps serving.
+      - V(false) leaves them with a warning that names them (the roles pass V(false) unless
+        C(acm_submariner_gateway_instance_type) is set, so that a hub upgrade with another default type replaces
+        nothing unasked). In check mode they are only listed (RV(replaced)).
+    type: bool
+    default: true
   state:
     description:
       - V(present) creates or updates the gateway MachineSets; V(absent) deletes them (machine-api then removes the instances).
@@ -180,6 +195,7 @@ def argument_spec():
         "public_subnet_names": {"type": "dict"},
         "infra_node_label": {"type": "bool", "default": True},
         "prune": {"type": "bool", "default": False},
+        "replace_machines": {"type": "bool", "default": True},
     }, wait_timeout=900)
     spec["wait"]["default"] = True
     return spec

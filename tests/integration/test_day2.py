@@ -267,6 +267,11 @@ def test_fewer_gateways_in_direct_mode(lab_factory, tmp_path):
                    and line.endswith("(instance type from m5n.large to c5.large): a Machine of the new type starts first, then it goes;"
                                      " the tunnels drop while another gateway takes them over") for line in plan), plan
     mark, _changed = change(lab, inventory, new_type)
+    for cluster in ("aws-sub1", "aws-sub2"):
+        # the new template, the scale-up, the old Machine marked to go first, the scale-back: never fewer gateways
+        written = [(r["verb"], r["path"].split("/")[-2]) for r in without_run_lease(mutating_requests(lab, mark, lab.world.spoke_for(cluster).name))
+                   if "/machinesets/" in r["path"] or "/machines/" in r["path"]]
+        assert written == [("patch", "machinesets"), ("patch", "machinesets"), ("patch", "machines"), ("patch", "machinesets")], written
     for cluster, peer in PAIRS:
         assert gateway_instance_types(lab, cluster) == ["c5.large"]
         assert gateways_of(lab, cluster) == {"config": 1, "machinesets": 1, "ready_nodes": 1, "tagged_subnets": 1, "instances": 1}

@@ -23,10 +23,11 @@ def machineset(name, infra, role="worker", ours=False):
             "spec": {"template": {"metadata": {"labels": {gw.LABEL_ROLE: role}}}}}
 
 
-def machine(name, machineset_name, instance_type=None):
+def machine(name, machineset_name, instance_type=None, status=None):
     found = {"kind": gw.MACHINE_KIND, "metadata": {"name": name, "labels": {gw.LABEL_MACHINESET: machineset_name}}}
     if instance_type:
         found["spec"] = {"providerSpec": {"value": {"instanceType": instance_type}}}
+        found["status"] = {"phase": "Running", "nodeRef": {"name": "node-" + name}} if status is None else status
     return found
 
 
@@ -50,9 +51,11 @@ class Cluster:
         return [item for item in self.machines if item["metadata"]["labels"].get(key) == value]
 
     def get(self, api_version, kind, name, namespace=None):
+        if kind == gw.MACHINE_KIND:
+            return next((item for item in self.machines if item["metadata"]["name"] == name), None)
         return None
 
-    def ensure_present(self, desired, owned=False):
+    def ensure_present(self, desired, owned=False, current=None):
         self.written.append((desired["metadata"]["name"], owned))
         if desired.get("kind") == gw.MACHINESET_KIND and "replicas" in (desired.get("spec") or {}) and "template" not in desired["spec"]:
             self.scales.append((desired["metadata"]["name"], desired["spec"]["replicas"]))
@@ -76,7 +79,8 @@ class Module:
         self.wait_requested = wait_requested
         self.check_mode = False
         self.params = dict({"infra_id": None, "availability_zones": None, "state": "absent", "wait_timeout": 5, "prune": False,
-                            "instance_type": "m5n.large", "public_subnet_names": None, "infra_node_label": True, "wait": wait_requested}, **params)
+                            "instance_type": "m5n.large", "public_subnet_names": None, "infra_node_label": True, "wait": wait_requested,
+                            "replace_machines": True}, **params)
         self.warnings = []
 
     def warn(self, message):
@@ -160,7 +164,8 @@ def test_absent_waits_for_the_machines_of_what_it_deleted(monkeypatch):
 def present_with(monkeypatch, gateways, machines, **params):
     monkeypatch.setattr(runner.gw, "worker_for_zone", lambda machinesets, infra, zone: {"zone": zone})
     monkeypatch.setattr(runner.gw, "build_gateway_machineset", lambda worker, **options: {
-        "metadata": {"name": gw.gateway_machineset_name(options["infra_id"], worker["zone"])}})
+        "kind": gw.MACHINESET_KIND, "metadata": {"name": gw.gateway_machineset_name(options["infra_id"], worker["zone"])},
+        "spec": {"replicas": 1, "template": {}}})
     cluster = Cluster(WORKERS + gateways, machines)
     zones = [item["metadata"]["name"].rsplit("-gw-", 1)[1] for item in gateways]
     return cluster, Module(cluster, state="present", availability_zones=zones, instance_type="c5.large", **params)
@@ -188,21 +193,74 @@ def test_a_new_instance_type_replaces_our_gateway_machines_one_by_one_by_a_surge
     assert [entry["machine"] for entry in result["replaced"]] == ["abc-gw-a1", "abc-gw-b1"]
 
 
-def test_only_our_gateway_machines_of_another_type_are_replaced_and_only_when_waiting(monkeypatch):
-    ours = [machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True)]
-    cluster, module = present_with(monkeypatch, ours, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")])
-    assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
-    assert module.warnings == ['context "cluster1": gateway Machine abc-gw-a1 runs m5n.large, not c5.large; it is replaced only with'
-                               ' wait=true, which the replacement needs to keep the gateway up']
-    theirs = [machineset("abc-submariner-gw-eu-west-1a", "abc")]
-    cluster, module = present_with(monkeypatch, theirs, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")], )
-    module.wait_requested = module.params["wait"] = True
+def test_only_our_running_gateway_machines_of_another_type_are_replaced_and_only_when_asked(monkeypatch):
     monkeypatch.setattr(runner, "wait_until", lambda *args: None)
     monkeypatch.setattr(runner, "wait_ready", lambda *args: None)
-    assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
-    cluster, module = present_with(monkeypatch, ours, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "c5.large")])
+    ours = [machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True)]
+    for params, wait in (({}, False), ({"replace_machines": False}, True)):
+        cluster, module = present_with(monkeypatch, ours, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")], **params)
+        module.wait_requested = module.params["wait"] = wait
+        assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
+        assert module.warnings == ['context "cluster1": gateway Machines abc-gw-a1 (m5n.large) of MachineSet abc-submariner-gw-eu-west-1a keep'
+                                   ' their instance type, not c5.large: they are replaced only with replace_machines=true and wait=true'
+                                   ' (the roles: when acm_submariner_gateway_instance_type is set)']
+    theirs = [machineset("abc-submariner-gw-eu-west-1a", "abc")]
+    cluster, module = present_with(monkeypatch, theirs, [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")])
     module.wait_requested = module.params["wait"] = True
     assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == []
+    assert "was not created by acm.submariner" in module.warnings[0] and "abc-gw-a1 (m5n.large)" in module.warnings[0]
+    # a Machine of the new type, or one that is no gateway yet (failed, no Node) is not replaced
+    for found in (machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "c5.large"),
+                  machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large", status={"phase": "Failed"}),
+                  machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large", status={"phase": "Provisioning"})):
+        cluster, module = present_with(monkeypatch, ours, [found])
+        module.wait_requested = module.params["wait"] = True
+        assert runner.manage_gateway_machinesets(module)["replaced"] == [] and cluster.scales == [] and module.warnings == []
+
+
+def test_a_replacement_stopped_after_its_scale_up_resumes_without_a_blind_scale_down(monkeypatch):
+    monkeypatch.setattr(runner, "wait_until", lambda *args: None)
+    monkeypatch.setattr(runner, "wait_ready", lambda *args: None)
+    monkeypatch.setattr(runner.gw, "build_gateway_machineset", lambda worker, **options: {
+        "kind": gw.MACHINESET_KIND, "metadata": {"name": gw.gateway_machineset_name(options["infra_id"], worker["zone"])},
+        "spec": {"replicas": 1, "template": {}}})
+    monkeypatch.setattr(runner.gw, "worker_for_zone", lambda machinesets, infra, zone: {"zone": zone})
+    surged = machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True)
+    surged["spec"]["replicas"] = 2
+    cluster = Cluster(WORKERS + [surged], [machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large"),
+                                           machine("abc-gw-a2", "abc-submariner-gw-eu-west-1a", "c5.large")])
+    module = Module(cluster, wait_requested=True, state="present", availability_zones=["eu-west-1a"], instance_type="c5.large")
+    written = []
+    original = cluster.ensure_present
+    cluster.ensure_present = lambda desired, owned=False, current=None: written.append(desired.get("spec")) or original(desired, owned, current)
+    runner.manage_gateway_machinesets(module)
+    assert written[0]["replicas"] == 2, "the MachineSet write keeps the surge"
+    assert cluster.scales == [("abc-submariner-gw-eu-west-1a", 2), ("abc-submariner-gw-eu-west-1a", 1)]
+    assert cluster.marked == [("abc-gw-a1", {gw.DELETE_MACHINE_ANNOTATION: "true"})]
+
+
+def test_a_surge_that_never_gets_ready_is_scaled_back_and_named(monkeypatch):
+    gateways = [machineset("abc-submariner-gw-eu-west-1a", "abc", ours=True)]
+    old = machine("abc-gw-a1", "abc-submariner-gw-eu-west-1a", "m5n.large")
+    cluster, module = present_with(monkeypatch, gateways, [old])
+    module.wait_requested = module.params["wait"] = True
+    monkeypatch.setattr(runner, "wait_ready", lambda *args: None)
+
+    def time_out(hub, target, blocker, timeout):
+        cluster.machines.append(machine("abc-gw-a2", "abc-submariner-gw-eu-west-1a", "c5.large", status={"phase": "Failed", "errorMessage": "quota"}))
+        raise runner.WaitTimeout("MachineSet abc-submariner-gw-eu-west-1a was not ready: Machine abc-gw-a2 is Failed (quota)")
+    monkeypatch.setattr(runner, "wait_until", time_out)
+    with pytest.raises(HubError, match=r"gateway MachineSet abc-submariner-gw-eu-west-1a: no Machine of instance type c5.large became a Ready"
+                                       r" gateway .*quota.* scaled away again and abc-gw-a1 still serves"):
+        runner.manage_gateway_machinesets(module)
+    assert cluster.scales == [("abc-submariner-gw-eu-west-1a", 2), ("abc-submariner-gw-eu-west-1a", 1)]
+    assert cluster.marked == [("abc-gw-a2", {gw.DELETE_MACHINE_ANNOTATION: "true"})], "the failed new Machine goes, not the old one"
+
+
+def test_a_machine_gone_before_its_mark_is_not_created_again():
+    cluster = Cluster(WORKERS)
+    runner.mark_delete_first(cluster, "abc-gw-a1")
+    assert cluster.marked == [] and cluster.written == []
 
 
 def test_the_surge_waits_for_a_ready_gateway_of_the_new_type():

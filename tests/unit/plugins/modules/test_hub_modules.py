@@ -542,6 +542,8 @@ def test_broker_refuses_another_globalnet_pool_once_clusters_joined(run_module):
     assert "submariner-globalnet-info" in result["msg"] and "uninstall.yml" in result["msg"]
     size = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True, "default_globalnet_cluster_size": 1024})
     assert size["failed"] and "default_globalnet_cluster_size (acm_submariner_globalnet_cluster_size) from 65536 to 1024" in size["msg"]
+    same = run_module(submariner_broker, api, {"cluster_set": "submariner", "globalnet_enabled": True, "globalnet_cidr_range": "242.0.0.0/8"})
+    assert not same.get("failed"), "the add-on default range, given, changes nothing"
     before_join = broker_hub(globalnet=True)
     params = {"cluster_set": "submariner", "globalnet_enabled": True, "globalnet_cidr_range": "243.0.0.0/16"}
     assert run_module(submariner_broker, before_join, params)["changed"]
