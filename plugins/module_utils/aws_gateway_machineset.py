@@ -193,12 +193,13 @@ def ready_node_names(machines, nodes_by_name: dict) -> list:
     return sorted(names)
 
 
-def instance_type_of(obj: dict) -> str | None:
-    """The instance type of a Machine, or of a MachineSet's template."""
-    spec = obj.get("spec") or {}
-    if obj.get("kind") == MACHINESET_KIND:
-        spec = (spec.get("template") or {}).get("spec") or {}
-    return ((spec.get("providerSpec") or {}).get("value") or {}).get("instanceType")
+def instance_type_of(machine: dict) -> str | None:
+    """The instance type of a Machine."""
+    return (((machine.get("spec") or {}).get("providerSpec") or {}).get("value") or {}).get("instanceType")
+
+
+def _live_of_type(machines, instance_type: str) -> list:
+    return [machine for machine in machines if not machine["metadata"].get("deletionTimestamp") and instance_type_of(machine) == instance_type]
 
 
 def stale_machines(machines: list, instance_type: str) -> list:
@@ -212,13 +213,12 @@ def stale_machines(machines: list, instance_type: str) -> list:
 
 def unready_of_type(machines, nodes_by_name: dict, instance_type: str) -> list:
     """The Machines of ``instance_type`` that are not (yet) a Ready gateway: what a failed surge leaves."""
-    return [machine for machine in machines if not machine["metadata"].get("deletionTimestamp") and instance_type_of(machine) == instance_type
-            and _machine_reason(machine, nodes_by_name) is not None]
+    return [machine for machine in _live_of_type(machines, instance_type) if _machine_reason(machine, nodes_by_name) is not None]
 
 
 def surge_blocker(machines, nodes_by_name: dict, instance_type: str) -> str | None:
     """None once a Machine of ``instance_type`` runs a Ready gateway Node (the surge Machine that replaces a stale one)."""
-    fresh = [machine for machine in machines if not machine["metadata"].get("deletionTimestamp") and instance_type_of(machine) == instance_type]
+    fresh = _live_of_type(machines, instance_type)
     return machine_blocker(fresh, nodes_by_name) if fresh else "no Machine of instance type {0} yet".format(instance_type)
 
 

@@ -125,10 +125,9 @@ PERMISSIONS = tuple(
     + _grant(SPOKE, C.SUBMARINER_GROUP, "submariners", ALL_NAMESPACES, {"list": ("uninstall",)})
     + _grant(SPOKE, C.SUBMARINER_GROUP, "gateways", ALL_NAMESPACES, {"list": ("uninstall",)})
     + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE,
-             {"create get list watch delete": ("direct",), "list": ("uninstall",)})
+             {"create get list watch delete patch": ("direct",), "list": ("uninstall",)})
     + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE, {"get watch delete": ("uninstall",)}, aws_prep=("direct",))
-    # A new gateway instance type: the MachineSet is scaled up by one, then back with the old Machine marked to go first.
-    + _grant(SPOKE, "machine.openshift.io", "machinesets", MACHINE_API_NAMESPACE, {"patch": ("direct",)})
+    # get patch: a new gateway instance type marks the old Machine to go first when the MachineSet scales back.
     + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("direct",), "get patch": ("direct",)})
     + _grant(SPOKE, "machine.openshift.io", "machines", MACHINE_API_NAMESPACE, {"list": ("uninstall",)}, aws_prep=("direct",))
 )
