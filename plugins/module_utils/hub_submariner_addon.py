@@ -10,7 +10,9 @@ from ansible_collections.acm.submariner.plugins.module_utils import constants as
 from ansible_collections.acm.submariner.plugins.module_utils.conditions import (
     classify_evaluation,
     evaluate_addon,
+    evaluate_submariner_config,
 )
+from ansible_collections.acm.submariner.plugins.module_utils.hub_submariner_config import config_target, prepares_cloud
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import (
     HubError,
     missing_api_message,
@@ -47,6 +49,24 @@ def addon_target(api_version, cluster):
     return Target(api_version, C.MANAGED_CLUSTER_ADDON_KIND, C.ADDON_NAME, cluster)
 
 
+def config_readiness(module, facts, summary):
+    """The readiness of the cluster's SubmarinerConfig named by the ``submariner_config`` option, waited for as
+    submariner_config's own wait does (the same rule and target); None without the option."""
+    given = module.params["submariner_config"]
+    if not given:
+        return None
+    params = {"cluster": module.params["cluster"], "name": given["name"], "skip_cloud_prepare": given["skip_cloud_prepare"]}
+    cloud_prepare = prepares_cloud(params, summary)
+
+    def evaluate(obj):
+        return evaluate_submariner_config(obj, cloud_prepare, facts.join_flow)
+
+    target = config_target(params)
+    current = None if module.wait_requested else module.hub.get(target.api_version, target.kind, target.name, target.namespace)
+    evaluation = readiness_after_write(module, target, evaluate, current, cluster=params["cluster"])
+    return {"name": given["name"], "conditions": evaluation.conditions, "readiness": evaluation.as_dict()}
+
+
 def ensure_present(module, api_version):
     params = module.params
     version = api_version.split("/")[1]
@@ -70,8 +90,9 @@ def manage_addon(module):
     facts = module_hub_facts(module)
     api_version = addon_api_version(module, facts)
     if params["state"] == "present":
-        module_managed_cluster(module, params["cluster"])
+        summary = module_managed_cluster(module, params["cluster"])
         outcome, extra = ensure_present(module, api_version)
+        extra["submariner_config"] = config_readiness(module, facts, summary)
     else:
         outcome, extra = delete_and_wait(module, addon_target(api_version, params["cluster"]), owned_only=True), {}
     result = {"changed": outcome.changed, "result": outcome.result, "kept": outcome.kept}

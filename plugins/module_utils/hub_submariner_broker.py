@@ -131,29 +131,50 @@ def params_broker(params, namespace):
     return build_broker(namespace, params["globalnet_enabled"], params["globalnet_cidr_range"], params["default_globalnet_cluster_size"])
 
 
-def desired_broker(module, existing, joined, namespace):
-    """The Broker to write; refuses a Globalnet change once clusters joined."""
-    params = module.params
-    wanted = params["globalnet_enabled"]
-    if existing is not None and wanted is not None and wanted != globalnet_of(existing) and joined:
-        raise HubError(
+def globalnet_refusal(target, existing, joined, namespace, options):
+    """Why the Globalnet ``options`` (globalnet_enabled, the pool options) cannot go to the Broker ``existing`` of
+    ``namespace`` that the clusters ``joined`` use, or None."""
+    if existing is None or not joined:
+        return None
+    wanted = options["globalnet_enabled"]
+    if wanted is not None and wanted != globalnet_of(existing):
+        return (
             "{0}: refusing to {1} Globalnet on Broker {2}/{3}: clusters {4} already joined. Globalnet decides how"
             " every cluster is addressed, so it is chosen before the first cluster joins; to change it, remove"
             " those clusters from Submariner (acm.submariner.submariner_addon state=absent), change the Broker,"
-            " and join them again.".format(
-                module.hub.target, "enable" if wanted else "disable", namespace, C.BROKER_NAME, ", ".join(joined)),
-            joined_clusters=joined)
-    changed_pool = globalnet_pool_changes(existing, params) if joined and globalnet_of(existing) else []
+            " and join them again.".format(target, "enable" if wanted else "disable", namespace, C.BROKER_NAME, ", ".join(joined)))
+    changed_pool = globalnet_pool_changes(existing, options) if globalnet_of(existing) else []
     if changed_pool:
-        raise HubError(
+        return (
             "{0}: refusing to change {1} of Broker {2}/{3}: clusters {4} already joined. The submariner-addon keeps the"
             " Globalnet pool it recorded when the first cluster joined (ConfigMap submariner-globalnet-info in {2}) and the"
             " CIDRs it allocated from it, and would ignore the new value without a word. Keep the current value, or remove"
             " those clusters from Submariner (uninstall.yml), change it, and join them again.".format(
-                module.hub.target, " and ".join("{0} ({1}) from {2} to {3}".format(option, POOL_VARIABLES[option], current, wanted)
-                                                for option, current, wanted in changed_pool), namespace,
-                C.BROKER_NAME, ", ".join(joined)),
-            joined_clusters=joined)
+                target, " and ".join("{0} ({1}) from {2} to {3}".format(option, POOL_VARIABLES[option], current, wanted)
+                                     for option, current, wanted in changed_pool), namespace,
+                C.BROKER_NAME, ", ".join(joined)))
+    return None
+
+
+def broker_globalnet_refusal(module, facts, namespace, options):
+    """Read only, for preflight: why ``options`` would be refused on the Broker of ``namespace`` (the set of
+    ``module.params['cluster_set']``), or None when there is no such Broker or no joined cluster."""
+    hub = module.hub
+    if not hub.serves(C.BROKER_API_VERSION, C.BROKER_KIND):
+        return None
+    existing = hub.get(C.BROKER_API_VERSION, C.BROKER_KIND, C.BROKER_NAME, namespace)
+    if existing is None:
+        return None
+    return globalnet_refusal(hub.target, existing, joined_clusters(module, facts, namespace), namespace, options)
+
+
+def desired_broker(module, existing, joined, namespace):
+    """The Broker to write; refuses a Globalnet change once clusters joined."""
+    params = module.params
+    refusal = globalnet_refusal(module.hub.target, existing, joined, namespace, params)
+    if refusal:
+        raise HubError(refusal, joined_clusters=joined)
+    wanted = params["globalnet_enabled"]
     desired = params_broker(params, namespace)
     # An absent globalnetEnabled already means false: writing the explicit false would be a no-op change.
     if existing is not None and wanted is False and "globalnetEnabled" not in (existing.get("spec") or {}):

@@ -6,10 +6,11 @@
 server before its first write.
 
 ``hub_preflight_info`` asks the hub everything in one module run (the lease, the hub's facts, the permission review,
-each cluster's credentials secret and install-config, the set's peers). ``spoke_preflight_info`` asks every managed
-cluster of a run at once, each with its own credentials: one module run instead of two per cluster, and the clusters'
-API round trips overlap (threads; the clients are built one after the other first, because kubernetes.core builds
-them from process-wide state).
+each cluster's credentials secret and install-config, the set's peers, the Globalnet rule of the set's Broker) and,
+given ``spokes``, every managed cluster at the same time. ``spoke_preflight_info`` asks every managed cluster of a run
+at once, each with its own credentials (verify's and uninstall's reviews). Either way the clusters' API round trips
+overlap (threads; the clients are built one after the other first, because kubernetes.core builds them from
+process-wide state).
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from ansible_collections.acm.submariner.plugins.module_utils import constants as
 from ansible_collections.acm.submariner.plugins.module_utils import rbac
 from ansible_collections.acm.submariner.plugins.module_utils.cidr import networks_from_install_config
 from ansible_collections.acm.submariner.plugins.module_utils.hub_credentials_secret import credentials_status, stored_keys
+from ansible_collections.acm.submariner.plugins.module_utils.hub import HubFacts
 from ansible_collections.acm.submariner.plugins.module_utils.hub_inventory import describe_hub
+from ansible_collections.acm.submariner.plugins.module_utils.hub_submariner_broker import broker_globalnet_refusal
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubClient, HubError, describe_target
 from ansible_collections.acm.submariner.plugins.module_utils.run_lease import DEFAULT_DURATION, LeaseClient, identity, playbook_pid
 from ansible_collections.acm.submariner.plugins.module_utils.submariner_status import ClusterView, without_k8s_auth_environment
@@ -174,29 +177,40 @@ def ask_cluster(client, entry, run, hub):
     return answer
 
 
+class ClusterQuestions:
+    """Every cluster's answers (``ask_cluster``), each asked with its own credentials. The clients are built one after
+    the other here, because kubernetes.core builds them from process-wide state; then the clusters are asked in threads
+    while the caller goes on (hub_preflight_info reads the hub meanwhile). ``answers()`` waits for them."""
+
+    def __init__(self, module, entries, run, hub):
+        problems = auth_problems(module, entries)
+        repeated = repeated_clusters_problem([entry["name"] for entry in entries])
+        if repeated:
+            problems.append(repeated)
+        if problems:
+            raise HubError("{0}. Nothing was sent.".format("; ".join(problems)), problems=problems)
+        self._answers, pending = {}, []
+        for entry in entries:
+            client, error = connect(module, entry)
+            if client is None:
+                self._answers[entry["name"]] = {"target": describe_target(_auth_params(entry)), "error": error, "network": None,
+                                                "checked": 0, "missing": [], "msg": None, "role_file": None}
+            else:
+                pending.append((client, entry))
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_CLUSTERS, len(pending))) if pending else None
+        self._futures = {entry["name"]: self._pool.submit(ask_cluster, client, entry, run, hub) for client, entry in pending}
+
+    def answers(self):
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+        self._answers.update((name, future.result()) for name, future in self._futures.items())
+        return self._answers
+
+
 def ask_clusters(module):
     """The runner of spoke_preflight_info: ``clusters``, the answer of each cluster by name."""
     params = module.params
-    entries = params["clusters"]
-    problems = auth_problems(module, entries)
-    repeated = repeated_clusters_problem([entry["name"] for entry in entries])
-    if repeated:
-        problems.append(repeated)
-    if problems:
-        raise HubError("{0}. Nothing was sent.".format("; ".join(problems)), problems=problems)
-    answers, pending = {}, []
-    for entry in entries:
-        client, error = connect(module, entry)
-        if client is None:
-            answers[entry["name"]] = {"target": describe_target(_auth_params(entry)), "error": error, "network": None, "checked": 0,
-                                      "missing": [], "msg": None, "role_file": None}
-        else:
-            pending.append((client, entry))
-    if pending:
-        with concurrent.futures.ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_CLUSTERS, len(pending))) as pool:
-            futures = {entry["name"]: pool.submit(ask_cluster, client, entry, params["run"], params["hub"]) for client, entry in pending}
-        answers.update((name, future.result()) for name, future in futures.items())
-    return {"changed": False, "clusters": answers}
+    return {"changed": False, "clusters": ClusterQuestions(module, params["clusters"], params["run"], params["hub"]).answers()}
 
 
 # --- the hub, in one module run --------------------------------------------------------------------
@@ -270,19 +284,42 @@ def read_set_peers(hub, described, cluster_set):
     return peers
 
 
-def ask_hub(module):
-    """The runner of hub_preflight_info. The lease first (a set in use fails in seconds), then the hub's facts and the
-    permission review; a missing permission ends the reads there, so that it is what the run reports."""
+def preflight_globalnet_refusal(module, described):
+    """Why the run's Globalnet options would be refused on the Broker of its set (submariner_broker's rule), or None."""
+    facts = HubFacts.from_dict(described["hub"])
+    cluster_set = next((item for item in described["managed_cluster_sets"] if item["name"] == module.params["cluster_set"]), None)
+    if cluster_set is None or not facts.broker_cr_required or not cluster_set.get("broker_namespace"):
+        return None
+    return broker_globalnet_refusal(module, facts, cluster_set["broker_namespace"], module.params["broker"])
+
+
+def read_hub(module, result):
+    """Everything hub_preflight_info reads after the hub's facts, into ``result``; a missing hub permission ends the
+    reads there, so that it is what the run reports."""
     params, hub = module.params, module.hub
-    result = {"changed": False}
-    if params["lease"]:
-        check_lease(hub, params["cluster_set"], params["lease"]["run"], params["lease"]["force"])
-    result.update(describe_hub(module))
     if params["access"]:
         result["access"] = hub_access(hub, result["hub"], params)
         if result["access"]["missing"]:
-            return result
+            return
     result["credentials_secrets"] = {entry["cluster"]: read_credentials_secret(hub, entry) for entry in params["credentials_secrets"]}
     result["install_config_networks"] = {name: read_install_config_networks(hub, name) for name in params["install_configs"]}
     result["set_peers"] = read_set_peers(hub, result, params["cluster_set"]) if params["set_peers"] else []
+    if params["broker"]:
+        result["globalnet_refusal"] = preflight_globalnet_refusal(module, result)
+
+
+def ask_hub(module):
+    """The runner of hub_preflight_info. The lease first (a set in use fails in seconds), then the hub's facts; then,
+    at the same time, every cluster of ``spokes`` (in threads) and the rest of the hub (``read_hub``)."""
+    params = module.params
+    result = {"changed": False}
+    if params["lease"]:
+        check_lease(module.hub, params["cluster_set"], params["lease"]["run"], params["lease"]["force"])
+    result.update(describe_hub(module))
+    questions = ClusterQuestions(module, params["spokes"], params["run"], result["hub"]) if params["spokes"] is not None else None
+    try:
+        read_hub(module, result)
+    finally:
+        if questions is not None:
+            result["spokes"] = questions.answers()
     return result

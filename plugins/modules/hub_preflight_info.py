@@ -22,6 +22,11 @@ description:
     ends the reads there.
   - Each cluster's AWS credentials secret (O(credentials_secrets)), each Hive install-config (O(install_configs)) and,
     with O(set_peers), the clusters that joined the set's broker.
+  - With O(broker), whether M(acm.submariner.submariner_broker) would refuse those Globalnet options on the set's
+    Broker because clusters already joined it (RV(globalnet_refusal)); the same rule, read only.
+  - With O(spokes), at the same time as the hub reads after its facts, every managed cluster with its own
+    credentials, as M(acm.submariner.spoke_preflight_info) asks them (RV(spokes)), so that one module run asks the hub
+    and every cluster.
   - Changes nothing; the same in check mode.
 options:
   cluster_set:
@@ -104,6 +109,51 @@ options:
         Endpoint objects for the cable driver each cluster's gateway announces.
     type: bool
     default: false
+  broker:
+    description:
+      - The run's Globalnet options, to check against the Broker of the set when clusters already joined it. Omit to
+        skip. Nothing is checked on hubs without a Broker CR (before ACM 2.5) or when the set or its Broker does not
+        exist yet.
+    type: dict
+    suboptions:
+      globalnet_enabled:
+        description: Whether the run asks for Globalnet.
+        type: bool
+        required: true
+      globalnet_cidr_range:
+        description: The Globalnet CIDR range the run asks for; unset means the Broker's, whatever it is.
+        type: str
+      default_globalnet_cluster_size:
+        description: The Globalnet cluster size the run asks for; unset or V(0) means the Broker's.
+        type: int
+  spokes:
+    description:
+      - The managed clusters to ask with their own credentials, as O(acm.submariner.spoke_preflight_info#module:clusters);
+        omit to ask none. The hub's facts read first decide which permissions each cluster needs.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: The managed cluster's name, the key of its answer in RV(spokes).
+        type: str
+        required: true
+      auth:
+        description:
+          - The cluster's connection options, as O(acm.submariner.spoke_preflight_info#module:clusters[].auth) takes
+            them. Their names are those of C(kubernetes.core.k8s_auth_options), another key fails the task before any
+            request, and the secret values are hidden from the output.
+        type: dict
+        default: {}
+      aws_prep_mode:
+        description:
+          - The cluster's AWS preparation mode, V(addon), V(direct) or V(skip); another value is not reviewed
+            (its C(checked) is V(0)) and left to the caller to report.
+        type: str
+        default: addon
+      read_network:
+        description: Also read the cluster's C(networks.config.openshift.io/cluster), returned in its C(network).
+        type: bool
+        default: true
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
@@ -130,6 +180,10 @@ EXAMPLES = r"""
       - {cluster: aws-sub1, name: aws-sub1-aws-creds}
       - {cluster: aws-sub2, name: aws-sub2-aws-creds}
     set_peers: true
+    broker: {globalnet_enabled: false}
+    spokes:
+      - {name: aws-sub1, auth: {context: aws-sub1}, read_network: true}
+      - {name: aws-sub2, auth: {context: aws-sub2}, read_network: true}
   register: hub_reads
   no_log: true
 """
@@ -211,11 +265,26 @@ set_peers:
   type: list
   elements: dict
   sample: [{name: aws-sub1, cluster_network: [10.128.0.0/14], service_network: [172.30.0.0/16], cable_driver: libreswan}]
+globalnet_refusal:
+  description:
+    - With O(broker), why M(acm.submariner.submariner_broker) would refuse the run's Globalnet options (the clusters that
+      joined, the current value and how to change it); V(null) when it would not.
+  returned: when O(broker) is given and the permission review passed
+  type: str
+spokes:
+  description:
+    - With O(spokes), each cluster's answer by name, as RV(acm.submariner.spoke_preflight_info#module:clusters) (its
+      permission review, its networks, or why it could not be asked).
+  returned: when O(spokes) is given
+  type: dict
+  sample:
+    aws-sub1: {target: context "aws-sub1", error: null, checked: 9, missing: [], msg: null,
+               role_file: files/rbac/acm-submariner-spoke-addon.yaml, network: {"serviceNetwork": ["172.30.0.0/16"]}}
 """
 
 from ansible_collections.acm.submariner.plugins.module_utils import rbac
 from ansible_collections.acm.submariner.plugins.module_utils.k8s import HubModule
-from ansible_collections.acm.submariner.plugins.module_utils.preflight_reads import ask_hub
+from ansible_collections.acm.submariner.plugins.module_utils.preflight_reads import ask_hub, cluster_argument_spec
 
 
 def argument_spec():
@@ -236,6 +305,11 @@ def argument_spec():
             "secret_key": {"type": "str", "default": "", "no_log": True}}},
         "install_configs": {"type": "list", "elements": "str", "default": []},
         "set_peers": {"type": "bool", "default": False},
+        "broker": {"type": "dict", "options": {
+            "globalnet_enabled": {"type": "bool", "required": True},
+            "globalnet_cidr_range": {"type": "str"},
+            "default_globalnet_cluster_size": {"type": "int"}}},
+        "spokes": {"type": "list", "elements": "dict", "options": cluster_argument_spec()},
     }
 
 

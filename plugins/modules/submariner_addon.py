@@ -57,6 +57,24 @@ options:
         cluster first and wait afterwards, or set V(false) to wait for the deployment only.
     type: bool
     default: true
+  submariner_config:
+    description:
+      - With O(state=present), the cluster's SubmarinerConfig whose preparation to report (RV(submariner_config)) and,
+        with O(wait=true), to wait for after the add-on, as M(acm.submariner.submariner_config) with
+        O(acm.submariner.submariner_config#module:wait=true) waits for it - C(SubmarinerConfigApplied), and
+        C(SubmarinerClusterEnvironmentPrepared) and C(SubmarinerGatewaysLabeled) when the add-on prepares the cloud.
+      - From ACM 2.8 the spoke agent prepares the cloud after the cluster joined, so this saves a second task (and
+        module run) that waits for the SubmarinerConfig. Omit to leave the SubmarinerConfig alone.
+    type: dict
+    suboptions:
+      name:
+        description: The SubmarinerConfig's name, in the cluster's namespace.
+        type: str
+        required: true
+      skip_cloud_prepare:
+        description: Whether the SubmarinerConfig leaves the cloud alone (no credentials secret, direct or skipped AWS preparation).
+        type: bool
+        default: false
 extends_documentation_fragment:
   - kubernetes.core.k8s_auth_options
   - acm.submariner.hub
@@ -130,6 +148,14 @@ readiness:
   returned: O(state=present)
   type: dict
   sample: {state: waiting, condition: SubmarinerBrokerConfigApplied, reason: BrokerConfigMissing, message: Waiting for brokers.submariner.io ...}
+submariner_config:
+  description:
+    - With O(submariner_config), the SubmarinerConfig's C(name), C(conditions) and C(readiness) (C(state) V(ready),
+      V(waiting) or V(failed), with the blocking C(condition)), as RV(acm.submariner.submariner_config#module:readiness)
+      reports them; V(null) without it.
+  returned: O(state=present)
+  type: dict
+  sample: {name: submariner, conditions: [{type: SubmarinerConfigApplied, status: "True"}], readiness: {state: ready}}
 diagnosis:
   description: For a known failure, its C(category), C(summary) and a fix C(hint); V(null) otherwise.
   returned: O(state=present)
@@ -154,6 +180,8 @@ def argument_spec():
         "cluster": {"type": "str", "required": True, "aliases": ["namespace"]},
         "install_namespace": {"type": "str", "default": C.INSTALL_NAMESPACE},
         "wait_for_connections": {"type": "bool", "default": True},
+        "submariner_config": {"type": "dict", "options": {"name": {"type": "str", "required": True},
+                                                          "skip_cloud_prepare": {"type": "bool", "default": False}}},
     })
 
 

@@ -216,8 +216,10 @@ def test_one_run_at_a_time_and_a_moved_cluster_goes_back(fresh_lab, stop_labs_af
     assert [r for r in blocked.mutating if r["verb"] in ("delete", "deletecollection")] == []
     assert_says(first_error(blocked), "ManagedClusterSet submariner is in use", lease["spec"]["holderIdentity"],
                 "kubectl delete lease -n acm-submariner submariner", "acm_submariner_break_lease=true")
+    # The first request of uninstall.yml checks the lease (read only), in the module run that then reads the hub.
     assert [f["task"] for f in blocked.failures()] == [
-        "Check that no other run holds the run lease of the set (a run that finds it held fails here, naming the holder)"]
+        "acm.submariner.preflight : Ask the hub (the run lease when asked, its facts and permissions) and every managed cluster"
+        " (its permissions) for this run"]
 
     joined = lab.hub.get(MC_API, "ManagedCluster", "aws-sub1")
     assert joined["metadata"]["labels"][CLUSTERSET_LABEL] == "submariner"

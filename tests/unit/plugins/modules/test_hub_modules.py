@@ -500,6 +500,31 @@ def test_addon_reports_what_holds_it_back(run_module):
     assert result["diagnosis"]["category"] == "broker_missing"
 
 
+def test_addon_reports_the_submariner_config_the_join_waits_for(run_module):
+    addon = obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1",
+                spec={"installNamespace": "submariner-operator"})
+    config = obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1",
+                 status={"conditions": [{"type": "SubmarinerConfigApplied", "status": "True", "reason": "Applied"},
+                                        {"type": "SubmarinerClusterEnvironmentPrepared", "status": "False", "reason": "Failed",
+                                         "message": "UnauthorizedOperation"}]})
+    api = FakeApi(SERVED_TODAY, hub_objects() + [addon, config])
+    plain = run_module(submariner_addon, api, {"cluster": "cluster1"})
+    assert plain["submariner_config"] is None
+    preparing = run_module(submariner_addon, api, {"cluster": "cluster1", "submariner_config": {"name": "submariner"}})
+    assert preparing["submariner_config"]["name"] == "submariner" and not preparing["changed"]
+    assert preparing["submariner_config"]["readiness"]["state"] != "ready"
+    assert preparing["submariner_config"]["readiness"]["condition"] == "SubmarinerClusterEnvironmentPrepared"
+    assert api.real_writes() == []
+    # Applied and gateways labelled, no environment reported: ready only when the add-on does not prepare the cloud.
+    config["status"]["conditions"] = [{"type": "SubmarinerConfigApplied", "status": "True", "reason": "Applied"},
+                                      {"type": "SubmarinerGatewaysLabeled", "status": "True", "reason": "Success"}]
+    api = FakeApi(SERVED_TODAY, hub_objects() + [addon, config])
+    prepared_by_addon = run_module(submariner_addon, api, {"cluster": "cluster1", "submariner_config": {"name": "submariner"}})
+    assert prepared_by_addon["submariner_config"]["readiness"]["condition"] == "SubmarinerClusterEnvironmentPrepared"
+    skipped = run_module(submariner_addon, api, {"cluster": "cluster1", "submariner_config": {"name": "submariner", "skip_cloud_prepare": True}})
+    assert skipped["submariner_config"]["readiness"]["state"] == "ready"
+
+
 # ---------------------------------------------------------------------- submariner_broker
 def broker_hub(joined=False, globalnet=False):
     objects = hub_objects() + [
@@ -959,6 +984,46 @@ def test_hub_preflight_stops_reading_at_a_missing_hub_permission(run_module):
     assert not result.get("failed") and result["access"]["missing"]
     assert "submarinerconfigs" in result["access"]["msg"] and rbac.role_file(rbac.HUB, "addon") in result["access"]["msg"]
     assert "credentials_secrets" not in result and ("v1", "Secret") not in api.requests
+
+
+def test_hub_preflight_refuses_a_globalnet_change_on_a_joined_set_read_only(run_module):
+    broker = obj("submariner.io/v1alpha1", "Broker", "submariner-broker", "submariner-broker", metadata={"labels": OURS},
+                 spec={"globalnetEnabled": True, "globalnetCIDRRange": "242.0.0.0/8"})
+    api = ReviewingApi(HUB_SERVED, preflight_hub_objects() + [broker])
+    same = run_module(hub_preflight_info, api, dict(PREFLIGHT_ARGS, broker={"globalnet_enabled": True, "globalnet_cidr_range": "242.0.0.0/8"}))
+    assert not same.get("failed") and same["globalnet_refusal"] is None
+    off = run_module(hub_preflight_info, api, dict(PREFLIGHT_ARGS, broker={"globalnet_enabled": False}))
+    assert not off.get("failed") and "refusing to disable Globalnet" in off["globalnet_refusal"] and "cluster3" in off["globalnet_refusal"]
+    pool = run_module(hub_preflight_info, api, dict(PREFLIGHT_ARGS, broker={"globalnet_enabled": True, "globalnet_cidr_range": "243.0.0.0/16"}))
+    assert "acm_submariner_globalnet_cidr_range" in pool["globalnet_refusal"] and "243.0.0.0/16" in pool["globalnet_refusal"]
+    assert api.writes == []
+    # No Broker yet: nothing to refuse, whatever is asked.
+    fresh = run_module(hub_preflight_info, ReviewingApi(HUB_SERVED, preflight_hub_objects()), dict(PREFLIGHT_ARGS, broker={"globalnet_enabled": True}))
+    assert fresh["globalnet_refusal"] is None and "globalnet_refusal" not in run_module(
+        hub_preflight_info, ReviewingApi(HUB_SERVED, preflight_hub_objects()), PREFLIGHT_ARGS)
+
+
+def test_hub_preflight_asks_every_spoke_in_the_same_run_even_when_a_hub_permission_is_missing(monkeypatch, capsys):
+    hub = ReviewingApi(HUB_SERVED, preflight_hub_objects(), denied=[("create", "submarinerconfigs")])
+    spokes = {"cluster1": SpokeApi(), "cluster2": SpokeApi(denied=[("get", "networks")], network=None)}
+
+    def client_for(module=None):
+        return spokes.get(module.params.get("context")) or hub
+
+    monkeypatch.setattr(k8s, "get_api_client", client_for)
+    monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+    args = dict(PREFLIGHT_ARGS, context="hubcluster", lease=None,
+                spokes=[{"name": "cluster1", "auth": {"context": "cluster1"}},
+                        {"name": "cluster2", "auth": {"context": "cluster2"}, "read_network": False}])
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            hub_preflight_info.main()
+    result = json.loads(capsys.readouterr().out)
+    assert not result.get("failed") and result["access"]["missing"] and "credentials_secrets" not in result
+    assert set(result["spokes"]) == {"cluster1", "cluster2"}
+    assert result["spokes"]["cluster1"]["missing"] == [] and result["spokes"]["cluster1"]["network"] == NETWORK_SPEC
+    assert result["spokes"]["cluster2"]["missing"] and "cluster2" in result["spokes"]["cluster2"]["msg"]
+    assert spokes["cluster1"].reviews and hub.writes == [] and spokes["cluster1"].writes == []
 
 
 # ---------------------------------------------------------------------- aws_credentials_secret
