@@ -79,3 +79,58 @@ options:
     elements: str
     default: []
 """
+
+    # Modules that also read the managed cluster's own API server (submariner_info, submariner_residue_info).
+    CLUSTER_AUTH = r"""
+options:
+  cluster_auth:
+    description:
+      - How to reach the managed cluster's own API server. Without it only the hub side is read.
+      - These settings never fall back to the C(K8S_AUTH_*) environment variables, which usually belong to
+        the hub (an Ansible Automation Platform OpenShift credential sets them), so a managed cluster is
+        never queried with the hub's token by accident.
+      - When neither O(cluster_auth.kubeconfig) nor O(cluster_auth.host) is set, the hub's O(kubeconfig)
+        is used with O(cluster_auth.context), the common case of one kubeconfig with a context per cluster.
+    type: dict
+    suboptions:
+      kubeconfig:
+        description: Path to a kubeconfig file, or its content as a dictionary.
+        type: raw
+      context:
+        description: The kubeconfig context of the managed cluster.
+        type: str
+      host:
+        description: URL of the managed cluster's API server.
+        type: str
+      api_key:
+        description: Bearer token for O(cluster_auth.host).
+        type: str
+      username:
+        description: User name for basic authentication.
+        type: str
+      password:
+        description: Password for basic authentication.
+        type: str
+      validate_certs:
+        description: Whether to verify the API server's certificate.
+        type: bool
+        aliases: [verify_ssl]
+      ca_cert:
+        description: CA bundle that signs the API server's certificate.
+        type: path
+        aliases: [ssl_ca_cert]
+      client_cert:
+        description: Client certificate for mutual TLS.
+        type: path
+        aliases: [cert_file]
+      client_key:
+        description: Key of O(cluster_auth.client_cert).
+        type: path
+        aliases: [key_file]
+      proxy:
+        description: HTTP proxy URL for the managed cluster's API server.
+        type: str
+      no_proxy:
+        description: Comma-separated hosts and domains that bypass O(cluster_auth.proxy).
+        type: str
+"""

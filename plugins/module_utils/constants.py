@@ -78,6 +78,13 @@ LEGACY_BROKER_NAMESPACE_PREFIX = "submariner-clusterset-"
 BROKER_NAMESPACE_SUFFIX = "-broker"
 NAMESPACE_MAX_LENGTH = 63
 
+# The ManifestWorks the submariner-addon writes in a cluster's namespace (the operator and its resources).
+MANIFEST_WORK_API_VERSION = "work.open-cluster-management.io/v1"
+MANIFEST_WORK_KIND = "ManifestWork"
+SUBMARINER_MANIFEST_WORKS = ("submariner-operator", "submariner-resource")
+# The cluster id label of the Cluster and Endpoint objects a cluster announces in the broker namespace.
+CLUSTER_ID_LABEL = "submariner-io/clusterID"
+
 # --- Labels ---------------------------------------------------------------------------------
 CLUSTERSET_LABEL = CLUSTER_GROUP + "/clusterset"
 SUBMARINER_AGENT_LABEL = CLUSTER_GROUP + "/submariner-agent"  # ACM 2.2 join flow

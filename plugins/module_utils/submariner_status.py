@@ -77,6 +77,23 @@ class ClusterView:
         return self._module.requires(*args, **kwargs)
 
 
+# The managed cluster's own connection options (submariner_info, submariner_residue_info): kubernetes.core's names.
+CLUSTER_AUTH_OPTIONS = {
+    "kubeconfig": {"type": "raw"},
+    "context": {"type": "str"},
+    "host": {"type": "str"},
+    "api_key": {"type": "str", "no_log": True},
+    "username": {"type": "str"},
+    "password": {"type": "str", "no_log": True},
+    "validate_certs": {"type": "bool", "aliases": ["verify_ssl"]},
+    "ca_cert": {"type": "path", "aliases": ["ssl_ca_cert"]},
+    "client_cert": {"type": "path", "aliases": ["cert_file"]},
+    "client_key": {"type": "path", "aliases": ["key_file"], "no_log": False},
+    "proxy": {"type": "str"},
+    "no_proxy": {"type": "str"},
+}
+
+
 def cluster_auth_params(module):
     """The managed cluster's auth settings; the hub kubeconfig is reused when none is given."""
     auth = {key: value for key, value in (module.params.get("cluster_auth") or {}).items() if value is not None}

@@ -263,8 +263,13 @@ def test_join_broker_addon_today(lab, run_playbook):
              for cluster in CLUSTERS]
     waits += [task("connected", "submariner_addon", {"cluster": "aws-sub1", "wait": True, "wait_timeout": 3}, ignore_errors=True),
               task("globalnet", "submariner_broker", {"cluster_set": "hm-join", "globalnet_enabled": True}, ignore_errors=True)]
-    result, writes = run(run_playbook, lab, *waits)
+    residue = task("residue", "submariner_residue_info", {"cluster": "aws-sub1", "cluster_set": "hm-join", "broker_namespace": "hm-join-broker",
+                                                          "cluster_auth": {"kubeconfig": "{{ lab_kubeconfig }}", "context": "cluster1"}})
+    result, writes = run(run_playbook, lab, *waits, residue)
     assert writes == []
+    found = result.task("residue")["leftovers"]
+    assert {"hub SubmarinerConfig submariner", "hub ManagedClusterAddOn submariner", "spoke Submariner submariner",
+            "hub ManagedCluster label cluster.open-cluster-management.io/clusterset=hm-join"} <= set(found), found
     assert result.task("deployed aws-sub2")["readiness"]["state"] == "ready"
     connected = result.task("connected")
     assert connected["failed"] and "SubmarinerConnectionDegraded" in connected["msg"] and "not ready after 3s" in connected["msg"]
@@ -282,6 +287,8 @@ def test_join_broker_addon_today(lab, run_playbook):
     result, writes = run(run_playbook, lab, *leave)
     assert all(r["result"]["changed"] for r in result.check().results)
     assert lab.hub.get(ADDON_API, "ManagedClusterAddOn", "submariner", "aws-sub1") is None
+    result, writes = run(run_playbook, lab, residue)
+    assert result.check().task("residue")["leftovers"] == [] and writes == []
 
 
 def test_errors_name_context_object_and_fix(lab, run_playbook):

@@ -33,6 +33,7 @@ from ansible_collections.acm.submariner.plugins.modules import (
     submariner_broker,
     spoke_preflight_info,
     submariner_config,
+    submariner_residue_info,
 )
 
 SET_LABEL = "cluster.open-cluster-management.io/clusterset"
@@ -1024,6 +1025,62 @@ def test_hub_preflight_asks_every_spoke_in_the_same_run_even_when_a_hub_permissi
     assert result["spokes"]["cluster1"]["missing"] == [] and result["spokes"]["cluster1"]["network"] == NETWORK_SPEC
     assert result["spokes"]["cluster2"]["missing"] and "cluster2" in result["spokes"]["cluster2"]["msg"]
     assert spokes["cluster1"].reviews and hub.writes == [] and spokes["cluster1"].writes == []
+
+
+# ---------------------------------------------------------------------- submariner_residue_info
+RESIDUE_SERVED = dict(SERVED_TODAY, **{"work.open-cluster-management.io": {"v1": ["ManifestWork"]},
+                                       "submariner.io": {"v1alpha1": ["Broker"], "v1": ["Cluster", "Endpoint"]}})
+SPOKE_RESIDUE_SERVED = {"submariner.io": {"v1alpha1": ["Submariner"], "v1": ["Gateway"]}, "": {"v1": ["Node"]},
+                        "machine.openshift.io": {"v1beta1": ["MachineSet"]}}
+
+
+def test_residue_lists_only_ours_and_what_the_addon_left_on_hub_and_spoke(monkeypatch, capsys):
+    member = managed_cluster_obj("cluster1", clusterset="submariner", extra_labels={"cluster.open-cluster-management.io/submariner-agent": "true"})
+    member["metadata"]["annotations"] = {JOINED: "submariner"}
+    hub = FakeApi(RESIDUE_SERVED, hub_objects()[:1] + [
+        member,
+        obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "submariner", "cluster1", metadata={"labels": OURS}),
+        obj("submarineraddon.open-cluster-management.io/v1alpha1", "SubmarinerConfig", "theirs", "cluster1"),
+        obj("addon.open-cluster-management.io/v1alpha1", "ManagedClusterAddOn", "submariner", "cluster1"),
+        obj("work.open-cluster-management.io/v1", "ManifestWork", "submariner-operator", "cluster1"),
+        obj("work.open-cluster-management.io/v1", "ManifestWork", "somebody-elses-work", "cluster1"),
+        obj("submariner.io/v1", "Cluster", "cluster1", "submariner-broker", metadata={"labels": {"submariner-io/clusterID": "cluster1"}}),
+        obj("submariner.io/v1", "Endpoint", "cluster2-endpoint", "submariner-broker", metadata={"labels": {"submariner-io/clusterID": "cluster2"}}),
+    ])
+    spoke = FakeApi(SPOKE_RESIDUE_SERVED, [
+        obj("submariner.io/v1alpha1", "Submariner", "submariner", "submariner-operator"),
+        obj("v1", "Node", "gateway-node", metadata={"labels": {"submariner.io/gateway": "true"}}),
+        obj("v1", "Node", "worker-node", metadata={"labels": {"node-role.kubernetes.io/worker": ""}}),
+        obj("machine.openshift.io/v1beta1", "MachineSet", "infra-x-submariner-gw-eu-west-1a", "openshift-machine-api"),
+        obj("machine.openshift.io/v1beta1", "MachineSet", "infra-x-worker-eu-west-1a", "openshift-machine-api"),
+    ])
+
+    def client_for(module=None):
+        return spoke if module.params.get("context") == "cluster1" else hub
+
+    monkeypatch.setattr(k8s, "get_api_client", client_for)
+    monkeypatch.delenv("K8S_AUTH_CONTEXT", raising=False)
+    args = {"context": "hubcluster", "cluster": "cluster1", "cluster_set": "submariner", "broker_namespace": "submariner-broker",
+            "cluster_auth": {"context": "cluster1"}}
+    with patch_module_args(args):
+        with pytest.raises(SystemExit):
+            submariner_residue_info.main()
+    result = json.loads(capsys.readouterr().out)
+    assert not result.get("failed") and not result["changed"] and result["spoke_checked"]
+    assert result["leftovers"] == [
+        "hub SubmarinerConfig submariner", "hub ManifestWork submariner-operator", "hub broker namespace Cluster cluster1",
+        "hub ManagedCluster label cluster.open-cluster-management.io/clusterset=submariner",
+        "hub ManagedCluster annotation acm.submariner/clusterset",
+        "hub ManagedCluster label cluster.open-cluster-management.io/submariner-agent",
+        "spoke Submariner submariner", "spoke Node gateway-node", "spoke MachineSet infra-x-submariner-gw-eu-west-1a"]
+    assert hub.writes == [] and spoke.writes == []
+
+
+def test_residue_of_a_clean_cluster_is_empty_and_a_user_set_label_is_not_ours(run_module):
+    # In the set by the user's hand (no acm.submariner annotation), no Submariner kinds served any more.
+    api = FakeApi(SERVED_TODAY, hub_objects()[:1] + [managed_cluster_obj("cluster1", clusterset="submariner")])
+    result = run_module(submariner_residue_info, api, {"cluster": "cluster1", "cluster_set": "submariner"})
+    assert not result.get("failed") and result["leftovers"] == [] and not result["spoke_checked"]
 
 
 # ---------------------------------------------------------------------- aws_credentials_secret
