@@ -179,8 +179,10 @@ def ask_cluster(client, entry, run, hub):
 
 class ClusterQuestions:
     """Every cluster's answers (``ask_cluster``), each asked with its own credentials. The clients are built one after
-    the other here, because kubernetes.core builds them from process-wide state; then the clusters are asked in threads
-    while the caller goes on (hub_preflight_info reads the hub meanwhile). ``answers()`` waits for them."""
+    the other here, because kubernetes.core builds them from process-wide state; then the clusters are asked in threads.
+    kubernetes.core hands the same pooled client to equal credentials, and a client's discovery cache is not safe to
+    share between threads: the clusters of one client are asked one after the other, in one thread.
+    ``answers()`` waits for them."""
 
     def __init__(self, module, entries, run, hub):
         problems = auth_problems(module, entries)
@@ -189,22 +191,29 @@ class ClusterQuestions:
             problems.append(repeated)
         if problems:
             raise HubError("{0}. Nothing was sent.".format("; ".join(problems)), problems=problems)
-        self._answers, pending = {}, []
+        self._answers, by_client = {}, {}
         for entry in entries:
             client, error = connect(module, entry)
             if client is None:
                 self._answers[entry["name"]] = {"target": describe_target(_auth_params(entry)), "error": error, "network": None,
                                                 "checked": 0, "missing": [], "msg": None, "role_file": None}
             else:
-                pending.append((client, entry))
-        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_CLUSTERS, len(pending))) if pending else None
-        self._futures = {entry["name"]: self._pool.submit(ask_cluster, client, entry, run, hub) for client, entry in pending}
+                by_client.setdefault(id(client.client), []).append((client, entry))
+        groups = list(by_client.values())
+        self._pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(MAX_CONCURRENT_CLUSTERS, len(groups))) if groups else None
+        self._futures = [self._pool.submit(_ask_in_turn, group, run, hub) for group in groups]
 
     def answers(self):
         if self._pool is not None:
             self._pool.shutdown(wait=True)
-        self._answers.update((name, future.result()) for name, future in self._futures.items())
+        for future in self._futures:
+            self._answers.update(future.result())
         return self._answers
+
+
+def _ask_in_turn(group, run, hub):
+    """The answers of clusters that share one client, asked one after the other."""
+    return {entry["name"]: ask_cluster(client, entry, run, hub) for client, entry in group}
 
 
 def ask_clusters(module):
@@ -309,17 +318,15 @@ def read_hub(module, result):
 
 
 def ask_hub(module):
-    """The runner of hub_preflight_info. The lease first (a set in use fails in seconds), then the hub's facts; then,
-    at the same time, every cluster of ``spokes`` (in threads) and the rest of the hub (``read_hub``)."""
+    """The runner of hub_preflight_info. The lease first (a set in use fails in seconds), then the hub's facts and the
+    rest of the hub (``read_hub``), then every cluster of ``spokes`` at once. The clusters are asked once the hub's
+    client is done: a cluster given the hub's credentials gets the hub's pooled client."""
     params = module.params
     result = {"changed": False}
     if params["lease"]:
         check_lease(module.hub, params["cluster_set"], params["lease"]["run"], params["lease"]["force"])
     result.update(describe_hub(module))
-    questions = ClusterQuestions(module, params["spokes"], params["run"], result["hub"]) if params["spokes"] is not None else None
-    try:
-        read_hub(module, result)
-    finally:
-        if questions is not None:
-            result["spokes"] = questions.answers()
+    read_hub(module, result)
+    if params["spokes"] is not None:
+        result["spokes"] = ClusterQuestions(module, params["spokes"], params["run"], result["hub"]).answers()
     return result

@@ -24,9 +24,9 @@ description:
     with O(set_peers), the clusters that joined the set's broker.
   - With O(broker), whether M(acm.submariner.submariner_broker) would refuse those Globalnet options on the set's
     Broker because clusters already joined it (RV(globalnet_refusal)); the same rule, read only.
-  - With O(spokes), at the same time as the hub reads after its facts, every managed cluster with its own
-    credentials, as M(acm.submariner.spoke_preflight_info) asks them (RV(spokes)), so that one module run asks the hub
-    and every cluster.
+  - With O(spokes), after the hub's reads, every managed cluster with its own credentials, the clusters at once, as
+    M(acm.submariner.spoke_preflight_info) asks them (RV(spokes)), so that one module run asks the hub and every
+    cluster.
   - Changes nothing; the same in check mode.
 options:
   cluster_set:

@@ -843,6 +843,16 @@ def test_every_cluster_is_reviewed_and_read_with_its_own_credentials(ask):
     assert threading.get_ident() not in apis["c1"].threads | apis["c2"].threads
 
 
+def test_clusters_that_share_a_client_are_asked_one_after_the_other_in_one_thread(ask):
+    shared = SpokeApi()
+    apis = {"shared": shared, "c3": SpokeApi()}
+    result = ask(apis, [entry("c1", auth={"context": "shared"}), entry("c2", auth={"context": "shared"}), entry("c3")])
+    assert not result.get("failed") and set(result["clusters"]) == {"c1", "c2", "c3"}
+    assert result["clusters"]["c1"]["checked"] == result["clusters"]["c2"]["checked"] > 0
+    # kubernetes.core pools one client per credentials, and its discovery cache is not thread-safe.
+    assert len(shared.threads) == 1 and threading.get_ident() not in shared.threads
+
+
 def test_a_missing_permission_is_an_answer_naming_the_cluster_and_the_role_file(ask):
     permission = rbac.needed(rbac.SPOKE, "site", "direct")[0]
     apis = {"c1": SpokeApi(), "c2": SpokeApi(denied=[(permission.verb, permission.resource)])}
