@@ -2,7 +2,8 @@
 
 Run from the repository root: ``.venv/bin/python benchmarks/playbook_costs.py [--rounds 2] [--clusters 2] CHECKOUT...``.
 Each CHECKOUT is a directory with the collection linked at ``build/ansible_collections/acm/submariner`` (a git worktree
-of a commit, see docs/performance.md); none means this checkout. Every round measures the checkouts one after the
+of a commit, see docs/performance.md); none means this checkout. A checkout without ``../shared`` beside it needs
+``LAB_CRDS_DIR`` (docs/lab.md). Every round measures the checkouts one after the
 other, each on a fresh lab of its own (its own ``tests/lab``), in a process of its own: ``site.yml``, its re-run,
 ``verify.yml`` and ``uninstall.yml``. CPU is the user + system time of the processes the runs started
 (ansible-playbook, its workers and the module processes), not the lab's. The table gives the median of the rounds and
