@@ -7,10 +7,9 @@ server before its first write.
 
 ``hub_preflight_info`` asks the hub everything in one module run (the lease, the hub's facts, the permission review,
 each cluster's credentials secret and install-config, the set's peers, the Globalnet rule of the set's Broker) and,
-given ``spokes``, every managed cluster at the same time. ``spoke_preflight_info`` asks every managed cluster of a run
-at once, each with its own credentials (verify's and uninstall's reviews). Either way the clusters' API round trips
-overlap (threads; the clients are built one after the other first, because kubernetes.core builds them from
-process-wide state).
+given ``spokes``, then every managed cluster at once; the preflight role's main and access entry points (site.yml,
+verify.yml, uninstall.yml) use it. ``spoke_preflight_info`` asks every managed cluster of a run at once, standalone.
+Either way the clusters' API round trips overlap (``ClusterQuestions``).
 """
 
 from __future__ import annotations
@@ -274,10 +273,15 @@ def read_install_config_networks(hub, cluster):
             "network_type": networks["network_type"], "source": "install-config"}
 
 
+def set_broker_namespace_of(described, cluster_set):
+    """The broker namespace describe_hub found for ``cluster_set``; None when the set does not exist."""
+    return next((item["broker_namespace"] for item in described["managed_cluster_sets"] if item["name"] == cluster_set), None)
+
+
 def read_set_peers(hub, described, cluster_set):
     """The clusters that announced themselves to the set's broker (submariner.io Cluster objects), with their networks
     and the cable driver their gateway's Endpoint announces (None before it announced one)."""
-    broker_ns = next((item["broker_namespace"] for item in described["managed_cluster_sets"] if item["name"] == cluster_set), None)
+    broker_ns = set_broker_namespace_of(described, cluster_set)
     if not broker_ns or not hub.serves(C.SUBMARINER_CLUSTER_API_VERSION, C.SUBMARINER_CLUSTER_KIND):
         return []
     drivers = {}
@@ -296,10 +300,10 @@ def read_set_peers(hub, described, cluster_set):
 def preflight_globalnet_refusal(module, described):
     """Why the run's Globalnet options would be refused on the Broker of its set (submariner_broker's rule), or None."""
     facts = HubFacts.from_dict(described["hub"])
-    cluster_set = next((item for item in described["managed_cluster_sets"] if item["name"] == module.params["cluster_set"]), None)
-    if cluster_set is None or not facts.broker_cr_required or not cluster_set.get("broker_namespace"):
+    namespace = set_broker_namespace_of(described, module.params["cluster_set"])
+    if not namespace or not facts.broker_cr_required:
         return None
-    return broker_globalnet_refusal(module, facts, cluster_set["broker_namespace"], module.params["broker"])
+    return broker_globalnet_refusal(module, facts, namespace, module.params["broker"])
 
 
 def read_hub(module, result):

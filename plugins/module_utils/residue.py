@@ -35,11 +35,13 @@ def _named(prefix, objects):
     return ["{0} {1} {2}".format(prefix, obj["kind"], obj["metadata"]["name"]) for obj in objects]
 
 
-def hub_leftovers(hub, cluster, cluster_set, broker_namespace=None):
+def hub_leftovers(hub, facts, cluster, cluster_set, broker_namespace=None):
     """What is left of ``cluster`` on the hub, one line each (``hub <Kind> <name>``, ``hub ManagedCluster label ...``)."""
     found = []
-    for api_version, kind in ((C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND),
-                              ("{0}/v1alpha1".format(C.ADDON_GROUP), C.MANAGED_CLUSTER_ADDON_KIND)):
+    kinds = [(C.SUBMARINER_CONFIG_API_VERSION, C.SUBMARINER_CONFIG_KIND)]
+    if facts.managed_cluster_addon_version:
+        kinds.append(("{0}/{1}".format(C.ADDON_GROUP, facts.managed_cluster_addon_version), C.MANAGED_CLUSTER_ADDON_KIND))
+    for api_version, kind in kinds:
         # Only ours: someone else's SubmarinerConfig or add-on is kept on purpose.
         found += _named("hub", [obj for obj in _listed(hub, api_version, kind, cluster) if is_ours(obj)])
     if hub.serves(C.MANIFEST_WORK_API_VERSION, C.MANIFEST_WORK_KIND):
@@ -84,7 +86,7 @@ def find_residue(module):
     # Before ACM 2.5 (Submariner 0.12, submariner-io/submariner#1691) a cluster's uninstall does not remove what it
     # announced in the broker namespace, so it is not looked for there.
     broker_namespace = params["broker_namespace"] if facts.broker_cr_required else None
-    leftovers = hub_leftovers(module.hub, params["cluster"], params["cluster_set"], broker_namespace)
+    leftovers = hub_leftovers(module.hub, facts, params["cluster"], params["cluster_set"], broker_namespace)
     spoke, problem = connect_cluster(module)
     if problem:
         module.fail_json(msg="{0}: cannot look for Submariner on the cluster itself: {1}".format(params["cluster"], problem["message"]),
